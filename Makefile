@@ -1,0 +1,44 @@
+# Two commands a new user needs: `make run` (the whole product) and `make test` (the suite).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test shell model generate check bench migrate clean
+
+run: $(STAMP)
+	@scripts/run.sh
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+shell: $(STAMP)
+	@scripts/run.sh shell
+
+model: $(STAMP)
+	$(PY) -m bot model
+
+generate: $(STAMP)
+	$(PY) -m bot generate
+
+check: $(STAMP)
+	$(PY) -m bot check
+
+bench: $(STAMP)
+	$(PY) bench/nlu_eval.py
+
+migrate: $(STAMP)
+	$(PY) -m bot migrate
+
+$(STAMP): requirements.in constraints.txt scripts/find_python.sh
+	@python="$$(scripts/find_python.sh)" || exit 1; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+		echo "creating $(VENV) with $$python"; rm -rf $(VENV); "$$python" -m venv $(VENV) || exit 1; \
+	fi
+	$(PY) -m pip install --quiet --upgrade "pip==24.2"
+	$(PY) -m pip install --quiet -r requirements.in -c constraints.txt
+	$(PY) -m pip check
+	@touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) models var

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Start the whole product: database schema, model (trained if the data changed), action server,
+# Rasa server. `scripts/run.sh shell` starts the action server and Rasa's console instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+export TF_CPP_MIN_LOG_LEVEL=3 LOG_LEVEL_LIBRARIES=ERROR
+
+"$PY" -m bot check
+"$PY" -m bot migrate
+model="$("$PY" -m bot model)"
+mkdir -p var
+pids=()
+stop() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap stop EXIT INT TERM
+
+"$PY" -m rasa run actions --actions actions --port 5055 >var/actions.log 2>&1 &
+pids+=($!)
+
+rasa_args=(--model "$model" --endpoints endpoints.yml --credentials credentials.yml)
+if [ "${1:-}" = "shell" ]; then
+  "$PY" -m rasa shell "${rasa_args[@]}"
+  exit
+fi
+
+"$PY" -m rasa run "${rasa_args[@]}" --enable-api --port 5005 >var/rasa.log 2>&1 &
+pids+=($!)
+echo "starting the Rasa server (model ${model##*/}); logs in var/rasa.log and var/actions.log"
+for _ in $(seq 1 120); do
+  curl -fs http://localhost:5005/status >/dev/null 2>&1 && break
+  sleep 1
+done
+cat <<MSG
+
+  Rasa server      http://localhost:5005  (REST channel: /webhooks/rest/webhook)
+  Action server    http://localhost:5055/health
+  Database         ${DATABASE_URL:-sqlite:///var/bot.db}
+
+  Chat from a terminal:
+    curl -s localhost:5005/webhooks/rest/webhook -H 'Content-Type: application/json' \\
+      -d '{"sender": "cong-dan-1", "message": "cho hỏi làm căn cước cho con 10 tuổi ở đâu"}'
+  or open Rasa's console with: make shell
+
+  Ctrl-C stops everything.
+MSG
+wait -n "${pids[@]}"
