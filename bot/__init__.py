@@ -1,0 +1,1 @@
+"""Citizen FAQ assistant for a People's Committee's Zalo Official Account."""

@@ -1,0 +1,1 @@
+"""Plain-Python Vietnamese text handling: normalization, folding, segmentation."""
