@@ -1,0 +1,1 @@
+"""The knowledge base: FAQs, their answers, training questions and the unit profile."""
