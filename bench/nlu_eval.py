@@ -1,0 +1,330 @@
+#!/usr/bin/env python
+"""Benchmark our Vietnamese pipeline and decision against two baselines, in one run.
+
+Systems:
+  ours   config.yml (normalizer, underthesea tokens, folded view, n-grams, DIET) + bot.decision
+  stock  Rasa's stock pipeline (WhitespaceTokenizer + CountVectorsFeaturizer + DIETClassifier,
+         default settings but for --stock-epochs) answering its top intent above Rasa's default
+         fallback threshold of 0.3
+  fuzzy  rapidfuzz: the label of the nearest training question (WRatio >= 75), else hand off
+
+Sets: ../shared/eval/dev.jsonl (trained on all data), and a stratified k-fold cross-validation of
+the training questions (each fold trains every system on the other folds).
+
+  python bench/nlu_eval.py [--folds 3] [--stock-epochs 20] [--systems ours,stock,fuzzy]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rapidfuzz import fuzz, process  # noqa: E402
+
+from bot import intents  # noqa: E402
+from bot.decision import load_thresholds  # noqa: E402
+from bot.faq.knowledge_base import KnowledgeBase, faq_id_of, load_knowledge_base  # noqa: E402
+from bot.faq.training_data import hand_written_examples  # noqa: E402
+from bot.understanding import Understanding  # noqa: E402
+
+DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+STOCK_CONFIG = ROOT / "bench" / "stock_config.yml"
+RASA_FALLBACK_THRESHOLD = 0.3  # FallbackClassifier's default
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    expect: str  # faq id | handoff | out_of_scope | smalltalk:<intent>
+    style: str
+    intent: str = ""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    decision: str
+    faq_id: str | None
+    intent: str | None
+    latency_ms: float
+
+
+# ---------------------------------------------------------------- data
+
+def expectation(intent: str) -> str:
+    if faq_id_of(intent):
+        return faq_id_of(intent)
+    if intent in intents.SMALLTALK:
+        return f"smalltalk:{intent}"
+    return "out_of_scope" if intent in intents.OUT_OF_SCOPE else "handoff"
+
+
+def training_examples(kb: KnowledgeBase) -> list[Example]:
+    out = []
+    for faq in kb.faqs.values():
+        out.append(Example(faq.question, faq.id, "catalogue", faq.intent))
+        for style, questions in faq.questions.items():
+            out.extend(Example(q, faq.id, style, faq.intent) for q in questions)
+    for intent, examples in hand_written_examples().items():
+        out.extend(Example(t, expectation(intent), expectation(intent).split(":")[0], intent) for t in examples)
+    return out
+
+
+def dev_examples(path: Path) -> list[Example]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [Example(r["text"], r["expect"], r.get("style", "?")) for r in rows]
+
+
+def stratified_folds(examples: list[Example], k: int, seed: int = 13) -> list[list[Example]]:
+    by_label: dict[str, list[Example]] = defaultdict(list)
+    for e in examples:
+        by_label[e.intent].append(e)
+    folds: list[list[Example]] = [[] for _ in range(k)]
+    rng = random.Random(seed)
+    offset = 0
+    for label in sorted(by_label):
+        items = sorted(by_label[label], key=lambda e: e.text)
+        rng.shuffle(items)
+        for i, e in enumerate(items):
+            folds[(i + offset) % k].append(e)
+        offset += len(items)
+    return folds
+
+
+def write_nlu(examples: list[Example], path: Path) -> None:
+    by_intent: dict[str, list[str]] = defaultdict(list)
+    for e in examples:
+        by_intent[e.intent].append(" ".join(e.text.split()))
+    lines = ['version: "3.1"\n', "nlu:\n"]
+    for intent in sorted(by_intent):
+        lines.append(f"- intent: {intent}\n  examples: |\n")
+        lines.extend(f"    - {t}\n" for t in dict.fromkeys(by_intent[intent]))
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def kb_without(kb: KnowledgeBase, held_out: set[str]) -> KnowledgeBase:
+    """The knowledge base minus held-out questions, so the fuzzy signal cannot see them."""
+    faqs = {
+        fid: replace(faq, questions={s: tuple(q for q in qs if q not in held_out) for s, qs in faq.questions.items()})
+        for fid, faq in kb.faqs.items()
+    }
+    return replace(kb, faqs=faqs)
+
+
+# ---------------------------------------------------------------- systems
+
+def train_nlu(config: Path, nlu: Path, out: Path) -> tuple[Path, float]:
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "rasa", "train", "nlu", "--config", str(config), "--nlu", str(nlu),
+         "--out", str(out), "--fixed-model-name", "model"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        sys.exit(f"rasa train nlu failed for {config}:\n{result.stderr[-3000:]}")
+    return out / "model.tar.gz", time.perf_counter() - started
+
+
+def stock_config(epochs: int, directory: Path) -> Path:
+    text = STOCK_CONFIG.read_text(encoding="utf-8").replace(
+        "  - name: DIETClassifier\n", f"  - name: DIETClassifier\n    epochs: {epochs}\n"
+    )
+    path = directory / "stock_config.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+class OursSystem:
+    def __init__(self, model: Path, kb: KnowledgeBase) -> None:
+        from bot.nlu_model import NluModel
+
+        self.nlu = NluModel(model)
+        self.understanding = Understanding(kb, load_thresholds())
+
+    def predict(self, text: str) -> Prediction:
+        started = time.perf_counter()
+        d = self.understanding.decide(text, self.nlu.rank(text))
+        return Prediction(d.kind, d.faq_id, d.intent, (time.perf_counter() - started) * 1000)
+
+
+class StockSystem:
+    def __init__(self, model: Path) -> None:
+        from bot.nlu_model import NluModel
+
+        self.nlu = NluModel(model)
+
+    def predict(self, text: str) -> Prediction:
+        started = time.perf_counter()
+        ranking = self.nlu.rank(text)
+        top = ranking[0] if ranking else None
+        if top is None or top.confidence < RASA_FALLBACK_THRESHOLD:
+            kind, faq_id, intent = "handoff", None, top.name if top else None
+        else:
+            kind, faq_id, intent = _kind_of(top.name), faq_id_of(top.name), top.name
+        return Prediction(kind, faq_id, intent, (time.perf_counter() - started) * 1000)
+
+
+class FuzzySystem:
+    def __init__(self, train: list[Example], threshold: float = 75) -> None:
+        self.texts = [e.text.lower() for e in train]
+        self.intents = [e.intent for e in train]
+        self.threshold = threshold
+
+    def predict(self, text: str) -> Prediction:
+        started = time.perf_counter()
+        hit = process.extractOne(text.lower(), self.texts, scorer=fuzz.WRatio)
+        if hit is None or hit[1] < self.threshold:
+            kind, faq_id, intent = "handoff", None, None
+        else:
+            intent = self.intents[hit[2]]
+            kind, faq_id = _kind_of(intent), faq_id_of(intent)
+        return Prediction(kind, faq_id, intent, (time.perf_counter() - started) * 1000)
+
+
+def _kind_of(intent: str) -> str:
+    if faq_id_of(intent):
+        return "answer"
+    if intent in intents.SMALLTALK:
+        return "smalltalk"
+    return "out_of_scope" if intent in intents.OUT_OF_SCOPE else "handoff"
+
+
+# ---------------------------------------------------------------- scoring (as ../shared/eval/score.py)
+
+def score(examples: list[Example], predictions: list[Prediction]) -> dict[str, str]:
+    styles: dict[str, Counter] = defaultdict(Counter)
+    tot: Counter = Counter()
+    for e, p in zip(examples, predictions):
+        answered = p.decision == "answer"
+        if e.expect.startswith("smalltalk:"):
+            kind, ok = "smalltalk", p.decision == "smalltalk" and (p.intent or "").endswith(e.expect.split(":", 1)[1])
+            wrong = answered
+        elif e.expect in ("handoff", "out_of_scope"):
+            kind, ok, wrong = "safe", not answered, answered
+        else:
+            kind, ok, wrong = "faq", answered and p.faq_id == e.expect, answered and p.faq_id != e.expect
+            styles[e.style]["n"] += 1
+            styles[e.style]["ok"] += ok
+        tot[kind + "_n"] += 1
+        tot[kind + "_ok"] += ok
+        tot["wrong"] += wrong
+        tot["n"] += 1
+    pct = lambda a, b: f"{100 * a / b:5.1f}% ({a}/{b})" if b else "-"
+    rows = {"FAQ answered right, all": pct(tot["faq_ok"], tot["faq_n"])}
+    for style in sorted(styles):
+        rows[f"  style {style}"] = pct(styles[style]["ok"], styles[style]["n"])
+    rows["answered wrongly (of all)"] = pct(tot["wrong"], tot["n"])
+    rows["handoff/out-of-scope not answered"] = pct(tot["safe_ok"], tot["safe_n"])
+    rows["smalltalk right"] = pct(tot["smalltalk_ok"], tot["smalltalk_n"])
+    lat = sorted(p.latency_ms for p in predictions)
+    rows["latency p50 / p95 (ms)"] = f"{statistics.median(lat):.1f} / {lat[int(0.95 * (len(lat) - 1))]:.1f}"
+    return rows
+
+
+def print_table(title: str, columns: dict[str, dict[str, str]]) -> None:
+    names = list(columns)
+    keys = list(dict.fromkeys(k for col in columns.values() for k in col))
+    width = max(len(k) for k in keys) + 2
+    print(f"\n## {title}\n")
+    print("| " + " | ".join(["metric".ljust(width)] + [n.ljust(22) for n in names]) + " |")
+    print("|" + "|".join(["-" * (width + 2)] + ["-" * 24 for _ in names]) + "|")
+    for k in keys:
+        print("| " + " | ".join([k.ljust(width)] + [columns[n].get(k, "-").ljust(22) for n in names]) + " |")
+    sys.stdout.flush()
+
+
+# ---------------------------------------------------------------- runs
+
+def evaluate(systems: list[str], train: list[Example], test: list[Example], kb: KnowledgeBase,
+             workdir: Path, stock_epochs: int, ours_model: Path | None = None) -> dict[str, dict[str, str]]:
+    nlu_file = workdir / "nlu.yml"
+    write_nlu(train, nlu_file)
+    columns: dict[str, dict[str, str]] = {}
+    for name in systems:
+        seconds = None
+        if name == "ours":
+            model = ours_model
+            if model is None:
+                model, seconds = train_nlu(ROOT / "config.yml", nlu_file, workdir / "ours")
+            system = OursSystem(model, kb)
+        elif name == "stock":
+            model, seconds = train_nlu(stock_config(stock_epochs, workdir), nlu_file, workdir / "stock")
+            system = StockSystem(model)
+        else:
+            started = time.perf_counter()
+            system = FuzzySystem(train)
+            seconds = time.perf_counter() - started
+        predictions = [system.predict(e.text) for e in test]
+        columns[name] = score(test, predictions)
+        columns[name]["training time (s)"] = f"{seconds:.0f}" if seconds is not None else "cached"
+        print(f"  {name}: done", file=sys.stderr)
+    return columns
+
+
+def merge(fold_columns: list[dict[str, dict[str, str]]]) -> dict[str, dict[str, str]]:
+    """Sum the counts of every fold (cells are 'x% (a/b)'); latency and time from the folds' values."""
+    merged: dict[str, dict[str, str]] = {}
+    for name in fold_columns[0]:
+        merged[name] = {}
+        for key in fold_columns[0][name]:
+            cells = [fc[name][key] for fc in fold_columns]
+            if "(" in cells[0]:
+                a = sum(int(c.split("(")[1].split("/")[0]) for c in cells)
+                b = sum(int(c.split("/")[1].rstrip(")")) for c in cells)
+                merged[name][key] = f"{100 * a / b:5.1f}% ({a}/{b})" if b else "-"
+            else:
+                merged[name][key] = " | ".join(cells) if key.startswith("latency") else ", ".join(cells)
+    return merged
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--stock-epochs", type=int, default=20)
+    parser.add_argument("--systems", default="ours,stock,fuzzy")
+    parser.add_argument("--dev", type=Path, default=DEV)
+    parser.add_argument("--skip-cv", action="store_true")
+    args = parser.parse_args()
+    systems = args.systems.split(",")
+    kb = load_knowledge_base()
+    examples = training_examples(kb)
+    print(f"training examples: {len(examples)} ({sum(1 for e in examples if faq_id_of(e.intent))} FAQ questions, "
+          f"{len(kb.faqs)} FAQs); stock DIET epochs: {args.stock_epochs}")
+
+    from bot.model import ensure_model
+
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.dev.exists():
+            started = time.perf_counter()
+            ours_model = ensure_model() if "ours" in systems else None
+            print(f"  ours: model ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+            dev_dir = Path(tmp) / "dev"
+            dev_dir.mkdir()
+            columns = evaluate(systems, examples, dev_examples(args.dev), kb, dev_dir, args.stock_epochs, ours_model)
+            print_table(f"{args.dev.name} (trained on all training data)", columns)
+        if not args.skip_cv:
+            folds = stratified_folds(examples, args.folds)
+            per_fold = []
+            for i, held_out in enumerate(folds):
+                train = [e for j, fold in enumerate(folds) if j != i for e in fold]
+                fold_dir = Path(tmp) / f"fold{i}"
+                fold_dir.mkdir()
+                fold_kb = kb_without(kb, {e.text for e in held_out})
+                per_fold.append(evaluate(systems, train, held_out, fold_kb, fold_dir, args.stock_epochs))
+                print(f"fold {i + 1}/{args.folds} done", file=sys.stderr)
+            print_table(f"{args.folds}-fold cross-validation of the training questions", merge(per_fold))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

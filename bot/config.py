@@ -1,0 +1,15 @@
+"""Run-time settings read from the environment, with defaults that need nothing installed."""
+from __future__ import annotations
+
+import os
+
+from bot import paths
+
+
+def database_url() -> str:
+    """DATABASE_URL, or the SQLite file var/bot.db (created on first use)."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        return url
+    paths.VAR.mkdir(exist_ok=True)
+    return f"sqlite:///{paths.VAR / 'bot.db'}"

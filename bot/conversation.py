@@ -1,0 +1,108 @@
+"""One turn of the conversation: the follow-up to "Ý bạn là…?", the decision, and the replies.
+
+Plain Python over an explicit state, so the live bot's action and the tests share it.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from rapidfuzz import fuzz
+
+from bot.decision import (
+    ANSWER, CLARIFY, HANDOFF, NOT_UNDERSTOOD, OUT_OF_SCOPE, SMALLTALK, Decision, IntentScore,
+)
+from bot.faq.knowledge_base import intent_for
+from bot.replies import Button, Replies, Reply, load_templates
+from bot.text.normalize import normalize
+from bot.understanding import GENERAL_QUEUE, Understanding
+
+_CHOICE_NUMBER = re.compile(r"^(?:(?:so|cai|y|chon|phuong an|muc|lua chon)\s+)?(\d)\b")
+_TITLE_MATCH = 85
+
+
+@dataclass(frozen=True)
+class DialogueState:
+    """What a turn must remember for the next one (kept in Rasa slots)."""
+
+    pending_choices: tuple[str, ...] = ()
+    failed_turns: int = 0
+
+
+@dataclass(frozen=True)
+class Turn:
+    decision: Decision
+    replies: tuple[Reply, ...]
+    state: DialogueState
+
+
+class Conversation:
+    def __init__(self, understanding: Understanding, replies: Replies | None = None) -> None:
+        self.understanding = understanding
+        self.kb = understanding.kb
+        self.replies = replies or Replies(load_templates(), self.kb.unit)
+
+    def respond(self, text: str, ranking: Iterable[IntentScore], state: DialogueState) -> Turn:
+        chosen = resolve_choice(text, state.pending_choices, {f: self.kb.faqs[f].title for f in state.pending_choices if f in self.kb.faqs})
+        if chosen is not None:
+            faq = self.kb.faqs[chosen]
+            decision = Decision(ANSWER, intent_for(chosen), 1.0, chosen, faq.department, state.pending_choices, "clarify_choice")
+            return Turn(decision, (Reply(self.kb.render_answer(chosen)),), DialogueState())
+
+        decision = self.understanding.decide(text, ranking)
+        failed = state.failed_turns + 1 if _is_failure(decision) else 0
+        if failed >= self.understanding.thresholds.max_failed_turns:
+            decision = replace(
+                decision, kind=HANDOFF, faq_id=None,
+                department=decision.department or GENERAL_QUEUE, reason="repeated_failure",
+            )
+            failed = 0
+        pending = decision.candidates if decision.kind == CLARIFY else ()
+        return Turn(decision, self._replies_for(decision), DialogueState(pending, failed))
+
+    def _replies_for(self, decision: Decision) -> tuple[Reply, ...]:
+        if decision.kind == ANSWER and decision.faq_id:
+            return (Reply(self.kb.render_answer(decision.faq_id)),)
+        if decision.kind == CLARIFY:
+            return (self._clarify(decision.candidates),)
+        if decision.kind == SMALLTALK:
+            return (Reply(self.replies.text(decision.intent or "greet")),)
+        if decision.kind == OUT_OF_SCOPE:
+            key = "not_understood" if decision.intent == NOT_UNDERSTOOD else "out_of_scope"
+            return (Reply(self.replies.text(key)),)
+        department = self.kb.department_name(decision.department or GENERAL_QUEUE)
+        key = {"request_human": "handoff_requested", "repeated_failure": "handoff_repeated"}.get(decision.reason, "handoff")
+        return (Reply(self.replies.text(key, department=department)),)
+
+    def _clarify(self, options: tuple[str, ...]) -> Reply:
+        titles = [self.kb.faqs[f].title for f in options]
+        lines = [self.replies.text("clarify")]
+        lines += [f"{i}. {title}" for i, title in enumerate(titles, start=1)]
+        lines.append(self.replies.text("clarify_hint"))
+        buttons = tuple(Button(title, str(i)) for i, title in enumerate(titles, start=1))
+        return Reply("\n".join(lines), buttons)
+
+
+def resolve_choice(text: str, options: tuple[str, ...], titles: dict[str, str]) -> str | None:
+    """Which offered option a reply picks: its number ("2", "số 2") or its words; else None."""
+    if not options:
+        return None
+    folded = normalize(text).folded
+    number = _CHOICE_NUMBER.match(folded)
+    if number:
+        index = int(number.group(1)) - 1
+        return options[index] if 0 <= index < len(options) else None
+    scored = [
+        (fuzz.token_set_ratio(folded, normalize(titles[o]).folded), o) for o in options if o in titles
+    ]
+    if scored:
+        score, best = max(scored)
+        if score >= _TITLE_MATCH and sum(s >= _TITLE_MATCH for s, _ in scored) == 1:
+            return best
+    return None
+
+
+def _is_failure(decision: Decision) -> bool:
+    """A turn in which the bot did not understand the citizen (repeated, it hands off)."""
+    return decision.intent == NOT_UNDERSTOOD or decision.kind == CLARIFY

@@ -1,0 +1,203 @@
+"""The one decision for a citizen's message: answer, clarify, hand off, smalltalk or out of scope.
+
+A pure function over what the NLU model and the fuzzy matcher said about the message. The live
+bot (actions/) and `python -m bot classify` both call `decide`, so what is measured is what runs.
+A confident wrong answer is the worst outcome: every path that is not clearly right hands off.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Mapping
+
+import yaml
+
+from bot import intents, paths
+from bot.faq.knowledge_base import faq_id_of
+
+ANSWER = "answer"
+CLARIFY = "clarify"
+HANDOFF = "handoff"
+SMALLTALK = "smalltalk"
+OUT_OF_SCOPE = "out_of_scope"
+
+NOT_UNDERSTOOD = intents.NLU_FALLBACK  # the text gives nothing to work with
+
+
+@dataclass(frozen=True)
+class IntentScore:
+    name: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class FuzzyMatch:
+    faq_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class FaqGuard:
+    """What the decision knows of a FAQ besides the model: its owner and its topic's words."""
+
+    department: str
+    keywords: tuple[str, ...]  # folded
+    excludes: tuple[str, ...]  # folded
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Everything known about one message."""
+
+    folded_text: str  # normalized, no diacritics
+    ranking: tuple[IntentScore, ...]
+    fuzzy: tuple[FuzzyMatch, ...] = ()
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    answer_confidence: float
+    answer_margin: float
+    confidence_without_keyword: float
+    fuzzy_agree: float
+    confidence_with_fuzzy: float
+    option_confidence: float
+    clarify_total: float
+    max_options: int
+    smalltalk_confidence: float
+    handoff_confidence: float
+    out_of_scope_confidence: float
+    max_failed_turns: int
+    always_human_patterns: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_mapping(cls, data: Mapping) -> Thresholds:
+        return cls(
+            answer_confidence=float(data["answer"]["confidence"]),
+            answer_margin=float(data["answer"]["margin"]),
+            confidence_without_keyword=float(data["answer"]["confidence_without_keyword"]),
+            fuzzy_agree=float(data["answer"]["fuzzy_agree"]),
+            confidence_with_fuzzy=float(data["answer"]["confidence_with_fuzzy"]),
+            option_confidence=float(data["clarify"]["option_confidence"]),
+            clarify_total=float(data["clarify"]["total_confidence"]),
+            max_options=int(data["clarify"]["max_options"]),
+            smalltalk_confidence=float(data["smalltalk_confidence"]),
+            handoff_confidence=float(data["handoff_confidence"]),
+            out_of_scope_confidence=float(data["out_of_scope_confidence"]),
+            max_failed_turns=int(data["max_failed_turns"]),
+            always_human_patterns=tuple(data.get("always_human_patterns") or ()),
+        )
+
+
+@lru_cache(maxsize=2)
+def load_thresholds(path: Path = paths.DECISION_FILE) -> Thresholds:
+    return Thresholds.from_mapping(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: str
+    intent: str | None
+    confidence: float
+    faq_id: str | None = None
+    department: str | None = None
+    candidates: tuple[str, ...] = ()
+    reason: str = ""
+
+
+def decide(
+    signals: Signals,
+    guards: Mapping[str, FaqGuard],
+    thresholds: Thresholds,
+    general_queue: str = "van_phong",
+) -> Decision:
+    """Decide what to do with one message. Pure: same inputs, same decision."""
+    text = signals.folded_text
+    if not any(c.isalpha() for c in text):
+        return Decision(OUT_OF_SCOPE, NOT_UNDERSTOOD, 0.0, reason="no_words")
+    if not signals.ranking:
+        return Decision(HANDOFF, None, 0.0, department=general_queue, reason="no_prediction")
+
+    top = signals.ranking[0]
+    faqs = [s for s in signals.ranking if faq_id_of(s.name) in guards]
+    candidates = tuple(faq_id_of(s.name) for s in faqs[: thresholds.max_options])
+    department = _department(faqs, guards, general_queue)
+
+    def handoff(reason: str, intent: str | None = top.name) -> Decision:
+        return Decision(HANDOFF, intent, top.confidence, None, department, candidates, reason)
+
+    if _matches_any(thresholds.always_human_patterns, text):
+        return handoff("personal_case_pattern", "personal_case")
+    if top.name in intents.SMALLTALK:
+        if top.confidence >= thresholds.smalltalk_confidence:
+            return Decision(SMALLTALK, top.name, top.confidence, reason="smalltalk")
+        return handoff("low_confidence")
+    if top.name in intents.HANDOFF:
+        return handoff(top.name if top.confidence >= thresholds.handoff_confidence else "low_confidence")
+    if top.name in intents.OUT_OF_SCOPE:
+        if top.confidence >= thresholds.out_of_scope_confidence:
+            return Decision(OUT_OF_SCOPE, top.name, top.confidence, reason="out_of_scope")
+        return handoff("low_confidence")
+    if not faqs:
+        return handoff("unknown_intent")
+
+    best = faqs[0]
+    best_id = faq_id_of(best.name)
+    guard = guards[best_id]
+    excluded = next((e for e in guard.excludes if _contains(text, e)), None)
+    if excluded is not None:
+        return handoff(f"other_procedure:{excluded}")
+
+    second = faqs[1].confidence if len(faqs) > 1 else 0.0
+    has_keyword = any(_contains(text, k) for k in guard.keywords)
+    fuzzy_agrees = bool(signals.fuzzy) and signals.fuzzy[0].faq_id == best_id and (
+        signals.fuzzy[0].score >= thresholds.fuzzy_agree
+    )
+    bar = thresholds.confidence_with_fuzzy if fuzzy_agrees else thresholds.answer_confidence
+    if not has_keyword:
+        bar = max(bar, thresholds.confidence_without_keyword)
+    if best.confidence >= bar and best.confidence - second >= thresholds.answer_margin:
+        return Decision(ANSWER, best.name, best.confidence, best_id, guard.department, candidates, "confident")
+
+    options = _clarify_options(faqs, guards, text, thresholds)
+    if len(options) >= 2:
+        return Decision(CLARIFY, best.name, best.confidence, None, department, options, "close_candidates")
+    return handoff("low_confidence")
+
+
+def _clarify_options(
+    faqs: list[IntentScore], guards: Mapping[str, FaqGuard], text: str, thresholds: Thresholds
+) -> tuple[str, ...]:
+    """Two or three FAQs close enough to ask which one the citizen means."""
+    options = [
+        s for s in faqs[: thresholds.max_options]
+        if s.confidence >= thresholds.option_confidence
+        and any(_contains(text, k) for k in guards[faq_id_of(s.name)].keywords)
+    ]
+    if sum(s.confidence for s in options) < thresholds.clarify_total:
+        return ()
+    return tuple(faq_id_of(s.name) for s in options)
+
+
+def _department(faqs: list[IntentScore], guards: Mapping[str, FaqGuard], general_queue: str) -> str:
+    """The department of the most likely FAQ when the model leans on one, else the general queue."""
+    if faqs and faqs[0].confidence >= 0.5:
+        return guards[faq_id_of(faqs[0].name)].department
+    return general_queue
+
+
+@lru_cache(maxsize=4096)
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)")
+
+
+def _contains(text: str, phrase: str) -> bool:
+    """Whole-word containment of a folded phrase in folded text."""
+    return bool(phrase) and _phrase_pattern(phrase).search(text) is not None
+
+
+def _matches_any(patterns: tuple[str, ...], text: str) -> bool:
+    return any(re.search(p, text) for p in patterns)
+

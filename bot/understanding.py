@@ -1,0 +1,59 @@
+"""Turn a message and the model's intent ranking into a decision, with the knowledge base's help."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.decision import Decision, FaqGuard, IntentScore, Signals, Thresholds, decide, load_thresholds
+from bot.faq.fuzzy import QuestionIndex
+from bot.faq.knowledge_base import KnowledgeBase, load_knowledge_base
+from bot.text.normalize import normalize
+
+GENERAL_QUEUE = "van_phong"
+
+
+class Understanding:
+    """Everything the decision needs that does not change between messages, loaded once."""
+
+    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds) -> None:
+        self.kb = kb
+        self.thresholds = thresholds
+        self.index = QuestionIndex(kb)
+        # A FAQ's keywords anchor its whole topic: the model tells siblings apart ("căn cước"
+        # anchors first card, lost card and child's card alike), the keywords only say that the
+        # message is about this topic at all.
+        topic_keywords: dict[str, set[str]] = {}
+        for faq in kb.faqs.values():
+            topic_keywords.setdefault(faq.topic, set()).update(faq.keywords)
+        self.guards = {
+            faq.id: FaqGuard(
+                department=faq.department,
+                keywords=_folded(topic_keywords[faq.topic]),
+                excludes=_folded(faq.excludes),
+            )
+            for faq in kb.faqs.values()
+        }
+
+    def signals(self, text: str, ranking: Iterable[IntentScore]) -> Signals:
+        folded = normalize(text).folded
+        return Signals(folded, tuple(ranking), self.index.match(folded))
+
+    def decide(self, text: str, ranking: Iterable[IntentScore]) -> Decision:
+        return decide(self.signals(text, ranking), self.guards, self.thresholds, GENERAL_QUEUE)
+
+
+def ranking_from_parse(parse: dict) -> tuple[IntentScore, ...]:
+    """The intent ranking of a Rasa parse result (`intent_ranking`, else the single `intent`)."""
+    ranking = parse.get("intent_ranking") or ([parse["intent"]] if parse.get("intent") else [])
+    return tuple(
+        IntentScore(str(r["name"]), float(r.get("confidence") or 0.0))
+        for r in ranking
+        if r.get("name")
+    )
+
+
+def load_understanding() -> Understanding:
+    return Understanding(load_knowledge_base(), load_thresholds())
+
+
+def _folded(phrases: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({normalize(p).folded for p in phrases} - {""}))

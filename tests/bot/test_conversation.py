@@ -1,0 +1,67 @@
+import pytest
+
+from bot.conversation import Conversation, DialogueState, resolve_choice
+from bot.decision import ANSWER, CLARIFY, HANDOFF, OUT_OF_SCOPE, IntentScore
+
+CAN_CUOC = ("can_cuoc_cap_moi", "can_cuoc_cap_lai", "can_cuoc_tre_em")
+AMBIGUOUS = (
+    IntentScore("faq_can_cuoc_cap_moi", 0.40),
+    IntentScore("faq_can_cuoc_cap_lai", 0.35),
+    IntentScore("faq_can_cuoc_tre_em", 0.20),
+)
+
+
+@pytest.fixture(scope="module")
+def conversation(understanding):
+    return Conversation(understanding)
+
+
+def test_clarify_offers_numbered_options_then_a_number_picks_one(conversation):
+    turn = conversation.respond("làm căn cước", AMBIGUOUS, DialogueState())
+    assert turn.decision.kind == CLARIFY
+    text = turn.replies[0].text
+    assert text.startswith("Ý anh/chị là…?")
+    assert "1. " in text and "2. " in text
+    assert [b.payload for b in turn.replies[0].buttons][:2] == ["1", "2"]
+
+    chosen = conversation.respond("2", (), turn.state)
+    assert (chosen.decision.kind, chosen.decision.faq_id) == (ANSWER, turn.state.pending_choices[1])
+    assert chosen.state == DialogueState()
+
+
+def test_an_option_can_be_picked_by_its_words(conversation, kb):
+    state = DialogueState(pending_choices=CAN_CUOC)
+    title = kb.faqs["can_cuoc_tre_em"].title
+    turn = conversation.respond(title.lower(), (), state)
+    assert turn.decision.faq_id == "can_cuoc_tre_em"
+
+
+def test_a_number_outside_a_clarify_is_not_understood(conversation):
+    turn = conversation.respond("1", (IntentScore("faq_khai_sinh", 0.9),), DialogueState())
+    assert turn.decision.kind == OUT_OF_SCOPE and turn.decision.intent == "nlu_fallback"
+    assert "chưa hiểu" in turn.replies[0].text
+
+
+def test_two_turns_not_understood_hand_off(conversation):
+    first = conversation.respond("😀", (), DialogueState())
+    second = conversation.respond("???", (), first.state)
+    assert first.decision.kind == OUT_OF_SCOPE
+    assert second.decision.kind == HANDOFF and second.decision.reason == "repeated_failure"
+    assert "cán bộ" in second.replies[0].text
+
+
+def test_handoff_reply_names_the_department_and_hours(conversation, kb):
+    turn = conversation.respond("cho tôi gặp cán bộ", (IntentScore("request_human", 0.99),), DialogueState())
+    assert turn.decision.kind == HANDOFF
+    assert kb.department_name("van_phong") in turn.replies[0].text
+    assert kb.unit["office_hours"] in turn.replies[0].text
+
+
+@pytest.mark.parametrize("reply", ["4", "không biết", ""])
+def test_a_reply_that_picks_nothing_is_decided_afresh(reply):
+    assert resolve_choice(reply, CAN_CUOC, {}) is None
+
+
+def test_answer_fits_one_zalo_message(conversation, kb):
+    for faq_id in kb.faqs:
+        assert len(kb.render_answer(faq_id)) <= 2000

@@ -1,0 +1,82 @@
+import pytest
+
+from bot.decision import (
+    ANSWER, CLARIFY, HANDOFF, OUT_OF_SCOPE, SMALLTALK, FaqGuard, FuzzyMatch, IntentScore, Signals,
+    decide, load_thresholds,
+)
+
+GUARDS = {
+    "can_cuoc_cap_moi": FaqGuard("cong_an", ("can cuoc",), ("ho chieu",)),
+    "can_cuoc_cap_lai": FaqGuard("cong_an", ("can cuoc",), ()),
+    "can_cuoc_tre_em": FaqGuard("cong_an", ("can cuoc",), ()),
+    "khai_sinh": FaqGuard("tu_phap_ho_tich", ("khai sinh",), ("cai chinh",)),
+}
+T = load_thresholds()
+
+
+def _decide(text, *ranking, fuzzy=()):
+    return decide(Signals(text, tuple(IntentScore(n, c) for n, c in ranking), tuple(fuzzy)), GUARDS, T)
+
+
+def test_confident_faq_with_its_keyword_is_answered():
+    d = _decide("lam can cuoc lan dau o dau", ("faq_can_cuoc_cap_moi", 0.93), ("faq_can_cuoc_cap_lai", 0.03))
+    assert (d.kind, d.faq_id, d.department) == (ANSWER, "can_cuoc_cap_moi", "cong_an")
+
+
+def test_confident_faq_without_any_keyword_is_not_answered():
+    d = _decide("lam giay to lan dau o dau", ("faq_can_cuoc_cap_moi", 0.80), ("faq_khai_sinh", 0.05))
+    assert d.kind == HANDOFF and d.reason == "low_confidence"
+
+
+def test_an_excluded_sub_case_goes_to_a_person():
+    d = _decide("cai chinh ten trong giay khai sinh", ("faq_khai_sinh", 0.97))
+    assert d.kind == HANDOFF and d.reason.startswith("other_procedure")
+
+
+def test_close_candidates_are_clarified():
+    d = _decide("lam can cuoc", ("faq_can_cuoc_cap_moi", 0.45), ("faq_can_cuoc_cap_lai", 0.35), ("faq_can_cuoc_tre_em", 0.15))
+    assert d.kind == CLARIFY
+    assert d.candidates == ("can_cuoc_cap_moi", "can_cuoc_cap_lai", "can_cuoc_tre_em")
+
+
+def test_low_confidence_hands_off_to_the_likely_department():
+    d = _decide("can cuoc gi do", ("faq_can_cuoc_cap_moi", 0.52), ("out_of_scope", 0.4))
+    assert d.kind == HANDOFF and d.department == "cong_an"
+
+
+def test_fuzzy_agreement_lowers_the_bar():
+    ranking = (("faq_can_cuoc_cap_moi", 0.50), ("faq_can_cuoc_cap_lai", 0.10))
+    assert _decide("lam can cuoc lan dau", *ranking).kind != ANSWER
+    agreed = _decide("lam can cuoc lan dau", *ranking, fuzzy=(FuzzyMatch("can_cuoc_cap_moi", 90.0),))
+    assert agreed.kind == ANSWER
+
+
+@pytest.mark.parametrize("intent", ["greet", "thanks", "goodbye", "bot_challenge"])
+def test_smalltalk(intent):
+    d = _decide("xin chao", (intent, 0.9))
+    assert d.kind == SMALLTALK and d.intent == intent
+
+
+@pytest.mark.parametrize("intent", ["request_human", "personal_case", "other_procedure"])
+def test_human_intents_hand_off(intent):
+    d = _decide("cho gap can bo", (intent, 0.9), ("faq_khai_sinh", 0.05))
+    assert d.kind == HANDOFF and d.reason == intent and d.department == "van_phong"
+
+
+def test_out_of_scope_is_declined():
+    assert _decide("gia vang hom nay", ("out_of_scope", 0.95)).kind == OUT_OF_SCOPE
+
+
+def test_a_file_number_always_goes_to_a_person():
+    d = _decide("ho so ma so ho so 000.00.23.h12-240315-0007 lam can cuoc", ("faq_can_cuoc_cap_moi", 0.99))
+    assert d.kind == HANDOFF and d.intent == "personal_case"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "123", "!!!"])
+def test_text_without_words_is_not_understood(text):
+    d = _decide(text, ("faq_khai_sinh", 0.99))
+    assert d.kind == OUT_OF_SCOPE and d.intent == "nlu_fallback"
+
+
+def test_no_prediction_hands_off():
+    assert _decide("abc").kind == HANDOFF

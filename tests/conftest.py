@@ -1,0 +1,78 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), the knowledge base, the trained model."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from bot.migrate import upgrade
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_engine():
+    engine = create_engine(POSTGRES_URL, future=True)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+    except OperationalError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI but unreachable at {POSTGRES_URL}: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}")
+    return engine
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def db_engine(request, tmp_path_factory):
+    """An engine per backend, its schema built once from the Alembic migrations."""
+    if request.param == "sqlite":
+        engine = create_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}", future=True)
+    else:
+        engine = _postgres_engine()
+    with engine.begin() as conn:
+        upgrade(connection=conn)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(db_engine):
+    """A connection inside a transaction that is rolled back after the test: nothing persists."""
+    connection = db_engine.connect()
+    outer = connection.begin()
+    yield connection
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def kb():
+    from bot.faq.knowledge_base import load_knowledge_base
+
+    return load_knowledge_base()
+
+
+@pytest.fixture(scope="session")
+def understanding():
+    from bot.understanding import load_understanding
+
+    return load_understanding()
+
+
+@pytest.fixture(scope="session")
+def trained_model():
+    """The model for the current data: from models/, the cache, or trained once (minutes)."""
+    from bot.model import ensure_model
+
+    return ensure_model()
+
+
+@pytest.fixture(scope="session")
+def nlu(trained_model):
+    from bot.nlu_model import NluModel
+
+    model = NluModel(trained_model)
+    yield model
+    model.close()

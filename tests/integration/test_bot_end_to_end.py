@@ -1,0 +1,163 @@
+"""The trained model and the whole dialogue through Rasa, with the real action server.
+
+The model comes from models/ or the cache keyed by the data fingerprint (bot.model), so CI trains
+at most once per data change.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from bot import paths
+from bot.db import decision_log
+from bot.migrate import upgrade
+
+pytestmark = pytest.mark.model
+
+SAME_QUESTION = [
+    "cho hỏi làm căn cước cho con 10 tuổi ở đâu",
+    "cho hoi lam can cuoc cho con 10 tuoi o dau",
+    "e hỏi lm cccd cho bé 10t ở đâu v ạ",
+]
+
+
+@pytest.mark.parametrize("text", SAME_QUESTION)
+def test_three_ways_of_typing_get_the_same_answer(nlu, understanding, text):
+    decision = understanding.decide(text, nlu.rank(text))
+    assert (decision.kind, decision.faq_id) == ("answer", "can_cuoc_tre_em")
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("xin chào ad", "smalltalk"),
+        ("cho tôi gặp cán bộ", "handoff"),
+        ("Tôi muốn tố cáo cán bộ một cửa đã vòi tiền tôi khi làm hồ sơ", "handoff"),
+        ("giá vàng hôm nay bao nhiêu", "out_of_scope"),
+        ("", "out_of_scope"),
+        ("😀😀😀", "out_of_scope"),
+        ("1", "out_of_scope"),
+        ("x" * 10_000, None),
+        ("Привет, 你好, hello \ud800 \x00", None),
+    ],
+)
+def test_bad_and_simple_input_gets_a_defined_decision(nlu, understanding, text, kind):
+    decision = understanding.decide(text, nlu.rank(text))
+    assert decision.kind in ("answer", "clarify", "handoff", "smalltalk", "out_of_scope")
+    assert decision.kind != "answer" or kind is None
+    if kind:
+        assert decision.kind == kind
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_database(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'bot.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def action_server(app_database):
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": app_database}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        cwd=paths.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/health", timeout=1)
+            break
+        except OSError:
+            if process.poll() is not None:
+                pytest.fail("the action server exited at start")
+            time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail("the action server did not start within 90 s")
+    yield f"{url}/webhook"
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def agent(trained_model, action_server):
+    from rasa.core.agent import Agent
+    from rasa.utils.endpoints import EndpointConfig
+
+    loop = asyncio.new_event_loop()
+    agent = Agent.load(str(trained_model), action_endpoint=EndpointConfig(action_server))
+    yield agent, loop
+    loop.close()
+
+
+def _say(agent_and_loop, sender: str, text: str) -> str:
+    """The bot's reply; Rasa's collecting channel sends each paragraph as its own message."""
+    agent, loop = agent_and_loop
+    messages = loop.run_until_complete(agent.handle_text(text, sender_id=sender))
+    return "\n\n".join(m["text"] for m in messages if m.get("text"))
+
+
+def test_greeting_and_answer_through_rasa(agent, kb):
+    greeting = _say(agent, "citizen-1", "xin chào")
+    assert "trợ lý tự động" in greeting
+    answer = _say(agent, "citizen-1", SAME_QUESTION[1])
+    assert answer == kb.render_answer("can_cuoc_tre_em")
+
+
+def test_clarify_then_2_gets_the_second_option_through_rasa(agent, kb):
+    from rasa.shared.core.events import SlotSet
+
+    rasa_agent, loop = agent
+    sender = "citizen-2"
+    options = ["can_cuoc_cap_moi", "can_cuoc_cap_lai", "can_cuoc_tre_em"]
+
+    async def offer_options():
+        tracker = await rasa_agent.tracker_store.get_or_create_tracker(sender)
+        tracker.update(SlotSet("pending_choices", options))
+        await rasa_agent.tracker_store.save(tracker)
+
+    loop.run_until_complete(offer_options())
+    reply = _say(agent, sender, "2")
+    assert reply == kb.render_answer("can_cuoc_cap_lai")
+
+
+def test_handoff_is_recorded_in_the_database(agent, app_database):
+    reply = _say(agent, "citizen-3", "cho tôi nói chuyện với cán bộ")
+    assert "cán bộ" in reply
+    engine = create_engine(app_database, future=True)
+    with engine.connect() as conn:
+        rows = conn.execute(select(decision_log).where(decision_log.c.sender_id == "citizen-3")).all()
+    assert [r.decision for r in rows] == ["handoff"]
+
+
+def test_two_unclear_messages_hand_off_through_rasa(agent):
+    first = _say(agent, "citizen-4", "???")
+    second = _say(agent, "citizen-4", "...")
+    assert "chưa hiểu" in first
+    assert "chuyển" in second
+
+
+def test_rasa_data_validate_is_clean():
+    result = subprocess.run(
+        [sys.executable, "-m", "rasa", "data", "validate", "--domain", "domain.yml",
+         "--data", "data/nlu", "data/rules.yml", "--config", "config.yml", "--fail-on-warnings"],
+        cwd=paths.ROOT, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
