@@ -150,11 +150,15 @@ class OursSystem:
 
         self.nlu = NluModel(model)
         self.understanding = Understanding(kb, load_thresholds())
+        self.rankings: list[dict] = []  # for --dump: re-deciding with other thresholds needs no retraining
 
     def predict(self, text: str) -> Prediction:
         started = time.perf_counter()
-        d = self.understanding.decide(text, self.nlu.rank(text))
-        return Prediction(d.kind, d.faq_id, d.intent, (time.perf_counter() - started) * 1000)
+        ranking = self.nlu.rank(text)
+        d = self.understanding.decide(text, ranking)
+        elapsed = (time.perf_counter() - started) * 1000
+        self.rankings.append({"text": text, "ranking": [[s.name, s.confidence] for s in ranking]})
+        return Prediction(d.kind, d.faq_id, d.intent, elapsed)
 
 
 class StockSystem:
@@ -246,7 +250,8 @@ def print_table(title: str, columns: dict[str, dict[str, str]]) -> None:
 # ---------------------------------------------------------------- runs
 
 def evaluate(systems: list[str], train: list[Example], test: list[Example], kb: KnowledgeBase,
-             workdir: Path, stock_epochs: int, ours_model: Path | None = None) -> dict[str, dict[str, str]]:
+             workdir: Path, stock_epochs: int, ours_model: Path | None = None,
+             dump: Path | None = None) -> dict[str, dict[str, str]]:
     nlu_file = workdir / "nlu.yml"
     write_nlu(train, nlu_file)
     columns: dict[str, dict[str, str]] = {}
@@ -265,6 +270,10 @@ def evaluate(systems: list[str], train: list[Example], test: list[Example], kb: 
             system = FuzzySystem(train)
             seconds = time.perf_counter() - started
         predictions = [system.predict(e.text) for e in test]
+        if dump is not None and isinstance(system, OursSystem):
+            with dump.open("a", encoding="utf-8") as f:
+                for e, r in zip(test, system.rankings):
+                    f.write(json.dumps({**r, "expect": e.expect, "style": e.style}, ensure_ascii=False) + "\n")
         columns[name] = score(test, predictions)
         columns[name]["training time (s)"] = f"{seconds:.0f}" if seconds is not None else "cached"
         print(f"  {name}: done", file=sys.stderr)
@@ -294,6 +303,7 @@ def main() -> int:
     parser.add_argument("--systems", default="ours,stock,fuzzy")
     parser.add_argument("--dev", type=Path, default=DEV)
     parser.add_argument("--skip-cv", action="store_true")
+    parser.add_argument("--dump", type=Path, help="write our rankings of every evaluated message here (JSON lines)")
     args = parser.parse_args()
     systems = args.systems.split(",")
     kb = load_knowledge_base()
@@ -320,7 +330,7 @@ def main() -> int:
                 fold_dir = Path(tmp) / f"fold{i}"
                 fold_dir.mkdir()
                 fold_kb = kb_without(kb, {e.text for e in held_out})
-                per_fold.append(evaluate(systems, train, held_out, fold_kb, fold_dir, args.stock_epochs))
+                per_fold.append(evaluate(systems, train, held_out, fold_kb, fold_dir, args.stock_epochs, dump=args.dump))
                 print(f"fold {i + 1}/{args.folds} done", file=sys.stderr)
             print_table(f"{args.folds}-fold cross-validation of the training questions", merge(per_fold))
     return 0

@@ -1,0 +1,1 @@
+"""Channel adapters between messaging platforms and the Rasa server."""

@@ -1,0 +1,1 @@
+"""The Zalo Official Account channel for Rasa (input and output) and its OA API client."""
