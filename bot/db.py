@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 
 from sqlalchemy import (
-    Column, DateTime, Float, Integer, MetaData, String, Table, Text, create_engine, insert,
+    Boolean, Column, DateTime, Float, Integer, MetaData, String, Table, Text, create_engine, insert,
 )
 from sqlalchemy.engine import Connection, Engine
 
@@ -37,10 +37,72 @@ decision_log = Table(
 )
 
 
+# Every Zalo webhook event, stored before it is acknowledged: the exactly-once ledger.
+zalo_event = Table(
+    "zalo_event",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_key", String(160), nullable=False, unique=True),
+    Column("event_name", String(64), nullable=False),
+    Column("user_id", String(64), index=True),
+    Column("body", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("handled_at", DateTime(timezone=True)),
+)
+
+# Each reply the bot tried to send on Zalo, with its fate (sent, undelivered after retries, or
+# refused by Zalo for a reason officers must see).
+zalo_outbound = Table(
+    "zalo_outbound",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_key", String(160), index=True),
+    Column("user_id", String(64), nullable=False, index=True),
+    Column("text", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # sent | undelivered | refused
+    Column("error_code", Integer),
+    Column("error_message", Text),
+    Column("zalo_message_id", String(64)),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per citizen on Zalo: what officers need to know about the conversation.
+zalo_conversation = Table(
+    "zalo_conversation",
+    metadata,
+    Column("user_id", String(64), primary_key=True),
+    Column("display_name", String(255)),
+    Column("is_follower", Boolean, nullable=False, default=False),
+    Column("bot_paused", Boolean, nullable=False, default=False),
+    Column("paused_by_admin", String(64)),
+    Column("attachments", Text, nullable=False, default="[]"),  # JSON list
+    Column("last_error_code", Integer),
+    Column("last_error_message", Text),
+    Column("withdrawn_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The OA's access/refresh token pair: one row, refreshed under a row lock.
+zalo_token = Table(
+    "zalo_token",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("access_token", Text, nullable=False),
+    Column("refresh_token", Text, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(32), nullable=False),  # ok | reconsent_required
+    Column("last_error", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
 @lru_cache(maxsize=4)
 def get_engine(url: str | None = None) -> Engine:
     url = url or database_url()
-    return create_engine(url, future=True, pool_pre_ping=True)
+    # SQLite: wait for the writer (e.g. a token refresh) instead of failing at once.
+    connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
+    return create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
 
 
 def record_decision(

@@ -17,6 +17,10 @@ trap stop EXIT INT TERM
 "$PY" -m rasa run actions --actions actions --port 5055 >var/actions.log 2>&1 &
 pids+=($!)
 
+# The web process: the Zalo simulator (when no real Zalo app is configured) and, later, the inbox.
+"$PY" -m uvicorn bot.web.app:app --host 127.0.0.1 --port 8000 >var/web.log 2>&1 &
+pids+=($!)
+
 rasa_args=(--model "$model" --endpoints endpoints.yml --credentials credentials.yml)
 if [ "${1:-}" = "shell" ]; then
   "$PY" -m rasa shell "${rasa_args[@]}"
@@ -32,9 +36,19 @@ for _ in $(seq 1 120); do
 done
 cat <<MSG
 
-  Rasa server      http://localhost:5005  (REST channel: /webhooks/rest/webhook)
+  Rasa server      http://localhost:5005  (REST: /webhooks/rest/webhook, Zalo: /webhooks/zalo/webhook)
   Action server    http://localhost:5055/health
+  Web              http://localhost:8000
   Database         ${DATABASE_URL:-sqlite:///var/bot.db}
+MSG
+if [ -z "${ZALO_APP_ID:-}" ]; then cat <<MSG
+  Zalo simulator   http://localhost:8000/zalo-sim/   <- open this to chat as a citizen on "Zalo"
+MSG
+else cat <<MSG
+  Zalo OA          app ${ZALO_APP_ID}: point the app's webhook at https://<your-domain>/webhooks/zalo/webhook
+MSG
+fi
+cat <<MSG
 
   Chat from a terminal:
     curl -s localhost:5005/webhooks/rest/webhook -H 'Content-Type: application/json' \\

@@ -1,0 +1,129 @@
+"""Zalo OA Open API client (httpx, async): consultation messages and user details.
+
+Errors come back with HTTP 200 and a non-zero `error` (../shared/zalo-oa-api.md §3.3, §6):
+
+    ZaloApiError            any non-zero `error`; `.code`, `.message`
+    httpx.TransportError    the connection failed or timed out (retryable)
+    ZaloHttpError           Zalo answered with HTTP 5xx (retryable)
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+TOKEN_ERRORS = frozenset({-216, -220})
+RETRYABLE_ERRORS = frozenset({-32, -200})
+# The citizen cannot be reached this way: officers must see it, retrying will not help.
+UNREACHABLE_ERRORS = frozenset({-213, -217, -218, -227, -230, -232, -234, -244})
+TEXT_LIMIT = 2000
+
+
+class ZaloApiError(Exception):
+    def __init__(self, code: int, message: str, path: str = "") -> None:
+        super().__init__(f"Zalo error {code} on {path}: {message}")
+        self.code = code
+        self.message = message
+        self.path = path
+
+    @property
+    def retryable(self) -> bool:
+        return self.code in RETRYABLE_ERRORS
+
+    @property
+    def token_problem(self) -> bool:
+        return self.code in TOKEN_ERRORS
+
+    @property
+    def unreachable(self) -> bool:
+        return self.code in UNREACHABLE_ERRORS
+
+
+class ZaloHttpError(Exception):
+    """Zalo answered with an HTTP server error."""
+
+    def __init__(self, status: int, path: str) -> None:
+        super().__init__(f"Zalo answered HTTP {status} on {path}")
+        self.status = status
+
+
+class TokenSource(Protocol):
+    async def access_token(self) -> str: ...
+
+    async def refresh(self, stale: str | None) -> str: ...
+
+
+@dataclass(frozen=True)
+class SendResult:
+    message_id: str | None
+    quota: dict[str, Any] | None
+
+
+class ZaloApiClient:
+    def __init__(self, api_base: str, tokens: TokenSource, http: httpx.AsyncClient | None = None, timeout: float = 10.0) -> None:
+        self._base = api_base.rstrip("/")
+        self._tokens = tokens
+        self._http = http or httpx.AsyncClient(timeout=timeout)
+        self._names: dict[str, str] = {}
+
+    async def send_text(self, user_id: str, text: str) -> SendResult:
+        """Send one consultation ("tư vấn") text message; one attempt, one token refresh at most."""
+        body = {"recipient": {"user_id": user_id}, "message": {"text": text}}
+        data = await self._call(lambda token: self._http.post(
+            f"{self._base}/v3.0/oa/message/cs", json=body, headers={"access_token": token}
+        ), "/v3.0/oa/message/cs")
+        payload = data.get("data") or {}
+        return SendResult(
+            message_id=str(payload["message_id"]) if payload.get("message_id") is not None else None,
+            quota=payload.get("quota"),
+        )
+
+    async def display_name(self, user_id: str) -> str | None:
+        """The citizen's Zalo display name (cached per process); None when Zalo will not say."""
+        if user_id in self._names:
+            return self._names[user_id]
+        params = {"data": json.dumps({"user_id": user_id})}
+        try:
+            data = await self._call(lambda token: self._http.get(
+                f"{self._base}/v3.0/oa/user/detail", params=params, headers={"access_token": token}
+            ), "/v3.0/oa/user/detail")
+        except (ZaloApiError, ZaloHttpError, httpx.HTTPError) as exc:
+            logger.warning("no display name for %s: %s", user_id, exc)
+            return None
+        name = (data.get("data") or {}).get("display_name")
+        if name:
+            self._names[user_id] = str(name)
+        return name
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _call(self, request: Callable[[str], Awaitable[httpx.Response]], path: str) -> dict[str, Any]:
+        token = await self._tokens.access_token()
+        try:
+            return await self._checked(await request(token), path)
+        except ZaloApiError as exc:
+            if not exc.token_problem:
+                raise
+            logger.info("Zalo refused the access token (%s); refreshing and retrying once", exc.code)
+            token = await self._tokens.refresh(stale=token)
+            return await self._checked(await request(token), path)
+
+    @staticmethod
+    async def _checked(response: httpx.Response, path: str) -> dict[str, Any]:
+        if response.status_code >= 500:
+            raise ZaloHttpError(response.status_code, path)
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise ZaloHttpError(response.status_code, path) from exc
+        code = int(data.get("error", 0) or 0)
+        if code != 0:
+            raise ZaloApiError(code, str(data.get("message", "")), path)
+        return data

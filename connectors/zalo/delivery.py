@@ -1,0 +1,58 @@
+"""Send one text to a citizen with bounded retries, and say what became of it."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+
+from bot.zalo_store import REFUSED, SENT, UNDELIVERED
+from connectors.zalo.api import ZaloApiClient, ZaloApiError, ZaloHttpError
+from connectors.zalo.tokens import NoToken, OAuthError
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 4
+BACKOFF_SECONDS = 0.5  # doubled after each failed attempt: 0.5, 1, 2 s
+
+
+@dataclass(frozen=True)
+class Delivery:
+    status: str  # sent | undelivered | refused
+    attempts: int
+    error_code: int | None = None
+    error_message: str | None = None
+    message_id: str | None = None
+
+
+async def deliver(
+    client: ZaloApiClient,
+    user_id: str,
+    text: str,
+    max_attempts: int | None = None,
+    backoff: float | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> Delivery:
+    """Rate limits, 5xx and timeouts are retried with backoff; other refusals are final."""
+    max_attempts = max_attempts or MAX_ATTEMPTS
+    backoff = BACKOFF_SECONDS if backoff is None else backoff
+    for attempt in range(1, max_attempts + 1):
+        try:
+            result = await client.send_text(user_id, text)
+            return Delivery(SENT, attempt, message_id=result.message_id)
+        except ZaloApiError as exc:
+            if not exc.retryable:
+                logger.warning("Zalo refused a reply to %s: %s", user_id, exc)
+                return Delivery(REFUSED, attempt, exc.code, exc.message)
+            error: tuple[int | None, str] = (exc.code, exc.message)
+        except (ZaloHttpError, httpx.TransportError) as exc:
+            error = (getattr(exc, "status", None), str(exc) or type(exc).__name__)
+        except (OAuthError, NoToken) as exc:
+            logger.error("cannot send to %s without a valid token: %s", user_id, exc)
+            return Delivery(UNDELIVERED, attempt, getattr(exc, "code", None), str(exc))
+        if attempt < max_attempts:
+            await sleep(backoff * 2 ** (attempt - 1))
+    logger.error("reply to %s undelivered after %d attempts: %s", user_id, max_attempts, error[1])
+    return Delivery(UNDELIVERED, max_attempts, error[0], error[1])

@@ -1,0 +1,181 @@
+"""From an accepted webhook body to the bot and back, exactly once and in order per citizen.
+
+`accept` runs inside the webhook request: it checks the body, stores the event (the exactly-once
+ledger) and schedules its handling, so Zalo gets its 200 well inside 2 seconds. Handling runs in
+the background, one citizen's events strictly in arrival order, different citizens in parallel.
+Events stored but not handled when the process stopped are handled on the next start.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+
+from bot.replies import Replies
+from bot.zalo_store import SENT, ZaloStore, now
+from connectors.zalo.api import ZaloApiClient
+from connectors.zalo.delivery import deliver
+from connectors.zalo.events import (
+    CLICK_CHAT_NOW, FOLLOW, UNFOLLOW, USER_WITHDRAW, MalformedEvent, ZaloEvent, parse_event,
+)
+from connectors.zalo.formatting import payload_for_reply
+from connectors.zalo.signature import HEADER, verify_signature
+
+logger = logging.getLogger(__name__)
+
+OFFICER = "officer"  # zalo_outbound status of a message an officer typed in Zalo's OA chat tool
+
+
+class ZaloDispatcher:
+    def __init__(
+        self,
+        app_id: str,
+        oa_secret_key: str,
+        store: ZaloStore,
+        client: ZaloApiClient,
+        replies: Replies,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        output_factory: Callable[[str, str | None], Any],
+    ) -> None:
+        self._app_id = app_id
+        self._secret = oa_secret_key
+        self.store = store
+        self.client = client
+        self._replies = replies
+        self._on_new_message = on_new_message
+        self._output_factory = output_factory
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._waiting: dict[str, int] = {}
+        self._buttons: dict[str, list[dict[str, Any]]] = {}
+        self._tasks: set[asyncio.Task] = set()
+
+    async def accept(self, raw: bytes, headers: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
+        """Check, store and schedule one webhook delivery; returns (HTTP status, JSON body)."""
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return 400, {"error": "the body is not JSON"}
+        if not isinstance(body, dict):
+            return 400, {"error": "the body is not a JSON object"}
+        app_id, timestamp = str(body.get("app_id", "")), str(body.get("timestamp", ""))
+        if app_id != self._app_id:
+            logger.warning("webhook for unknown app_id %r refused", app_id)
+            return 401, {"error": "unknown app_id"}
+        if not verify_signature(headers.get(HEADER), app_id, raw, timestamp, self._secret):
+            logger.warning("webhook with a wrong or missing %s refused", HEADER)
+            return 401, {"error": "bad signature"}
+        try:
+            event = parse_event(body)
+        except MalformedEvent as exc:
+            return 400, {"error": str(exc)}
+        if not await asyncio.to_thread(self.store.record_event, event.key, event.name, event.user_id, raw.decode("utf-8", "replace")):
+            logger.info("duplicate delivery of %s ignored (num_retry=%s)", event.key, headers.get("num_retry"))
+            return 200, {"status": "duplicate"}
+        self._schedule(event)
+        return 200, {"status": "accepted"}
+
+    async def resume(self) -> int:
+        """Handle the events acknowledged before a stop but never handled; returns how many."""
+        count = 0
+        for key, body in await asyncio.to_thread(self.store.unhandled_events):
+            if await asyncio.to_thread(self.store.was_answered, key):
+                await asyncio.to_thread(self.store.mark_handled, key)
+                continue
+            try:
+                event = parse_event(json.loads(body))
+            except (ValueError, MalformedEvent):
+                logger.exception("stored event %s cannot be read; marked handled", key)
+                await asyncio.to_thread(self.store.mark_handled, key)
+                continue
+            self._schedule(event)
+            count += 1
+        if count:
+            logger.info("resuming %d events received before the last stop", count)
+        return count
+
+    async def drain(self) -> None:
+        """Wait until every scheduled event is handled (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def _schedule(self, event: ZaloEvent) -> None:
+        task = asyncio.create_task(self._handle_in_order(event))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _handle_in_order(self, event: ZaloEvent) -> None:
+        user = event.user_id or ""
+        lock = self._locks.setdefault(user, asyncio.Lock())
+        self._waiting[user] = self._waiting.get(user, 0) + 1
+        try:
+            async with lock:
+                try:
+                    await self.handle(event)
+                except Exception:  # noqa: BLE001 - the outermost boundary of a background task
+                    logger.exception("handling %s failed; it stays unhandled and is retried on restart", event.key)
+                    return
+                await asyncio.to_thread(self.store.mark_handled, event.key)
+        finally:
+            self._waiting[user] -= 1
+            if not self._waiting[user]:
+                del self._waiting[user], self._locks[user]
+
+    async def handle(self, event: ZaloEvent) -> None:
+        user = event.user_id
+        if user is None:
+            logger.info("event %s names no citizen; recorded only", event.name)
+            return
+        if event.is_user_text:
+            await self._to_bot(event, user)
+        elif event.is_user_attachment:
+            await asyncio.to_thread(self.store.add_attachments, user, [dict(a) for a in event.attachments] or [{"type": event.name}])
+            await self._send(user, self._replies.text("text_only"), event.key)
+        elif event.name == FOLLOW:
+            await asyncio.to_thread(self.store.update_conversation, user, is_follower=True)
+            await self._send(user, self._replies.text("welcome"), event.key)
+        elif event.name == CLICK_CHAT_NOW:
+            await self._send(user, self._replies.text("welcome"), event.key)
+        elif event.name == UNFOLLOW:
+            await asyncio.to_thread(self.store.update_conversation, user, is_follower=False)
+        elif event.is_officer_message:
+            # An officer answered in Zalo's own chat tool: the bot steps back for this citizen.
+            await asyncio.to_thread(self.store.update_conversation, user, bot_paused=True, paused_by_admin=event.admin_id)
+            await asyncio.to_thread(self.store.record_outbound, event.key, user, event.text or "", OFFICER, 0)
+        elif event.is_oa_message:
+            return  # the echo of our own send
+        elif event.name == USER_WITHDRAW:
+            await asyncio.to_thread(self.store.update_conversation, user, withdrawn_at=now())
+        else:
+            logger.info("event %s is not handled; recorded only", event.name)
+
+    async def _to_bot(self, event: ZaloEvent, user: str) -> None:
+        conversation = await asyncio.to_thread(self.store.conversation, user)
+        if conversation is None or not conversation.display_name:
+            name = await self.client.display_name(user)
+            await asyncio.to_thread(self.store.update_conversation, user, display_name=name)
+        if conversation is not None and conversation.bot_paused:
+            logger.info("bot paused for %s (an officer took over); message kept for the officer", user)
+            return
+        text = event.text or ""
+        buttons = self._buttons.pop(user, None)
+        if buttons:
+            text = payload_for_reply(text, buttons) or text
+        output = self._output_factory(user, event.key)
+        metadata = {"zalo": {k: event.raw.get(k) for k in ("app_id", "timestamp", "user_id_by_app")} | {"msg_id": event.msg_id}}
+        await self._on_new_message(UserMessage(text, output, user, input_channel="zalo", message_id=event.msg_id, metadata=metadata))
+        await output.flush()
+        if output.buttons:
+            self._buttons[user] = output.buttons
+
+    async def _send(self, user: str, text: str, event_key: str) -> None:
+        delivery = await deliver(self.client, user, text)
+        await asyncio.to_thread(
+            self.store.record_outbound, event_key, user, text, delivery.status, delivery.attempts,
+            delivery.error_code, delivery.error_message, delivery.message_id,
+        )
+        if delivery.status != SENT:
+            logger.warning("reply to %s %s (%s)", user, delivery.status, delivery.error_message)

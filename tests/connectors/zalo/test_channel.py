@@ -1,0 +1,33 @@
+from connectors.zalo.channel import ZaloInput, ZaloSettings
+
+SIMULATOR = {"app_id": "sim-app", "app_secret": "s", "oa_secret_key": "k", "access_token": "a",
+             "refresh_token": "r", "api_base": "http://localhost:8000/zalo-sim/openapi",
+             "oauth_base": "http://localhost:8000/zalo-sim/oauth"}
+
+
+def test_the_channel_is_named_zalo_so_zalo_posts_to_webhooks_zalo_webhook():
+    assert ZaloInput.name() == "zalo"
+
+
+def test_credentials_file_values_are_used_without_environment(monkeypatch):
+    for var in ("ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY", "ZALO_API_BASE", "ZALO_OAUTH_BASE"):
+        monkeypatch.delenv(var, raising=False)
+    assert ZaloSettings.from_credentials(SIMULATOR).api_base == "http://localhost:8000/zalo-sim/openapi"
+
+
+def test_a_real_app_in_the_environment_replaces_the_simulator(monkeypatch):
+    monkeypatch.setenv("ZALO_APP_ID", "430915720542338")
+    monkeypatch.setenv("ZALO_OA_SECRET_KEY", "real-key")
+    settings = ZaloSettings.from_credentials(SIMULATOR)
+    assert (settings.app_id, settings.oa_secret_key) == ("430915720542338", "real-key")
+    assert settings.api_base == "https://openapi.zalo.me"
+    assert settings.oauth_base == "https://oauth.zaloapp.com"
+    assert settings.access_token == ""
+
+
+def test_missing_credentials_is_a_clear_error():
+    import pytest
+    from rasa.shared.exceptions import RasaException
+
+    with pytest.raises(RasaException, match="zalo input channel"):
+        ZaloInput.from_credentials(None)

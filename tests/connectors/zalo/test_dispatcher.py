@@ -1,0 +1,210 @@
+"""The webhook's promises: clear errors for bad input, exactly once, in order, nothing lost."""
+import asyncio
+import json
+
+import pytest
+
+from bot.replies import Replies
+from connectors.zalo.channel import ZaloOutput
+from connectors.zalo.dispatcher import ZaloDispatcher
+from tests.connectors.zalo.conftest import APP_ID, OA_SECRET, fixture_body, signed
+
+CITIZEN = "2512523625412515"
+REPLIES = Replies({"welcome": "Chào mừng đến với {unit_short}!", "text_only": "Tôi chỉ đọc được chữ."}, {"unit_short": "xã An Phú"})
+
+
+class EchoBot:
+    """Stands in for Rasa: answers every text, with buttons when asked for choices."""
+
+    def __init__(self, delay: float = 0.0, answer: str | None = None) -> None:
+        self.seen: list[str] = []
+        self.delay = delay
+        self.answer = answer
+
+    async def __call__(self, message) -> None:
+        self.seen.append(message.text)
+        await asyncio.sleep(self.delay)
+        out = message.output_channel
+        if message.text == "chọn":
+            await out.send_text_with_buttons(message.sender_id, "Ý anh/chị là…?", [
+                {"title": "Làm căn cước lần đầu", "payload": "/chon_1"}, {"title": "Cấp lại căn cước", "payload": "/chon_2"}])
+        else:
+            await out.send_text_message(message.sender_id, self.answer or f"Đã nhận: {message.text}")
+            await out.send_text_message(message.sender_id, "Cần gì thêm anh/chị cứ hỏi.")
+
+
+def _dispatcher(store, client, bot):
+    return ZaloDispatcher(APP_ID, OA_SECRET, store, client, REPLIES, bot,
+                          lambda user, key: ZaloOutput(client, store, user, key))
+
+
+def _post(dispatcher, raw, headers=None):
+    return asyncio.get_event_loop().run_until_complete(dispatcher.accept(raw, signed(raw) if headers is None else headers))
+
+
+@pytest.fixture
+def loop():
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.close()
+
+
+def _accept_all(loop, dispatcher, bodies):
+    async def go():
+        results = [await dispatcher.accept(raw, signed(raw)) for raw in bodies]
+        await dispatcher.drain()
+        return results
+    return loop.run_until_complete(go())
+
+
+def test_a_text_reaches_the_bot_and_the_turn_is_one_zalo_message(loop, store, client, fake_zalo):
+    bot = EchoBot()
+    results = _accept_all(loop, _dispatcher(store, client, bot), [fixture_body("user_send_text")])
+    assert results == [(200, {"status": "accepted"})]
+    assert bot.seen == ["cho hỏi làm căn cước cho con 10 tuổi ở đâu"]
+    assert fake_zalo.texts_to(CITIZEN) == ["Đã nhận: cho hỏi làm căn cước cho con 10 tuổi ở đâu\n\nCần gì thêm anh/chị cứ hỏi."]
+    assert store.conversation(CITIZEN).display_name == "Nguyễn Văn An"
+    assert store.unhandled_events() == []
+
+
+@pytest.mark.parametrize("raw, status", [(b"{not json", 400), (b"[1, 2]", 400), ("ờ".encode("utf-16"), 400)])
+def test_malformed_json_is_400_and_nothing_is_stored(loop, store, client, raw, status):
+    result = loop.run_until_complete(_dispatcher(store, client, EchoBot()).accept(raw, {}))
+    assert result[0] == status and store.unhandled_events() == []
+
+
+def test_wrong_or_missing_signature_is_401_and_nothing_processed(loop, store, client):
+    bot = EchoBot()
+    dispatcher = _dispatcher(store, client, bot)
+    raw = fixture_body("user_send_text")
+    wrong = loop.run_until_complete(dispatcher.accept(raw, signed(raw, key="the-app-secret-by-mistake")))
+    missing = loop.run_until_complete(dispatcher.accept(raw, {}))
+    assert wrong == (401, {"error": "bad signature"}) and missing[0] == 401
+    loop.run_until_complete(dispatcher.drain())
+    assert bot.seen == [] and store.unhandled_events() == []
+
+
+def test_unknown_app_id_is_401(loop, store, client):
+    raw = fixture_body("user_send_text", app_id="someone-else")
+    assert loop.run_until_complete(_dispatcher(store, client, EchoBot()).accept(raw, signed(raw)))[0] == 401
+
+
+def test_a_signed_body_that_is_not_an_event_is_400(loop, store, client):
+    raw = json.dumps({"app_id": APP_ID, "timestamp": "1"}).encode()
+    assert loop.run_until_complete(_dispatcher(store, client, EchoBot()).accept(raw, signed(raw)))[0] == 400
+
+
+def test_an_event_type_we_do_not_handle_is_200_and_recorded(loop, store, client, fake_zalo):
+    raw = fixture_body("user_seen_message")
+    assert _accept_all(loop, _dispatcher(store, client, EchoBot()), [raw]) == [(200, {"status": "accepted"})]
+    assert fake_zalo.sent == []
+
+
+def test_a_duplicate_delivery_is_acknowledged_and_ignored(loop, store, client, fake_zalo):
+    bot = EchoBot()
+    raw = fixture_body("user_send_text")
+    results = _accept_all(loop, _dispatcher(store, client, bot), [raw, raw])
+    assert [r[1]["status"] for r in results] == ["accepted", "duplicate"]
+    assert len(bot.seen) == 1 and len(fake_zalo.sent) == 1
+
+
+def test_one_citizens_messages_are_handled_in_order_others_in_parallel(loop, store, client, fake_zalo):
+    bot = EchoBot(delay=0.01)
+    bodies = [fixture_body("user_send_text", message={"msg_id": f"m{i}", "text": f"câu {i}"}) for i in range(5)]
+    bodies += [fixture_body("user_send_text", sender={"id": "999"}, message={"msg_id": "other", "text": "khác"})]
+    _accept_all(loop, _dispatcher(store, client, bot), bodies)
+    assert [t.split("\n")[0] for t in fake_zalo.texts_to(CITIZEN)] == [f"Đã nhận: câu {i}" for i in range(5)]
+    assert len(fake_zalo.texts_to("999")) == 1
+
+
+def test_events_acknowledged_before_a_restart_are_handled_once_after_it(loop, store, client, fake_zalo):
+    raw = fixture_body("user_send_text")
+    event = json.loads(raw)
+    # the process stored the event and answered 200, then died before handling it
+    store.record_event(f"user_send_text:{event['message']['msg_id']}", "user_send_text", CITIZEN, raw.decode())
+    answered = fixture_body("user_send_text", message={"msg_id": "already", "text": "đã trả lời"})
+    store.record_event("user_send_text:already", "user_send_text", CITIZEN, answered.decode())
+    store.record_outbound("user_send_text:already", CITIZEN, "trả lời cũ", "sent", 1)
+
+    bot = EchoBot()
+    restarted = _dispatcher(store, client, bot)
+
+    async def go():
+        count = await restarted.resume()
+        await restarted.drain()
+        return count
+    assert loop.run_until_complete(go()) == 1
+    assert bot.seen == ["cho hỏi làm căn cước cho con 10 tuổi ở đâu"]
+    assert store.unhandled_events() == []
+    assert _accept_all(loop, restarted, [raw]) == [(200, {"status": "duplicate"})]
+
+
+def test_an_officer_typing_in_zalo_pauses_the_bot_for_that_citizen(loop, store, client, fake_zalo):
+    bot = EchoBot()
+    dispatcher = _dispatcher(store, client, bot)
+    _accept_all(loop, dispatcher, [fixture_body("oa_send_text_admin"), fixture_body("user_send_text")])
+    conversation = store.conversation(CITIZEN)
+    assert conversation.bot_paused and conversation.paused_by_admin == "8812345"
+    assert bot.seen == [] and fake_zalo.sent == []
+    assert [r.status for r in store.outbound(CITIZEN)] == ["officer"]
+
+
+def test_our_own_echo_is_ignored(loop, store, client, fake_zalo):
+    bot = EchoBot()
+    _accept_all(loop, _dispatcher(store, client, bot), [fixture_body("oa_send_text_echo"), fixture_body("user_send_text")])
+    assert len(bot.seen) == 1 and not store.conversation(CITIZEN).bot_paused
+
+
+@pytest.mark.parametrize("name", ["user_send_image", "user_send_location"])
+def test_an_attachment_gets_a_polite_text_only_reply_and_is_kept(loop, store, client, fake_zalo, name):
+    _accept_all(loop, _dispatcher(store, client, EchoBot()), [fixture_body(name)])
+    assert fake_zalo.texts_to(CITIZEN) == ["Tôi chỉ đọc được chữ."]
+    assert json.loads(store.conversation(CITIZEN).attachments)[0]["type"] in ("image", "location")
+
+
+@pytest.mark.parametrize("name", ["follow", "user_click_chatnow"])
+def test_follow_and_chat_now_get_the_welcome(loop, store, client, fake_zalo, name):
+    _accept_all(loop, _dispatcher(store, client, EchoBot()), [fixture_body(name)])
+    assert fake_zalo.texts_to(CITIZEN) == ["Chào mừng đến với xã An Phú!"]
+
+
+def test_unfollow_and_withdraw_are_recorded(loop, store, client, fake_zalo):
+    _accept_all(loop, _dispatcher(store, client, EchoBot()), [fixture_body("follow"), fixture_body("unfollow"), fixture_body("user_withdraw")])
+    conversation = store.conversation(CITIZEN)
+    assert not conversation.is_follower and conversation.withdrawn_at is not None
+
+
+def test_numbered_choices_round_trip(loop, store, client, fake_zalo):
+    bot = EchoBot()
+    dispatcher = _dispatcher(store, client, bot)
+    _accept_all(loop, dispatcher, [fixture_body("user_send_text", message={"msg_id": "c1", "text": "chọn"})])
+    assert fake_zalo.texts_to(CITIZEN) == ["Ý anh/chị là…?\n1. Làm căn cước lần đầu\n2. Cấp lại căn cước"]
+    _accept_all(loop, dispatcher, [fixture_body("user_send_text", message={"msg_id": "c2", "text": "2"})])
+    assert bot.seen == ["chọn", "/chon_2"]
+
+
+def test_a_long_answer_is_split_under_2000_characters(loop, store, client, fake_zalo):
+    long_answer = "\n\n".join("Đoạn trả lời " + "rất dài " * 60 for _ in range(8))
+    _accept_all(loop, _dispatcher(store, client, EchoBot(answer=long_answer)), [fixture_body("user_send_text")])
+    texts = fake_zalo.texts_to(CITIZEN)
+    assert len(texts) >= 2 and all(len(t) <= 2000 for t in texts)
+
+
+def test_a_closed_window_is_recorded_on_the_conversation_for_officers(loop, store, client, fake_zalo):
+    fake_zalo.errors = [-230]
+    _accept_all(loop, _dispatcher(store, client, EchoBot()), [fixture_body("user_send_text")])
+    conversation = store.conversation(CITIZEN)
+    assert conversation.last_error_code == -230
+    assert [r.status for r in store.outbound(CITIZEN)] == ["refused"]
+
+
+def test_a_reply_that_could_not_be_sent_is_kept_as_undelivered(loop, store, client, fake_zalo, monkeypatch):
+    import connectors.zalo.delivery as delivery
+
+    monkeypatch.setattr(delivery, "BACKOFF_SECONDS", 0.0)
+    fake_zalo.errors = [503] * 10
+    _accept_all(loop, _dispatcher(store, client, EchoBot()), [fixture_body("user_send_text")])
+    rows = store.outbound(CITIZEN)
+    assert [r.status for r in rows] == ["undelivered"] and rows[0].attempts == 4
+    assert "Đã nhận" in rows[0].text
