@@ -18,7 +18,7 @@ trap stop EXIT INT TERM
 pids+=($!)
 
 # The web process: the Zalo simulator (when no real Zalo app is configured) and, later, the inbox.
-"$PY" -m uvicorn bot.web.app:app --host 127.0.0.1 --port 8000 >var/web.log 2>&1 &
+"$PY" -m uvicorn bot.web.app:app --host 127.0.0.1 --port 8000 --ws none >var/web.log 2>&1 &
 pids+=($!)
 
 rasa_args=(--model "$model" --endpoints endpoints.yml --credentials credentials.yml)

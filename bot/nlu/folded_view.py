@@ -1,17 +1,13 @@
 """Rasa component that gives each token a second, diacritics-free view for the featurizers."""
 from __future__ import annotations
 
-from typing import Any
-
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
 from rasa.shared.nlu.constants import ACTION_TEXT, RESPONSE, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.message_processor import MessageProcessor
 
 from bot.text.fold import fold_diacritics
 from bot.text.segment import WORD_JOINER
@@ -20,7 +16,7 @@ _TEXT_ATTRIBUTES = (TEXT, RESPONSE, ACTION_TEXT)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class DiacriticsFoldedView(GraphComponent):
+class DiacriticsFoldedView(MessageProcessor):
     """Sets each token's lemma to its folded syllables ("căn_cước" -> "can cuoc").
 
     A CountVectorsFeaturizer with `use_lemma: true` then sees text typed with and without
@@ -29,26 +25,8 @@ class DiacriticsFoldedView(GraphComponent):
     """
 
     @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
-
-    @staticmethod
     def required_components() -> list[type]:
         return [Tokenizer]
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> DiacriticsFoldedView:
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self.process(training_data.training_examples)
-        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -1,16 +1,11 @@
 """Rasa component that normalizes a citizen's Vietnamese message before tokenization."""
 from __future__ import annotations
 
-from typing import Any
-
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.message_processor import MessageProcessor
 from bot.text.normalize import NormalizedText, Piece, normalize
 
 # Message data key under which the normalized syllables travel to the tokenizer.
@@ -28,26 +23,8 @@ def normalized_of(message: Message) -> NormalizedText | None:
 # Registered as a featurizer because Rasa's recipe has no "preprocessor" type; it must be listed
 # before the tokenizer in config.yml, and the recipe runs components in that order.
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class VietnameseNormalizer(GraphComponent):
+class VietnameseNormalizer(MessageProcessor):
     """NFC, lower case, tone placement, repeated letters and chat-slang expansion."""
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> VietnameseNormalizer:
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self.process(training_data.training_examples)
-        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -1,0 +1,100 @@
+"""Start the product's three processes on chosen ports: for end-to-end tests and benchmarks.
+
+`make run` (scripts/run.sh) starts the same processes on the standard ports.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot import paths
+from bot.migrate import upgrade
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    rasa_url: str
+    web_url: str
+    actions_url: str
+    database_url: str
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def start_stack(model: Path, workdir: Path, database_url: str | None = None, timeout: float = 180.0) -> Stack:
+    """Rasa (REST and Zalo channels), the action server and the web process with the simulator."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    database_url = database_url or f"sqlite:///{workdir / 'bot.db'}"
+    upgrade(database_url)
+    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
+    web = f"http://127.0.0.1:{web_port}"
+    (workdir / "credentials.yml").write_text(
+        "rest:\n"
+        "connectors.zalo.channel.ZaloInput:\n"
+        "  app_id: sim-app\n  app_secret: sim-app-secret\n  oa_secret_key: sim-oa-secret\n"
+        "  access_token: sim-access-0\n  refresh_token: sim-refresh-0\n"
+        f"  api_base: {web}/zalo-sim/openapi\n  oauth_base: {web}/zalo-sim/oauth\n",
+        encoding="utf-8",
+    )
+    (workdir / "endpoints.yml").write_text(
+        f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
+        "tracker_store:\n  type: bot.tracker_store.AppTrackerStore\n",
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZALO_")}
+    env.update(
+        DATABASE_URL=database_url,
+        ZALO_SIM_WEBHOOK_URL=f"http://127.0.0.1:{rasa_port}/webhooks/zalo/webhook",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        LOG_LEVEL_LIBRARIES="ERROR",
+    )
+    stack = Stack(f"http://127.0.0.1:{rasa_port}", web, f"http://127.0.0.1:{action_port}", database_url)
+    commands = [
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+        [sys.executable, "-m", "uvicorn", "bot.web.app:app", "--host", "127.0.0.1", "--port", str(web_port), "--log-level", "warning", "--ws", "none"],
+        [sys.executable, "-m", "rasa", "run", "--model", str(model), "--port", str(rasa_port), "--enable-api",
+         "--credentials", str(workdir / "credentials.yml"), "--endpoints", str(workdir / "endpoints.yml")],
+    ]
+    for name, command in zip(("actions", "web", "rasa"), commands):
+        log = (workdir / f"{name}.log").open("wb")
+        stack.processes.append(subprocess.Popen(command, cwd=paths.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+    try:
+        for url in (f"{stack.actions_url}/health", f"{web}/health", f"{stack.rasa_url}/webhooks/zalo/"):
+            _wait_for(url, stack, timeout)
+    except Exception:
+        stack.stop()
+        raise
+    return stack
+
+
+def _wait_for(url: str, stack: Stack, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            if any(p.poll() is not None for p in stack.processes):
+                raise RuntimeError(f"a process of the stack exited while waiting for {url}")
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")

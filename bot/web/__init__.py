@@ -1,0 +1,1 @@
+"""The web process (`uvicorn bot.web.app:app`): health, and the Zalo simulator in development."""

@@ -1,0 +1,210 @@
+"""One simulated Zalo: the citizens' side, the OA's side (API and chat tool), and the test switches.
+
+Routers call these methods; they return plain data or raise `ZaloError`/`OAuthError`/`UnknownCitizen`.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+import httpx
+
+from bot.zalo_sim import errors, events, quota
+from bot.zalo_sim.settings import Settings
+from bot.zalo_sim.state import CITIZEN_TO_OA, OA_TO_CITIZEN, ChatMessage, Citizen, SendFailure, SimState
+from bot.zalo_sim.tokens import TokenPair, TokenStore
+from bot.zalo_sim.webhook import WebhookSender
+
+MAX_TEXT_LENGTH = 2000
+DEFAULT_ADMIN_ID = "4267886274574868951"
+
+_ATTACHMENT_EVENTS = {
+    "image": "user_send_image",
+    "sticker": "user_send_sticker",
+    "file": "user_send_file",
+    "location": "user_send_location",
+}
+
+
+class UnknownCitizen(LookupError):
+    def __init__(self, user_id: str) -> None:
+        self.user_id = user_id
+        super().__init__(f"no citizen with user_id {user_id!r}")
+
+
+class Simulator:
+    def __init__(self, settings: Settings | None = None, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        self.webhook = WebhookSender(self.settings, transport=transport)
+        self.state = SimState()
+        self.tokens = self._seeded_tokens()
+
+    def reset(self) -> None:
+        """Forget everything; the seeded token pair works again."""
+        self.state = SimState()
+        self.tokens = self._seeded_tokens()
+        self.webhook.reset()
+
+    def citizen(self, user_id: str) -> Citizen:
+        try:
+            return self.state.citizens[user_id]
+        except KeyError:
+            raise UnknownCitizen(user_id) from None
+
+    def conversation(self, user_id: str) -> list[ChatMessage]:
+        self.citizen(user_id)
+        return list(self.state.conversations[user_id])
+
+    # The citizen's Zalo app.
+
+    def create_citizen(self, display_name: str | None = None) -> Citizen:
+        return self.state.add_citizen(display_name)
+
+    def set_following(self, user_id: str, following: bool) -> Citizen:
+        """Follow or unfollow; Zalo only reports a change, and following counts as an interaction."""
+        citizen = self.citizen(user_id)
+        if citizen.is_follower == following:
+            return citizen
+        citizen.is_follower = following
+        if following:
+            citizen.interact()
+        self.webhook.post(events.follow(self.settings, citizen, followed=following))
+        return citizen
+
+    def click_chatnow(self, user_id: str) -> Citizen:
+        citizen = self.citizen(user_id)
+        citizen.interact()
+        self.webhook.post(events.user_click_chatnow(self.settings, citizen))
+        return citizen
+
+    def withdraw(self, user_id: str) -> Citizen:
+        citizen = self.citizen(user_id)
+        self.webhook.post(events.user_withdraw(self.settings, citizen))
+        return citizen
+
+    def citizen_sends_text(self, user_id: str, text: str) -> ChatMessage:
+        citizen = self.citizen(user_id)
+        citizen.interact()
+        message = self.state.record(user_id, CITIZEN_TO_OA, text)
+        self.webhook.post(events.user_message(self.settings, citizen, message, "user_send_text"))
+        return message
+
+    def citizen_sends_attachment(self, user_id: str, attachment: dict[str, object], text: str = "") -> ChatMessage:
+        event_name = _ATTACHMENT_EVENTS[str(attachment["type"])]
+        citizen = self.citizen(user_id)
+        citizen.interact()
+        message = self.state.record(user_id, CITIZEN_TO_OA, text, attachments=[attachment])
+        self.webhook.post(events.user_message(self.settings, citizen, message, event_name))
+        return message
+
+    # The OA: an officer in the chat tool, or the connector through the Open API.
+
+    def officer_sends_text(self, user_id: str, text: str, admin_id: str = DEFAULT_ADMIN_ID) -> ChatMessage:
+        citizen = self.citizen(user_id)
+        message = self.state.record(user_id, OA_TO_CITIZEN, text, admin_id=admin_id)
+        self.webhook.post(events.oa_send_text(self.settings, citizen, message))
+        return message
+
+    def send_cs_text(self, access_token: str | None, body: object) -> dict[str, object]:
+        """`POST v3.0/oa/message/cs`: the response's `data`, or a ZaloError in Zalo's order of checks."""
+        failure = self.state.take_send_failure()
+        if failure is not None:
+            if failure.http_status is not None:
+                raise errors.ForcedHttpError(failure.http_status)
+            raise errors.ZaloError(failure.error or -200)
+        self.tokens.check(access_token)
+        user_id, text = _parse_cs_text(body)
+        if len(text) > MAX_TEXT_LENGTH:
+            raise errors.ZaloError(errors.PARAMETER_OVER_LIMIT)
+        citizen = self.state.citizens.get(user_id)
+        if citizen is None:
+            raise errors.ZaloError.invalid("user_id")
+        quota_used = quota.charge_reply(citizen)
+        message = self.state.record(user_id, OA_TO_CITIZEN, text)
+        # Real Zalo echoes API sends too, without `admin_id`; the connector must ignore them.
+        self.webhook.post(events.oa_send_text(self.settings, citizen, message))
+        data: dict[str, object] = {"message_id": message.msg_id, "user_id": user_id}
+        if quota_used is not None:
+            data["quota"] = quota_used
+        return data
+
+    def user_detail(self, access_token: str | None, data: str | None, avatar_url: Callable[[Citizen], str]) -> dict[str, object]:
+        """`GET v3.0/oa/user/detail?data={"user_id": ...}` (fact sheet §5)."""
+        self.tokens.check(access_token)
+        try:
+            query = json.loads(data or "")
+        except ValueError:
+            raise errors.ZaloError.invalid("data") from None
+        user_id = query.get("user_id") if isinstance(query, dict) else None
+        citizen = self.state.citizens.get(str(user_id)) if isinstance(user_id, (str, int)) else None
+        if citizen is None:
+            raise errors.ZaloError.invalid("user_id")
+        avatar = avatar_url(citizen)
+        last = citizen.last_interaction
+        # `shared_info` is left out: it only exists once a citizen has shared it through a form.
+        return {
+            "user_id": citizen.user_id,
+            "user_id_by_app": citizen.user_id_by_app,
+            "user_external_id": "",
+            "display_name": citizen.display_name,
+            "user_alias": "",
+            "is_sensitive": False,
+            "user_last_interaction_date": datetime.fromtimestamp(last).strftime("%d/%m/%Y") if last else "",
+            "user_is_follower": citizen.is_follower,
+            "avatar": avatar,
+            "avatars": {"120": avatar, "240": avatar},
+            "tags_and_notes_info": {"tag_names": [], "notes": []},
+        }
+
+    def refresh_access_token(self, form: Mapping[str, str], secret_key: str | None) -> TokenPair:
+        """`POST v4/oa/access_token` with `grant_type=refresh_token`."""
+        if secret_key != self.settings.app_secret:
+            raise _oauth_invalid("secret_key header is missing or is not the App Secret")
+        if form.get("app_id") != self.settings.app_id:
+            raise _oauth_invalid("app_id is invalid")
+        if form.get("grant_type") != "refresh_token":
+            raise _oauth_invalid("grant_type must be refresh_token (the simulator has no consent flow)")
+        return self.tokens.rotate(form.get("refresh_token", ""))
+
+    # Test switches.
+
+    def fail_next_sends(self, count: int, *, error: int | None = None, http_status: int | None = None) -> None:
+        self.state.send_failure = SendFailure(count, error, http_status) if count > 0 else None
+
+    def set_last_interaction(self, user_id: str, days_ago: float) -> Citizen:
+        citizen = self.citizen(user_id)
+        citizen.interact(at=time.time() - days_ago * 86400)
+        return citizen
+
+    def set_token_ttl(self, seconds: float) -> None:
+        """Applies to tokens issued from now on."""
+        self.tokens.ttl = seconds
+
+    def _seeded_tokens(self) -> TokenStore:
+        s = self.settings
+        return TokenStore.seeded(s.initial_access_token, s.initial_refresh_token, s.access_token_ttl)
+
+
+def _parse_cs_text(body: object) -> tuple[str, str]:
+    """(user_id, text) from `{"recipient": {"user_id"}, "message": {"text"}}`, else -201 naming the field."""
+    if not isinstance(body, dict):
+        raise errors.ZaloError.invalid("body")
+    recipient = body.get("recipient")
+    user_id = recipient.get("user_id") if isinstance(recipient, dict) else None
+    if isinstance(user_id, int) and not isinstance(user_id, bool):
+        user_id = str(user_id)
+    if not isinstance(user_id, str) or not user_id:
+        raise errors.ZaloError.invalid("recipient")
+    message = body.get("message")
+    if not isinstance(message, dict):
+        raise errors.ZaloError.invalid("message")
+    text = message.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise errors.ZaloError.invalid("text")
+    return user_id, text
+
+
+def _oauth_invalid(description: str) -> errors.OAuthError:
+    return errors.OAuthError(errors.OAUTH_INVALID_PARAMETER, "Invalid parameter", description)

@@ -1,0 +1,57 @@
+"""Simulator -> signed webhook -> Rasa with the trained bot -> Zalo API -> simulator."""
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from bot.stack import start_stack
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def stack(trained_model, tmp_path_factory):
+    stack = start_stack(trained_model, tmp_path_factory.mktemp("zalo-e2e"))
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
+def sim(stack):
+    with httpx.Client(base_url=f"{stack.web_url}/zalo-sim/api", timeout=10) as client:
+        yield client
+
+
+def _oa_replies(sim, user_id: str, count: int, timeout: float = 30.0) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        messages = sim.get(f"/citizens/{user_id}/conversation").json()["messages"]
+        replies = [m["text"] for m in messages if m["direction"] != "citizen_to_oa" and not m.get("admin_id")]
+        if len(replies) >= count:
+            return replies
+        time.sleep(0.2)
+    raise AssertionError(f"fewer than {count} replies within {timeout} s: {messages}")
+
+
+def test_a_citizen_follows_asks_and_gets_the_right_answer_on_zalo(sim, kb):
+    citizen = sim.post("/citizens", json={}).json()
+    user = citizen["user_id"]
+    sim.post(f"/citizens/{user}/follow")
+    welcome = _oa_replies(sim, user, 1)
+    assert "Chào mừng" in welcome[0]
+    sim.post(f"/citizens/{user}/messages", json={"text": "cho hoi lam can cuoc cho con 10 tuoi o dau"})
+    replies = _oa_replies(sim, user, 2)
+    assert replies[1] == kb.render_answer("can_cuoc_tre_em")
+
+
+def test_an_officer_typing_in_the_oa_chat_tool_silences_the_bot(sim):
+    user = sim.post("/citizens", json={}).json()["user_id"]
+    sim.post(f"/citizens/{user}/messages", json={"text": "xin chào"})
+    assert len(_oa_replies(sim, user, 1)) == 1
+    sim.post(f"/citizens/{user}/officer-messages", json={"text": "Chào anh, tôi là cán bộ xã."})
+    time.sleep(1.0)
+    sim.post(f"/citizens/{user}/messages", json={"text": "cảm ơn cán bộ"})
+    time.sleep(3.0)
+    assert len(_oa_replies(sim, user, 1)) == 1  # the bot said nothing more
