@@ -5,6 +5,7 @@ Routers call these methods; they return plain data or raise `ZaloError`/`OAuthEr
 from __future__ import annotations
 
 import json
+import random
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -40,6 +41,7 @@ class Simulator:
         self.webhook = WebhookSender(self.settings, transport=transport)
         self.state = SimState()
         self.tokens = self._seeded_tokens()
+        self.random = random.Random(0)
 
     def reset(self) -> None:
         """Forget everything; the seeded token pair works again."""
@@ -114,6 +116,8 @@ class Simulator:
             if failure.http_status is not None:
                 raise errors.ForcedHttpError(failure.http_status)
             raise errors.ZaloError(failure.error or -200)
+        if self.state.send_failure_rate and self.random.random() < self.state.send_failure_rate:
+            raise errors.ForcedHttpError(self.state.send_failure_rate_status)
         self.tokens.check(access_token)
         user_id, text = _parse_cs_text(body)
         if len(text) > MAX_TEXT_LENGTH:
@@ -169,6 +173,14 @@ class Simulator:
         return self.tokens.rotate(form.get("refresh_token", ""))
 
     # Test switches.
+
+    def set_random_faults(self, send_failure_rate: float, http_status: int, duplicate_rate: float, seed: int) -> None:
+        """Random 5xx on sends and duplicate webhook deliveries, reproducible by `seed` (load tests)."""
+        self.random.seed(seed)
+        self.webhook.random.seed(seed + 1)
+        self.state.send_failure_rate = send_failure_rate
+        self.state.send_failure_rate_status = http_status
+        self.webhook.duplicate_rate = duplicate_rate
 
     def fail_next_sends(self, count: int, *, error: int | None = None, http_status: int | None = None) -> None:
         self.state.send_failure = SendFailure(count, error, http_status) if count > 0 else None

@@ -77,6 +77,9 @@ class SimState:
     citizens: dict[str, Citizen] = field(default_factory=dict)
     conversations: dict[str, list[ChatMessage]] = field(default_factory=dict)
     send_failure: SendFailure | None = None
+    # Load tests: each CS send fails with this HTTP status with probability `send_failure_rate`.
+    send_failure_rate: float = 0.0
+    send_failure_rate_status: int = 503
 
     def add_citizen(self, display_name: str | None = None) -> Citizen:
         name = (display_name or "").strip() or self._unused_name()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import logging
 import time
 from dataclasses import dataclass, field
@@ -70,6 +71,8 @@ class WebhookSender:
         self.url = settings.webhook_url
         self.disabled = False
         self.duplicates_pending = 0
+        self.duplicate_rate = 0.0  # load tests: deliver this share of events twice
+        self.random = random.Random(0)
         self.deliveries: list[Delivery] = []
 
     def post(self, event: dict[str, object]) -> list[Delivery]:
@@ -79,6 +82,8 @@ class WebhookSender:
         copies = 1
         if self.duplicates_pending > 0:
             self.duplicates_pending -= 1
+            copies = 2
+        elif self.duplicate_rate and self.random.random() < self.duplicate_rate:
             copies = 2
         deliveries = []
         for copy in range(copies):
@@ -105,6 +110,7 @@ class WebhookSender:
         self.url = self._settings.webhook_url
         self.disabled = False
         self.duplicates_pending = 0
+        self.duplicate_rate = 0.0
         self.deliveries.clear()
 
     def subscribe(self, url: str) -> None:

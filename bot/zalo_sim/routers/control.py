@@ -23,6 +23,13 @@ class FailSends(BaseModel):
         return values
 
 
+class RandomFaults(BaseModel):
+    send_failure_rate: float = 0.0
+    http_status: int = 503
+    duplicate_rate: float = 0.0
+    seed: int = 7
+
+
 class Count(BaseModel):
     count: int = 1
 
@@ -48,6 +55,12 @@ async def switches(sim: Simulator = Depends(get_simulator)) -> dict[str, object]
 @router.post("/switches/fail-sends")
 async def fail_sends(body: FailSends, sim: Simulator = Depends(get_simulator)) -> dict[str, object]:
     sim.fail_next_sends(body.count, error=body.error, http_status=body.http_status)
+    return _switch_state(sim)
+
+
+@router.post("/switches/random-faults")
+async def random_faults(body: RandomFaults, sim: Simulator = Depends(get_simulator)) -> dict[str, object]:
+    sim.set_random_faults(body.send_failure_rate, body.http_status, body.duplicate_rate, body.seed)
     return _switch_state(sim)
 
 
@@ -105,6 +118,8 @@ def _switch_state(sim: Simulator) -> dict[str, object]:
     return {
         "send_failure": vars(failure) if failure else None,
         "duplicates_pending": sim.webhook.duplicates_pending,
+        "send_failure_rate": sim.state.send_failure_rate,
+        "duplicate_rate": sim.webhook.duplicate_rate,
         "access_token_ttl": sim.tokens.ttl,
         "webhook_disabled": sim.webhook.disabled,
     }

@@ -98,7 +98,8 @@ async def test_reset_forgets_citizens_switches_and_deliveries(client, make_citiz
 
     assert (await client.get(f"{API}/citizens")).json() == {"citizens": []}
     assert (await client.get(f"{API}/webhook")).json()["deliveries"] == []
-    assert switches == {"send_failure": None, "duplicates_pending": 0, "access_token_ttl": 90000.0, "webhook_disabled": False}
+    assert switches == {"send_failure": None, "duplicates_pending": 0, "send_failure_rate": 0.0, "duplicate_rate": 0.0,
+                        "access_token_ttl": 90000.0, "webhook_disabled": False}
 
 
 async def test_the_chat_page_is_served_in_vietnamese_with_its_own_assets(client):
@@ -114,3 +115,15 @@ async def test_the_chat_page_is_served_in_vietnamese_with_its_own_assets(client)
         assert asset in html
         assert (await client.get(asset)).status_code == 200
     assert (await client.get("/zalo-sim/static/secret.py")).status_code == 404
+
+
+def test_random_faults_are_reproducible_by_seed():
+    from bot.zalo_sim.simulator import Simulator
+
+    def failures(seed):
+        sim = Simulator()
+        sim.set_random_faults(0.5, 503, 0.0, seed)
+        return [sim.random.random() < 0.5 for _ in range(20)]
+
+    assert failures(3) == failures(3)
+    assert any(failures(3)) and not all(failures(3))

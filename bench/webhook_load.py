@@ -1,0 +1,206 @@
+#!/usr/bin/env python
+"""Load benchmark of the Zalo channel through the real processes on this machine.
+
+N simulated citizens at once, M messages each (a citizen waits for the reply, reads for
+--think seconds, then asks the next question), through simulator -> signed webhook -> Rasa with
+the trained bot -> Zalo API -> simulator. Then the same with duplicate deliveries and 5xx on
+sends, and the same questions through Rasa's own REST channel (our overhead over plain Rasa).
+
+  python bench/webhook_load.py [--citizens 50] [--messages 20] [--think 0.5]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.faq.knowledge_base import load_knowledge_base  # noqa: E402
+from bot.model import ensure_model  # noqa: E402
+from bot.stack import start_stack  # noqa: E402
+
+REPLY_TIMEOUT = 60.0
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * (len(values) - 1)))] if values else float("nan")
+
+
+def questions() -> list[tuple[str, str]]:
+    """(question, expected answer): catalogue questions, whose decision is a plain answer."""
+    kb = load_knowledge_base()
+    return [(faq.question, kb.render_answer(faq.id)) for faq in kb.faqs.values()]
+
+
+class ReplyWatcher:
+    """Polls the simulator's record of OA sends once for everyone; wakes citizens on new replies."""
+
+    def __init__(self, sim: httpx.AsyncClient) -> None:
+        self._sim = sim
+        self.replies: dict[str, list[dict]] = defaultdict(list)
+        self._seen = 0
+        self._events: dict[str, asyncio.Event] = defaultdict(asyncio.Event)
+        self._stop = False
+
+    async def run(self) -> None:
+        while not self._stop:
+            messages = (await self._sim.get("/oa-messages")).json()["messages"]
+            for message in messages[self._seen:]:
+                if not message.get("admin_id") and not message["text"].startswith("Chào mừng"):
+                    self.replies[message["user_id"]].append(message)
+                    self._events[message["user_id"]].set()
+            self._seen = len(messages)
+            await asyncio.sleep(0.05)
+
+    async def wait(self, user: str, count: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while len(self.replies[user]) < count:
+            event = self._events[user]
+            event.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            try:
+                await asyncio.wait_for(event.wait(), remaining)
+            except asyncio.TimeoutError:
+                return False
+        return True
+
+    def stop(self) -> None:
+        self._stop = True
+
+
+async def zalo_run(web_url: str, citizens: int, messages: int, think: float, faults: dict | None) -> dict[str, str]:
+    pool = questions()
+    async with httpx.AsyncClient(base_url=f"{web_url}/zalo-sim/api", timeout=30) as sim:
+        await sim.post("/reset")
+        if faults:
+            await sim.post("/switches/random-faults", json=faults)
+        users = [(await sim.post("/citizens", json={})).json()["user_id"] for _ in range(citizens)]
+        watcher = ReplyWatcher(sim)
+        poller = asyncio.create_task(watcher.run())
+        sent: dict[str, list[tuple[str, int]]] = defaultdict(list)  # user -> (expected, sent_ms)
+        rng = random.Random(11)
+
+        async def citizen(user: str) -> None:
+            for i in range(messages):
+                question, expected = rng.choice(pool)
+                message = (await sim.post(f"/citizens/{user}/messages", json={"text": question})).json()
+                sent[user].append((expected, message["timestamp_ms"]))
+                if not await watcher.wait(user, i + 1, REPLY_TIMEOUT):
+                    return
+                await asyncio.sleep(think)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(citizen(u) for u in users))
+        elapsed = time.perf_counter() - started
+        await asyncio.sleep(2.0)  # late duplicates would show up here
+        watcher.stop()
+        await poller
+        deliveries = (await sim.get("/webhook")).json()["deliveries"]
+        await sim.post("/switches/random-faults", json={})
+
+    acks = [a["latency_ms"] for d in deliveries if d["event_name"] == "user_send_text" for a in d["attempts"] if a["status_code"] == 200]
+    latencies, lost, duplicated, misordered = [], 0, 0, 0
+    for user in users:
+        replies = watcher.replies[user]
+        expected = sent[user]
+        lost += max(0, len(expected) - len(replies))
+        duplicated += max(0, len(replies) - len(expected))
+        for (answer, sent_ms), reply in zip(expected, replies):
+            misordered += reply["text"] != answer[: len(reply["text"])]
+            latencies.append(reply["timestamp_ms"] - sent_ms)
+    total = sum(len(v) for v in sent.values())
+    return {
+        "messages sent": str(total),
+        "webhook deliveries (incl. duplicates)": str(sum(1 for d in deliveries if d["event_name"] == "user_send_text")),
+        "webhook ack p50 / p95 (ms)": f"{pct(acks, .5):.0f} / {pct(acks, .95):.0f}",
+        "message -> reply p50 / p95 (ms)": f"{pct(latencies, .5):.0f} / {pct(latencies, .95):.0f}",
+        "lost": str(lost),
+        "duplicated": str(duplicated),
+        "wrong or out of order": str(misordered),
+        "throughput (msg/s)": f"{total / elapsed:.1f}",
+    }
+
+
+async def rest_run(rasa_url: str, citizens: int, messages: int, think: float) -> dict[str, str]:
+    pool = questions()
+    latencies, wrong, failed = [], 0, 0
+    rng = random.Random(11)
+    async with httpx.AsyncClient(timeout=60) as http:
+        async def citizen(n: int) -> None:
+            nonlocal wrong, failed
+            for _ in range(messages):
+                question, expected = rng.choice(pool)
+                started = time.perf_counter()
+                try:
+                    response = await http.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": f"rest-{n}", "message": question})
+                    texts = "\n\n".join(m.get("text", "") for m in response.json())
+                except (httpx.HTTPError, ValueError):
+                    failed += 1
+                    continue
+                latencies.append((time.perf_counter() - started) * 1000)
+                wrong += texts != expected
+                await asyncio.sleep(think)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(citizen(n) for n in range(citizens)))
+        elapsed = time.perf_counter() - started
+    total = citizens * messages
+    return {
+        "messages sent": str(total),
+        "message -> reply p50 / p95 (ms)": f"{pct(latencies, .5):.0f} / {pct(latencies, .95):.0f}",
+        "lost": str(failed),
+        "wrong or out of order": str(wrong),
+        "throughput (msg/s)": f"{total / elapsed:.1f}",
+    }
+
+
+def print_table(columns: dict[str, dict[str, str]]) -> None:
+    keys = list(dict.fromkeys(k for c in columns.values() for k in c))
+    names = list(columns)
+    print("| metric | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for k in keys:
+        print(f"| {k} | " + " | ".join(columns[n].get(k, "-") for n in names) + " |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--citizens", type=int, default=50)
+    parser.add_argument("--messages", type=int, default=20)
+    parser.add_argument("--think", type=float, default=0.5)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    model = ensure_model()
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = start_stack(model, Path(tmp), args.database_url)
+        try:
+            print(f"{args.citizens} citizens x {args.messages} messages, think time {args.think} s, "
+                  f"database {stack.database_url.split(':')[0]}\n")
+            columns = {
+                "Zalo channel": asyncio.run(zalo_run(stack.web_url, args.citizens, args.messages, args.think, None)),
+                "Zalo, 10% duplicates + 5% send 5xx": asyncio.run(zalo_run(
+                    stack.web_url, args.citizens, args.messages, args.think,
+                    {"send_failure_rate": 0.05, "http_status": 503, "duplicate_rate": 0.10, "seed": 7})),
+                "Rasa REST channel": asyncio.run(rest_run(stack.rasa_url, args.citizens, args.messages, args.think)),
+            }
+            print_table(columns)
+        finally:
+            stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
