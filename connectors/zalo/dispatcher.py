@@ -28,6 +28,9 @@ from connectors.zalo.signature import HEADER, verify_signature
 logger = logging.getLogger(__name__)
 
 OFFICER = "officer"  # zalo_outbound status of a message an officer typed in Zalo's OA chat tool
+# Rasa runs NLU and its SQL tracker store on the event loop that also answers webhooks: letting
+# every waiting citizen's turn run at once starves the acknowledgements Zalo wants within 2 s.
+MAX_CONCURRENT_TURNS = 2
 
 
 class ZaloDispatcher:
@@ -52,6 +55,7 @@ class ZaloDispatcher:
         self._waiting: dict[str, int] = {}
         self._buttons: dict[str, list[dict[str, Any]]] = {}
         self._tasks: set[asyncio.Task] = set()
+        self._turns = asyncio.Semaphore(MAX_CONCURRENT_TURNS)
 
     async def accept(self, raw: bytes, headers: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
         """Check, store and schedule one webhook delivery; returns (HTTP status, JSON body)."""
@@ -166,7 +170,8 @@ class ZaloDispatcher:
             text = payload_for_reply(text, buttons) or text
         output = self._output_factory(user, event.key)
         metadata = {"zalo": {k: event.raw.get(k) for k in ("app_id", "timestamp", "user_id_by_app")} | {"msg_id": event.msg_id}}
-        await self._on_new_message(UserMessage(text, output, user, input_channel="zalo", message_id=event.msg_id, metadata=metadata))
+        async with self._turns:
+            await self._on_new_message(UserMessage(text, output, user, input_channel="zalo", message_id=event.msg_id, metadata=metadata))
         await output.flush()
         if output.buttons:
             self._buttons[user] = output.buttons
