@@ -208,3 +208,31 @@ def test_a_reply_that_could_not_be_sent_is_kept_as_undelivered(loop, store, clie
     rows = store.outbound(CITIZEN)
     assert [r.status for r in rows] == ["undelivered"] and rows[0].attempts == 4
     assert "Đã nhận" in rows[0].text
+
+
+def test_token_expiry_during_a_burst_refreshes_once_and_every_reply_goes_out(loop, store, fake_zalo):
+    """Several concurrent turns meet an expired token: one refresh, no failed reply."""
+    import httpx
+    from datetime import timedelta
+
+    from bot.zalo_store import now
+    from connectors.zalo.api import ZaloApiClient
+    from connectors.zalo.tokens import TokenManager
+    from tests.connectors.zalo.test_tokens import FakeOAuth
+
+    store.seed_token("access-0", "refresh-0", now() + timedelta(seconds=30))  # inside the margin
+    fake_zalo.valid_tokens = {"access-1"}
+    oauth = FakeOAuth()
+    workers = [ZaloApiClient("https://openapi.zalo.me", TokenManager(store, oauth),
+                             http=httpx.AsyncClient(transport=httpx.MockTransport(fake_zalo.handler))) for _ in range(3)]
+    dispatchers = [_dispatcher(store, client, EchoBot()) for client in workers]
+    bodies = [fixture_body("user_send_text", sender={"id": f"c{i}"}, message={"msg_id": f"b{i}", "text": "câu hỏi"}) for i in range(9)]
+
+    async def burst():
+        for i, raw in enumerate(bodies):
+            await dispatchers[i % 3].accept(raw, signed(raw))
+        for d in dispatchers:
+            await d.drain()
+    loop.run_until_complete(burst())
+    assert oauth.calls == 1
+    assert sorted(b["recipient"]["user_id"] for b in fake_zalo.sent) == sorted(f"c{i}" for i in range(9))
