@@ -12,7 +12,7 @@ import yaml
 
 from bot import paths
 
-QUESTION_STYLES = ("diacritics", "no_diacritics", "teencode", "long", "english")
+QUESTION_STYLES = ("diacritics", "no_diacritics", "teencode", "long", "english", "short")
 ANSWER_LIMIT = 2000  # one Zalo consultation message
 
 
