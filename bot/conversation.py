@@ -84,15 +84,20 @@ class Conversation:
         return Reply("\n".join(lines), buttons)
 
 
+def chosen_number(text: str) -> int | None:
+    """The option number a reply names ("2", "số 2", "chọn 2"), 1-based; None when it names none."""
+    number = _CHOICE_NUMBER.match(normalize(text).folded)
+    return int(number.group(1)) if number else None
+
+
 def resolve_choice(text: str, options: tuple[str, ...], titles: dict[str, str]) -> str | None:
     """Which offered option a reply picks: its number ("2", "số 2") or its words; else None."""
     if not options:
         return None
+    number = chosen_number(text)
+    if number is not None:
+        return options[number - 1] if 0 < number <= len(options) else None
     folded = normalize(text).folded
-    number = _CHOICE_NUMBER.match(folded)
-    if number:
-        index = int(number.group(1)) - 1
-        return options[index] if 0 <= index < len(options) else None
     scored = [
         (fuzz.token_set_ratio(folded, normalize(titles[o]).folded), o) for o in options if o in titles
     ]

@@ -22,7 +22,7 @@ from sanic.response import HTTPResponse
 from bot.db import get_engine
 from bot.faq.knowledge_base import load_knowledge_base
 from bot.replies import Replies, load_templates
-from bot.zalo_store import ZaloStore, now
+from bot.zalo_store import SENT, ZaloStore, now
 from connectors.zalo.api import ZaloApiClient
 from connectors.zalo.delivery import deliver
 from connectors.zalo.dispatcher import ZaloDispatcher
@@ -107,6 +107,8 @@ class ZaloOutput(OutputChannel):
                 self._store.record_outbound, self._event_key, self._user_id, text, delivery.status,
                 delivery.attempts, delivery.error_code, delivery.error_message, delivery.message_id,
             )
+            if delivery.status != SENT:
+                logger.warning("reply to %s %s (%s)", self._user_id, delivery.status, delivery.error_message)
         self._texts = []
 
 

@@ -16,9 +16,8 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 
 from bot.replies import Replies
-from bot.zalo_store import SENT, ZaloStore, now
+from bot.zalo_store import ZaloStore, now
 from connectors.zalo.api import ZaloApiClient
-from connectors.zalo.delivery import deliver
 from connectors.zalo.events import (
     CLICK_CHAT_NOW, FOLLOW, UNFOLLOW, USER_WITHDRAW, MalformedEvent, ZaloEvent, parse_event,
 )
@@ -177,10 +176,6 @@ class ZaloDispatcher:
             self._buttons[user] = output.buttons
 
     async def _send(self, user: str, text: str, event_key: str) -> None:
-        delivery = await deliver(self.client, user, text)
-        await asyncio.to_thread(
-            self.store.record_outbound, event_key, user, text, delivery.status, delivery.attempts,
-            delivery.error_code, delivery.error_message, delivery.message_id,
-        )
-        if delivery.status != SENT:
-            logger.warning("reply to %s %s (%s)", user, delivery.status, delivery.error_message)
+        output = self._output_factory(user, event_key)
+        await output.send_text_message(user, text)
+        await output.flush()

@@ -1,12 +1,11 @@
 """Turn a bot turn into Zalo text messages: merge, split at 2,000 characters, number the buttons."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from bot.conversation import chosen_number
 from connectors.zalo.api import TEXT_LIMIT
 
-_CHOICE = re.compile(r"^\s*(?:số|so|chọn|chon)?\s*(\d{1,2})\s*[.)]?\s*$", re.IGNORECASE)
 
 
 def merge_and_split(texts: list[str], limit: int = TEXT_LIMIT) -> list[str]:
@@ -57,10 +56,9 @@ def with_numbered_buttons(text: str, buttons: list[dict[str, Any]]) -> str:
 
 def payload_for_reply(reply: str, buttons: list[dict[str, Any]]) -> str | None:
     """The payload a reply picks from the last numbered list: its number or its title."""
-    match = _CHOICE.match(reply)
-    if match:
-        index = int(match.group(1)) - 1
-        return str(buttons[index].get("payload")) if 0 <= index < len(buttons) else None
+    number = chosen_number(reply)
+    if number is not None:
+        return str(buttons[number - 1].get("payload")) if 0 < number <= len(buttons) else None
     wanted = reply.strip().casefold()
     for button in buttons:
         if str(button.get("title", "")).strip().casefold() == wanted:
