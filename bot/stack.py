@@ -42,7 +42,7 @@ class Stack:
 
 
 def start_stack(model: Path, workdir: Path, database_url: str | None = None, timeout: float = 180.0) -> Stack:
-    """Rasa (REST and Zalo channels), the action server and the web process with the simulator."""
+    """Rasa (REST and Zalo channels), the action server and the web process (Zalo gateway, simulator)."""
     workdir.mkdir(parents=True, exist_ok=True)
     database_url = database_url or f"sqlite:///{workdir / 'bot.db'}"
     upgrade(database_url)
@@ -64,7 +64,9 @@ def start_stack(model: Path, workdir: Path, database_url: str | None = None, tim
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZALO_")}
     env.update(
         DATABASE_URL=database_url,
-        ZALO_SIM_WEBHOOK_URL=f"http://127.0.0.1:{rasa_port}/webhooks/zalo/webhook",
+        ZALO_SIM_WEBHOOK_URL=f"{web}/webhooks/zalo/webhook",
+        ZALO_CREDENTIALS=str(workdir / "credentials.yml"),
+        RASA_URL=f"http://127.0.0.1:{rasa_port}",
         TF_CPP_MIN_LOG_LEVEL="3",
         LOG_LEVEL_LIBRARIES="ERROR",
     )
@@ -79,7 +81,7 @@ def start_stack(model: Path, workdir: Path, database_url: str | None = None, tim
         log = (workdir / f"{name}.log").open("wb")
         stack.processes.append(subprocess.Popen(command, cwd=paths.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
     try:
-        for url in (f"{stack.actions_url}/health", f"{web}/health", f"{stack.rasa_url}/webhooks/zalo/"):
+        for url in (f"{stack.actions_url}/health", f"{web}/health", f"{stack.rasa_url}/webhooks/zalo/", f"{web}/webhooks/zalo/"):
             _wait_for(url, stack, timeout)
     except Exception:
         stack.stop()

@@ -17,7 +17,8 @@ trap stop EXIT INT TERM
 "$PY" -m rasa run actions --actions actions --port 5055 >var/actions.log 2>&1 &
 pids+=($!)
 
-# The web process: the Zalo simulator (when no real Zalo app is configured) and, later, the inbox.
+# The web process: Zalo's webhook (handed to Rasa turn by turn), the Zalo simulator (when no
+# real Zalo app is configured) and the officers' inbox.
 "$PY" -m uvicorn bot.web.app:app --host 127.0.0.1 --port 8000 --ws none >var/web.log 2>&1 &
 pids+=($!)
 
@@ -36,9 +37,9 @@ for _ in $(seq 1 120); do
 done
 cat <<MSG
 
-  Rasa server      http://localhost:5005  (REST: /webhooks/rest/webhook, Zalo: /webhooks/zalo/webhook)
+  Rasa server      http://localhost:5005  (REST: /webhooks/rest/webhook; Zalo turns from the web process)
   Action server    http://localhost:5055/health
-  Web              http://localhost:8000
+  Web              http://localhost:8000  (Zalo webhook: /webhooks/zalo/webhook)
   Database         ${DATABASE_URL:-sqlite:///var/bot.db}
 MSG
 if [ -z "${ZALO_APP_ID:-}" ]; then cat <<MSG

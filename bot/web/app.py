@@ -1,21 +1,39 @@
-"""The web app: `uvicorn bot.web.app:app --port 8000`. It only includes routers.
+"""The web app: `uvicorn bot.web.app:app --port 8000 --ws none`. It only wires routers together.
 
-The Zalo simulator (/zalo-sim/) is served only while no real Zalo App is configured, i.e. while
-ZALO_APP_ID is unset, so a production deployment cannot expose it by accident.
+It receives Zalo's webhooks (connectors/zalo/gateway.py) and, while no real Zalo App is
+configured (ZALO_APP_ID unset), serves the Zalo simulator under /zalo-sim/, so a production
+deployment cannot expose the simulator by accident.
 """
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from bot.web.routers import health
+from bot.db import get_engine
+from bot.web.routers import health, zalo_webhook
 from bot.zalo_sim.routers import chat, control, media, oauth, openapi, page
+from connectors.zalo.gateway import ZaloGateway
+from connectors.zalo.settings import ZaloSettings
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    gateway = ZaloGateway(ZaloSettings.from_file(), get_engine())
+    app.state.zalo = gateway
+    await gateway.start()
+    try:
+        yield
+    finally:
+        await gateway.stop()
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="Trợ lý Zalo OA của UBND")
+    app = FastAPI(title="Trợ lý Zalo OA của UBND", lifespan=lifespan)
     app.include_router(health.router)
+    app.include_router(zalo_webhook.router)
     if not os.environ.get("ZALO_APP_ID"):
         for area in (openapi, oauth, chat, control, media, page):
             app.include_router(area.router)

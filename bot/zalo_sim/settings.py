@@ -15,7 +15,7 @@ class Settings:
     app_secret: str = "sim-app-secret"
     oa_secret_key: str = "sim-oa-secret"
     oa_id: str = "sim-oa"
-    webhook_url: str = "http://localhost:5005/webhooks/zalo/webhook"
+    webhook_url: str = "http://localhost:8000/webhooks/zalo/webhook"
     # Zalo's access tokens live 25 h; `expires_in` is reported in seconds.
     access_token_ttl: float = 90000.0
     # The connector is seeded with this pair, so both work again after a reset.

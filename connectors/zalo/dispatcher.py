@@ -13,8 +13,6 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from rasa.core.channels.channel import UserMessage
-
 from bot.replies import Replies
 from bot.zalo_store import ZaloStore, now
 from connectors.zalo.api import ZaloApiClient
@@ -23,13 +21,13 @@ from connectors.zalo.events import (
 )
 from connectors.zalo.formatting import payload_for_reply
 from connectors.zalo.signature import HEADER, verify_signature
+from connectors.zalo.turns import BotTurn
 
 logger = logging.getLogger(__name__)
 
 OFFICER = "officer"  # zalo_outbound status of a message an officer typed in Zalo's OA chat tool
-# Rasa runs NLU and its SQL tracker store on the event loop that also answers webhooks: letting
-# every waiting citizen's turn run at once starves the acknowledgements Zalo wants within 2 s.
-MAX_CONCURRENT_TURNS = 2
+# Turns in flight to Rasa at once: Rasa runs NLU on one event loop, so more only queue there.
+MAX_CONCURRENT_TURNS = 4
 
 
 class ZaloDispatcher:
@@ -40,7 +38,7 @@ class ZaloDispatcher:
         store: ZaloStore,
         client: ZaloApiClient,
         replies: Replies,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        on_new_message: Callable[[BotTurn], Awaitable[Any]],
         output_factory: Callable[[str, str | None], Any],
     ) -> None:
         self._app_id = app_id
@@ -54,6 +52,7 @@ class ZaloDispatcher:
         self._waiting: dict[str, int] = {}
         self._buttons: dict[str, list[dict[str, Any]]] = {}
         self._tasks: set[asyncio.Task] = set()
+        self._in_flight: set[str] = set()
         self._turns = asyncio.Semaphore(MAX_CONCURRENT_TURNS)
 
     async def accept(self, raw: bytes, headers: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
@@ -82,9 +81,12 @@ class ZaloDispatcher:
         return 200, {"status": "accepted"}
 
     async def resume(self) -> int:
-        """Handle the events acknowledged before a stop but never handled; returns how many."""
+        """Handle the events acknowledged but never handled (before a stop, or while the bot or the
+        database was away); returns how many were scheduled."""
         count = 0
         for key, body in await asyncio.to_thread(self.store.unhandled_events):
+            if key in self._in_flight:
+                continue
             if await asyncio.to_thread(self.store.was_answered, key):
                 await asyncio.to_thread(self.store.mark_handled, key)
                 continue
@@ -106,6 +108,7 @@ class ZaloDispatcher:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     def _schedule(self, event: ZaloEvent) -> None:
+        self._in_flight.add(event.key)
         task = asyncio.create_task(self._handle_in_order(event))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -119,10 +122,11 @@ class ZaloDispatcher:
                 try:
                     await self.handle(event)
                 except Exception:  # noqa: BLE001 - the outermost boundary of a background task
-                    logger.exception("handling %s failed; it stays unhandled and is retried on restart", event.key)
+                    logger.exception("handling %s failed; it stays unhandled and the next sweep tries again", event.key)
                     return
                 await asyncio.to_thread(self.store.mark_handled, event.key)
         finally:
+            self._in_flight.discard(event.key)
             self._waiting[user] -= 1
             if not self._waiting[user]:
                 del self._waiting[user], self._locks[user]
@@ -170,7 +174,7 @@ class ZaloDispatcher:
         output = self._output_factory(user, event.key)
         metadata = {"zalo": {k: event.raw.get(k) for k in ("app_id", "timestamp", "user_id_by_app")} | {"msg_id": event.msg_id}}
         async with self._turns:
-            await self._on_new_message(UserMessage(text, output, user, input_channel="zalo", message_id=event.msg_id, metadata=metadata))
+            await self._on_new_message(BotTurn(text, output, user, message_id=event.msg_id, metadata=metadata))
         await output.flush()
         if output.buttons:
             self._buttons[user] = output.buttons

@@ -36,3 +36,19 @@ def verify_signature(header: str | None, app_id: str, body: bytes, timestamp: st
         value = value[len(_PREFIX) :].strip()
     expected = compute_signature(app_id, body, timestamp, oa_secret_key)
     return hmac.compare_digest(value.lower().encode("ascii", "replace"), expected.encode("ascii"))
+
+
+# The web process forwards each citizen turn to Rasa's Zalo channel; Rasa trusts a turn only
+# when it is signed with the same OA secret key (an HMAC, since this one is ours to choose).
+GATEWAY_HEADER = "X-Zalo-Gateway-Signature"
+
+
+def gateway_signature(body: bytes, oa_secret_key: str) -> str:
+    return hmac.new(oa_secret_key.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def verify_gateway_signature(header: str | None, body: bytes, oa_secret_key: str) -> bool:
+    if not header or not oa_secret_key:
+        return False
+    expected = gateway_signature(body, oa_secret_key)
+    return hmac.compare_digest(header.strip().lower().encode("ascii", "replace"), expected.encode("ascii"))

@@ -11,7 +11,7 @@ def test_defaults_match_what_the_connector_is_seeded_with():
     assert settings == Settings()
     assert (settings.app_id, settings.oa_id, settings.initial_access_token, settings.initial_refresh_token) == (
         "sim-app", "sim-oa", "sim-access-0", "sim-refresh-0")
-    assert settings.webhook_url == "http://localhost:5005/webhooks/zalo/webhook"
+    assert settings.webhook_url == "http://localhost:8000/webhooks/zalo/webhook"
     assert settings.retry_schedule == (30, 300, 900, 1800, 3600)
 
 

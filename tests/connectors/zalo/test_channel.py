@@ -1,4 +1,5 @@
-from connectors.zalo.channel import ZaloInput, ZaloSettings
+from connectors.zalo.channel import ZaloInput
+from connectors.zalo.settings import ZaloSettings
 
 SIMULATOR = {"app_id": "sim-app", "app_secret": "s", "oa_secret_key": "k", "access_token": "a",
              "refresh_token": "r", "api_base": "http://localhost:8000/zalo-sim/openapi",

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from bot.replies import Replies
-from connectors.zalo.channel import ZaloOutput
+from connectors.zalo.output import ZaloOutput
 from connectors.zalo.dispatcher import ZaloDispatcher
 from tests.connectors.zalo.conftest import APP_ID, OA_SECRET, fixture_body, signed
 

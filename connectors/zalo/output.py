@@ -1,0 +1,46 @@
+"""One bot turn's replies to one citizen, collected and then sent as few Zalo messages as fit."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from bot.zalo_store import SENT, ZaloStore
+from connectors.zalo.api import ZaloApiClient
+from connectors.zalo.delivery import Delivery, deliver
+from connectors.zalo.formatting import merge_and_split, with_numbered_buttons
+
+logger = logging.getLogger(__name__)
+
+
+class ZaloOutput:
+    """Rasa's OutputChannel methods (duck-typed, so the web process need not import Rasa)."""
+
+    def __init__(self, client: ZaloApiClient, store: ZaloStore, user_id: str, event_key: str | None) -> None:
+        self._client = client
+        self._store = store
+        self._user_id = user_id
+        self._event_key = event_key
+        self._texts: list[str] = []
+        self.buttons: list[dict[str, Any]] = []
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        self._texts.append(text)
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any) -> None:
+        self._texts.append(with_numbered_buttons(text, buttons))
+        self.buttons = list(buttons)
+
+    async def flush(self) -> list[Delivery]:
+        deliveries = []
+        for text in merge_and_split(self._texts):
+            delivery = await deliver(self._client, self._user_id, text)
+            await asyncio.to_thread(
+                self._store.record_outbound, self._event_key, self._user_id, text, delivery.status,
+                delivery.attempts, delivery.error_code, delivery.error_message, delivery.message_id,
+            )
+            if delivery.status != SENT:
+                logger.warning("reply to %s %s (%s)", self._user_id, delivery.status, delivery.error_message)
+            deliveries.append(delivery)
+        self._texts = []
+        return deliveries
