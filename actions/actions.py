@@ -1,4 +1,4 @@
-"""The one custom action: every citizen message goes through bot.conversation."""
+"""Custom actions: thin adapters over bot.conversation and bot.handoff."""
 from __future__ import annotations
 
 import logging
@@ -6,11 +6,13 @@ from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActionExecuted, ConversationPaused, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.conversation import Conversation, DialogueState
 from bot.db import get_engine, record_decision
+from bot.decision import HANDOFF
+from bot.handoff.service import HandOff, history_from_events
 from bot.understanding import load_understanding, ranking_from_parse
 
 logger = logging.getLogger(__name__)
@@ -19,6 +21,11 @@ logger = logging.getLogger(__name__)
 @lru_cache(maxsize=1)
 def _conversation() -> Conversation:
     return Conversation(load_understanding())
+
+
+@lru_cache(maxsize=1)
+def _handoff() -> HandOff:
+    return HandOff(get_engine(), _conversation().understanding)
 
 
 class ActionRespond(Action):
@@ -34,14 +41,39 @@ class ActionRespond(Action):
             pending_choices=tuple(tracker.get_slot("pending_choices") or ()),
             failed_turns=int(tracker.get_slot("failed_turns") or 0),
         )
-        turn = _conversation().respond(text, ranking_from_parse(message), state)
-        for reply in turn.replies:
+        conversation = _conversation()
+        turn = conversation.respond(text, ranking_from_parse(message), state)
+        channel = tracker.get_latest_input_channel() or "unknown"
+        replies, events = turn.replies, []
+        if turn.decision.kind == HANDOFF:
+            opened = _handoff().open(tracker.sender_id, channel, text, turn.decision, history_from_events(tracker.events))
+            replies = (conversation.handoff_reply(turn.decision, opened.department.name, opened.when),)
+            _handoff().desk.add_bot_message(opened.ticket.id, replies[0].text)
+            events.append(ConversationPaused())
+        for reply in replies:
             buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
             dispatcher.utter_message(text=reply.text, buttons=buttons or None)
-        channel = tracker.get_latest_input_channel() or "unknown"
         with get_engine().begin() as connection:
             record_decision(connection, tracker.sender_id, channel, text, turn.decision)
         return [
             SlotSet("pending_choices", list(turn.state.pending_choices) or None),
             SlotSet("failed_turns", float(turn.state.failed_turns)),
+            *events,
         ]
+
+
+class ActionSessionStart(Action):
+    """A new Rasa session would silently un-pause a citizen whose ticket is still open."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = [SessionStarted()]
+        if _handoff().holds(tracker.sender_id):
+            logger.info("new session for %s while a ticket is open: the bot stays paused", tracker.sender_id)
+            events.append(ConversationPaused())
+        events.append(ActionExecuted("action_listen"))
+        return events

@@ -185,14 +185,14 @@ def main() -> int:
     args = parser.parse_args()
     model = ensure_model()
     with tempfile.TemporaryDirectory() as tmp:
-        stack = start_stack(model, Path(tmp), args.database_url)
+        stack = start_stack(model, Path(tmp), args.database_url, separate_simulator=True)
         try:
             print(f"{args.citizens} citizens x {args.messages} messages, think time {args.think} s, "
                   f"database {stack.database_url.split(':')[0]}\n")
             columns = {
-                "Zalo channel": asyncio.run(zalo_run(stack.web_url, args.citizens, args.messages, args.think, None)),
+                "Zalo channel": asyncio.run(zalo_run(stack.sim_url, args.citizens, args.messages, args.think, None)),
                 "Zalo, 10% duplicates + 5% send 5xx": asyncio.run(zalo_run(
-                    stack.web_url, args.citizens, args.messages, args.think,
+                    stack.sim_url, args.citizens, args.messages, args.think,
                     {"send_failure_rate": 0.05, "http_status": 503, "duplicate_rate": 0.10, "seed": 7})),
                 "Rasa REST channel": asyncio.run(rest_run(stack.rasa_url, args.citizens, args.messages, args.think)),
             }

@@ -71,9 +71,14 @@ class Conversation:
         if decision.kind == OUT_OF_SCOPE:
             key = "not_understood" if decision.intent == NOT_UNDERSTOOD else "out_of_scope"
             return (Reply(self.replies.text(key)),)
-        department = self.kb.department_name(decision.department or GENERAL_QUEUE)
+        return (self.handoff_reply(decision),)
+
+    def handoff_reply(self, decision: Decision, department_name: str | None = None, when: str | None = None) -> Reply:
+        """Who will answer and when: the ticket's department and due time once it is open."""
+        department = department_name or self.kb.department_name(decision.department or GENERAL_QUEUE)
+        when = when or self.replies.text("handoff_when_default")
         key = {"request_human": "handoff_requested", "repeated_failure": "handoff_repeated"}.get(decision.reason, "handoff")
-        return (Reply(self.replies.text(key, department=department)),)
+        return Reply(self.replies.text(key, department=department, when=when))
 
     def _clarify(self, options: tuple[str, ...]) -> Reply:
         titles = [self.kb.faqs[f].title for f in options]

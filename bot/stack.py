@@ -29,6 +29,7 @@ class Stack:
     web_url: str
     actions_url: str
     database_url: str
+    sim_url: str  # the web process serving the Zalo simulator (the gateway's own, or a separate one)
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     def stop(self) -> None:
@@ -41,19 +42,25 @@ class Stack:
                 process.kill()
 
 
-def start_stack(model: Path, workdir: Path, database_url: str | None = None, timeout: float = 180.0) -> Stack:
-    """Rasa (REST and Zalo channels), the action server and the web process (Zalo gateway, simulator)."""
+def start_stack(model: Path, workdir: Path, database_url: str | None = None, timeout: float = 180.0,
+                separate_simulator: bool = False) -> Stack:
+    """Rasa (REST and Zalo channels), the action server and the web process (Zalo gateway, simulator).
+
+    `separate_simulator` serves the simulator from a process of its own, as Zalo is another
+    machine: benchmarks then measure the gateway, not the simulator sharing its event loop.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     database_url = database_url or f"sqlite:///{workdir / 'bot.db'}"
     upgrade(database_url)
-    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
+    rasa_port, action_port, web_port, sim_port = free_port(), free_port(), free_port(), free_port()
     web = f"http://127.0.0.1:{web_port}"
+    sim = f"http://127.0.0.1:{sim_port}" if separate_simulator else web
     (workdir / "credentials.yml").write_text(
         "rest:\n"
         "connectors.zalo.channel.ZaloInput:\n"
         "  app_id: sim-app\n  app_secret: sim-app-secret\n  oa_secret_key: sim-oa-secret\n"
         "  access_token: sim-access-0\n  refresh_token: sim-refresh-0\n"
-        f"  api_base: {web}/zalo-sim/openapi\n  oauth_base: {web}/zalo-sim/oauth\n",
+        f"  api_base: {sim}/zalo-sim/openapi\n  oauth_base: {sim}/zalo-sim/oauth\n",
         encoding="utf-8",
     )
     (workdir / "endpoints.yml").write_text(
@@ -70,18 +77,24 @@ def start_stack(model: Path, workdir: Path, database_url: str | None = None, tim
         TF_CPP_MIN_LOG_LEVEL="3",
         LOG_LEVEL_LIBRARIES="ERROR",
     )
-    stack = Stack(f"http://127.0.0.1:{rasa_port}", web, f"http://127.0.0.1:{action_port}", database_url)
+    stack = Stack(f"http://127.0.0.1:{rasa_port}", web, f"http://127.0.0.1:{action_port}", database_url, sim)
     commands = [
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
         [sys.executable, "-m", "uvicorn", "bot.web.app:app", "--host", "127.0.0.1", "--port", str(web_port), "--log-level", "warning", "--ws", "none"],
         [sys.executable, "-m", "rasa", "run", "--model", str(model), "--port", str(rasa_port), "--enable-api",
          "--credentials", str(workdir / "credentials.yml"), "--endpoints", str(workdir / "endpoints.yml")],
     ]
-    for name, command in zip(("actions", "web", "rasa"), commands):
+    names = ["actions", "web", "rasa"]
+    if separate_simulator:
+        commands.append([sys.executable, "-m", "uvicorn", "bot.web.app:app", "--host", "127.0.0.1", "--port", str(sim_port),
+                         "--log-level", "warning", "--ws", "none"])
+        names.append("simulator")
+    for name, command in zip(names, commands):
         log = (workdir / f"{name}.log").open("wb")
-        stack.processes.append(subprocess.Popen(command, cwd=paths.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+        process_env = env | {"ZALO_GATEWAY": "off"} if name == "simulator" else env
+        stack.processes.append(subprocess.Popen(command, cwd=paths.ROOT, env=process_env, stdout=log, stderr=subprocess.STDOUT))
     try:
-        for url in (f"{stack.actions_url}/health", f"{web}/health", f"{stack.rasa_url}/webhooks/zalo/", f"{web}/webhooks/zalo/"):
+        for url in (f"{stack.actions_url}/health", f"{web}/health", f"{stack.rasa_url}/webhooks/zalo/", f"{web}/webhooks/zalo/", f"{sim}/health"):
             _wait_for(url, stack, timeout)
     except Exception:
         stack.stop()

@@ -33,6 +33,22 @@ class Understanding:
             for faq in kb.faqs.values()
         }
 
+        # Topic words -> the department owning the topic: routes a hand-off the model cannot place.
+        self._department_keywords: dict[str, tuple[str, str]] = {}  # folded -> (department, as written)
+        for faq in kb.faqs.values():
+            for keyword in sorted(topic_keywords[faq.topic]):
+                self._department_keywords.setdefault(normalize(keyword).folded, (faq.department, keyword))
+        self.general_queue = GENERAL_QUEUE
+
+    def departments_by_keyword(self, text: str) -> dict[str, str]:
+        """Department -> its longest topic words found in the text (whole words, compared folded)."""
+        folded = f" {normalize(text).folded} "
+        found: dict[str, str] = {}
+        for keyword, (department, written) in sorted(self._department_keywords.items(), key=lambda kv: -len(kv[0])):
+            if keyword and f" {keyword} " in folded:
+                found.setdefault(department, written)
+        return found
+
     def signals(self, text: str, ranking: Iterable[IntentScore]) -> Signals:
         folded = normalize(text).folded
         return Signals(folded, tuple(ranking), self.index.match(folded))

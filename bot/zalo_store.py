@@ -107,11 +107,6 @@ class ZaloStore:
             kept = json.loads(row.attachments) if row else []
             _upsert_conversation(conn, user_id, attachments=json.dumps(kept + attachments, ensure_ascii=False))
 
-    def is_paused(self, user_id: str) -> bool:
-        row = self.conversation(user_id)
-        return bool(row and row.bot_paused)
-
-    # ---- the OA token pair
     def token(self) -> TokenPair | None:
         with self.engine.connect() as conn:
             return _read_token(conn)
@@ -157,7 +152,7 @@ def _read_token(conn: Connection, for_update: bool = False) -> TokenPair | None:
     row = conn.execute(query).first()
     if row is None:
         return None
-    expires_at = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=timezone.utc)
+    expires_at = row.expires_at
     return TokenPair(row.access_token, row.refresh_token, expires_at, row.status, row.last_error)
 
 
@@ -165,5 +160,5 @@ def _upsert_conversation(conn: Connection, user_id: str, **values: Any) -> None:
     values["updated_at"] = now()
     result = conn.execute(update(zalo_conversation).where(zalo_conversation.c.user_id == user_id).values(**values))
     if result.rowcount == 0:
-        defaults = {"is_follower": False, "bot_paused": False, "attachments": "[]"}
+        defaults = {"is_follower": False, "attachments": "[]"}
         conn.execute(insert(zalo_conversation).values(user_id=user_id, **{**defaults, **values}))

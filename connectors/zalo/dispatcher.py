@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from bot.handoff.cancel import is_cancel_request
+from bot.handoff.tickets import ATTACHMENT, TicketDesk
 from bot.replies import Replies
 from bot.zalo_store import ZaloStore, now
 from connectors.zalo.api import ZaloApiClient
@@ -40,6 +43,7 @@ class ZaloDispatcher:
         replies: Replies,
         on_new_message: Callable[[BotTurn], Awaitable[Any]],
         output_factory: Callable[[str, str | None], Any],
+        desk: TicketDesk,
     ) -> None:
         self._app_id = app_id
         self._secret = oa_secret_key
@@ -48,12 +52,16 @@ class ZaloDispatcher:
         self._replies = replies
         self._on_new_message = on_new_message
         self._output_factory = output_factory
+        self.desk = desk
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}
         self._buttons: dict[str, list[dict[str, Any]]] = {}
         self._tasks: set[asyncio.Task] = set()
         self._in_flight: set[str] = set()
         self._turns = asyncio.Semaphore(MAX_CONCURRENT_TURNS)
+        # The acknowledgement's one insert gets threads of its own: queued behind the background
+        # work's database calls in the shared default pool, it waited hundreds of milliseconds.
+        self._ledger = ThreadPoolExecutor(max_workers=2, thread_name_prefix="zalo-ledger")
 
     async def accept(self, raw: bytes, headers: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
         """Check, store and schedule one webhook delivery; returns (HTTP status, JSON body)."""
@@ -74,7 +82,9 @@ class ZaloDispatcher:
             event = parse_event(body)
         except MalformedEvent as exc:
             return 400, {"error": str(exc)}
-        if not await asyncio.to_thread(self.store.record_event, event.key, event.name, event.user_id, raw.decode("utf-8", "replace")):
+        stored = await asyncio.get_running_loop().run_in_executor(
+            self._ledger, self.store.record_event, event.key, event.name, event.user_id, raw.decode("utf-8", "replace"))
+        if not stored:
             logger.info("duplicate delivery of %s ignored (num_retry=%s)", event.key, headers.get("num_retry"))
             return 200, {"status": "duplicate"}
         self._schedule(event)
@@ -139,8 +149,14 @@ class ZaloDispatcher:
         if event.is_user_text:
             await self._to_bot(event, user)
         elif event.is_user_attachment:
-            await asyncio.to_thread(self.store.add_attachments, user, [dict(a) for a in event.attachments] or [{"type": event.name}])
-            await self._send(user, self._replies.text("text_only"), event.key)
+            attachments = [dict(a) for a in event.attachments] or [{"type": event.name}]
+            await asyncio.to_thread(self.store.add_attachments, user, attachments)
+            held = await asyncio.to_thread(self.desk.open_for, user)
+            if held is not None:  # for the officer handling the ticket; the bot stays silent
+                await asyncio.to_thread(self.desk.add_citizen_message, held.id, event.text or "", ATTACHMENT,
+                                        {"attachments": attachments, "event": event.name})
+            else:
+                await self._send(user, self._replies.text("text_only"), event.key)
         elif event.name == FOLLOW:
             await asyncio.to_thread(self.store.update_conversation, user, is_follower=True)
             await self._send(user, self._replies.text("welcome"), event.key)
@@ -149,8 +165,10 @@ class ZaloDispatcher:
         elif event.name == UNFOLLOW:
             await asyncio.to_thread(self.store.update_conversation, user, is_follower=False)
         elif event.is_officer_message:
-            # An officer answered in Zalo's own chat tool: the bot steps back for this citizen.
-            await asyncio.to_thread(self.store.update_conversation, user, bot_paused=True, paused_by_admin=event.admin_id)
+            # An officer answered in Zalo's own chat tool: a ticket holds the citizen, the bot steps back.
+            conversation = await asyncio.to_thread(self.store.conversation, user)
+            name = conversation.display_name if conversation is not None else None
+            await asyncio.to_thread(self.desk.officer_wrote_in_zalo, user, event.text or "", event.admin_id, name)
             await asyncio.to_thread(self.store.record_outbound, event.key, user, event.text or "", OFFICER, 0)
         elif event.is_oa_message:
             return  # the echo of our own send
@@ -164,10 +182,17 @@ class ZaloDispatcher:
         if conversation is None or not conversation.display_name:
             name = await self.client.display_name(user)
             await asyncio.to_thread(self.store.update_conversation, user, display_name=name)
-        if conversation is not None and conversation.bot_paused:
-            logger.info("bot paused for %s (an officer took over); message kept for the officer", user)
-            return
         text = event.text or ""
+        held = await asyncio.to_thread(self.desk.open_for, user)
+        if held is not None:
+            # A ticket holds the citizen: the message is the officer's to read, the bot stays silent.
+            if is_cancel_request(text):
+                await asyncio.to_thread(self.desk.add_citizen_message, held.id, text)
+                await asyncio.to_thread(self.desk.cancel_by_citizen, held.id)
+                await self._send(user, self._replies.text("handoff_cancelled"), event.key)
+            else:
+                await asyncio.to_thread(self.desk.add_citizen_message, held.id, text)
+            return
         buttons = self._buttons.pop(user, None)
         if buttons:
             text = payload_for_reply(text, buttons) or text

@@ -15,6 +15,8 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 
 from bot.faq.knowledge_base import load_knowledge_base
+from bot.handoff.departments import Departments
+from bot.handoff.tickets import TicketDesk
 from bot.replies import Replies, load_templates
 from bot.zalo_store import ZaloStore, now
 from connectors.zalo.api import ZaloApiClient
@@ -40,6 +42,7 @@ class ZaloGateway:
         self.dispatcher = ZaloDispatcher(
             settings.app_id, settings.oa_secret_key, self.store, self.client,
             Replies(load_templates(), load_knowledge_base().unit), self.turns, self.output,
+            TicketDesk(engine, Departments(engine)),
         )
         self._sweeper: asyncio.Task | None = None
 

@@ -4,13 +4,16 @@ import json
 
 import pytest
 
+from bot.handoff.departments import Departments
+from bot.handoff.tickets import TicketDesk
 from bot.replies import Replies
 from connectors.zalo.output import ZaloOutput
 from connectors.zalo.dispatcher import ZaloDispatcher
 from tests.connectors.zalo.conftest import APP_ID, OA_SECRET, fixture_body, signed
 
 CITIZEN = "2512523625412515"
-REPLIES = Replies({"welcome": "Chào mừng đến với {unit_short}!", "text_only": "Tôi chỉ đọc được chữ."}, {"unit_short": "xã An Phú"})
+REPLIES = Replies({"welcome": "Chào mừng đến với {unit_short}!", "text_only": "Tôi chỉ đọc được chữ.",
+                   "handoff_cancelled": "Đã hủy yêu cầu gặp cán bộ."}, {"unit_short": "xã An Phú"})
 
 
 class EchoBot:
@@ -35,7 +38,8 @@ class EchoBot:
 
 def _dispatcher(store, client, bot):
     return ZaloDispatcher(APP_ID, OA_SECRET, store, client, REPLIES, bot,
-                          lambda user, key: ZaloOutput(client, store, user, key))
+                          lambda user, key: ZaloOutput(client, store, user, key),
+                          TicketDesk(store.engine, Departments(store.engine)))
 
 
 def _post(dispatcher, raw, headers=None):
@@ -144,8 +148,8 @@ def test_an_officer_typing_in_zalo_pauses_the_bot_for_that_citizen(loop, store, 
     bot = EchoBot()
     dispatcher = _dispatcher(store, client, bot)
     _accept_all(loop, dispatcher, [fixture_body("oa_send_text_admin"), fixture_body("user_send_text")])
-    conversation = store.conversation(CITIZEN)
-    assert conversation.bot_paused and conversation.paused_by_admin == "8812345"
+    held = TicketDesk(store.engine, Departments(store.engine)).open_for(CITIZEN)
+    assert held is not None and held.department_code == "van_phong"
     assert bot.seen == [] and fake_zalo.sent == []
     assert [r.status for r in store.outbound(CITIZEN)] == ["officer"]
 
@@ -153,7 +157,7 @@ def test_an_officer_typing_in_zalo_pauses_the_bot_for_that_citizen(loop, store, 
 def test_our_own_echo_is_ignored(loop, store, client, fake_zalo):
     bot = EchoBot()
     _accept_all(loop, _dispatcher(store, client, bot), [fixture_body("oa_send_text_echo"), fixture_body("user_send_text")])
-    assert len(bot.seen) == 1 and not store.conversation(CITIZEN).bot_paused
+    assert len(bot.seen) == 1 and TicketDesk(store.engine, Departments(store.engine)).open_for(CITIZEN) is None
 
 
 @pytest.mark.parametrize("name", ["user_send_image", "user_send_location"])
@@ -236,3 +240,50 @@ def test_token_expiry_during_a_burst_refreshes_once_and_every_reply_goes_out(loo
     loop.run_until_complete(burst())
     assert oauth.calls == 1
     assert sorted(b["recipient"]["user_id"] for b in fake_zalo.sent) == sorted(f"c{i}" for i in range(9))
+
+
+def _desk(store):
+    return TicketDesk(store.engine, Departments(store.engine))
+
+
+def _hold(store, citizen=CITIZEN):
+    return _desk(store).open_ticket(citizen, "zalo", "tôi muốn khiếu nại", "van_phong", "Công dân yêu cầu gặp cán bộ").ticket
+
+
+def test_while_a_ticket_holds_the_citizen_messages_join_it_and_the_bot_is_silent(loop, store, client, fake_zalo):
+    held = _hold(store)
+    bot = EchoBot()
+    _accept_all(loop, _dispatcher(store, client, bot), [fixture_body("user_send_text", message={"msg_id": "h1", "text": "em gửi thêm: hồ sơ số 123"})])
+    assert bot.seen == [] and fake_zalo.sent == []
+    assert _desk(store).events(held.id)[-1].text == "em gửi thêm: hồ sơ số 123"
+
+
+def test_an_attachment_while_a_ticket_is_open_goes_to_the_officer(loop, store, client, fake_zalo):
+    held = _hold(store)
+    _accept_all(loop, _dispatcher(store, client, EchoBot()), [fixture_body("user_send_image")])
+    assert fake_zalo.sent == []
+    event = _desk(store).events(held.id)[-1]
+    assert event.kind == "attachment" and event.data["event"] == "user_send_image"
+
+
+def test_thoi_khong_can_nua_cancels_the_ticket_and_the_bot_answers_again(loop, store, client, fake_zalo):
+    held = _hold(store)
+    bot = EchoBot()
+    dispatcher = _dispatcher(store, client, bot)
+    _accept_all(loop, dispatcher, [fixture_body("user_send_text", message={"msg_id": "c1", "text": "thôi không cần nữa ạ"})])
+    assert fake_zalo.texts_to(CITIZEN) == ["Đã hủy yêu cầu gặp cán bộ."]
+    assert _desk(store).get(held.id).closed_reason == "cancelled_by_citizen"
+    _accept_all(loop, dispatcher, [fixture_body("user_send_text", message={"msg_id": "c2", "text": "làm căn cước ở đâu"})])
+    assert bot.seen == ["làm căn cước ở đâu"]
+
+
+def test_when_the_ticket_is_resolved_the_bot_answers_again(loop, store, client, fake_zalo):
+    from bot.handoff.staff import OFFICER, StaffDirectory
+
+    held = _hold(store)
+    officer = StaffDirectory(store.engine).create("vp1", "Cán bộ Văn phòng", "mat-khau-vp-123", OFFICER, "van_phong")
+    _desk(store).claim(held.id, officer)
+    _desk(store).resolve(held.id, officer)
+    bot = EchoBot()
+    _accept_all(loop, _dispatcher(store, client, bot), [fixture_body("user_send_text")])
+    assert len(bot.seen) == 1

@@ -1,0 +1,1 @@
+"""Hand-off to people: departments and their office hours, routing, tickets, staff."""

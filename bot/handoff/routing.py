@@ -1,0 +1,48 @@
+"""Which department's queue a handed-off question goes to, and why (shown to officers)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.decision import Decision
+from bot.understanding import Understanding
+
+WHY_HANDED_OFF = {
+    "request_human": "Công dân yêu cầu gặp cán bộ",
+    "personal_case": "Trường hợp, hồ sơ cá nhân của công dân",
+    "personal_case_pattern": "Có mã hồ sơ, số biên nhận hoặc việc trễ hẹn của cá nhân",
+    "other_procedure": "Thủ tục chưa có trong bộ câu hỏi thường gặp",
+    "low_confidence": "Trợ lý không chắc câu trả lời",
+    "unknown_intent": "Trợ lý không nhận ra chủ đề",
+    "no_prediction": "Trợ lý không nhận ra chủ đề",
+    "repeated_failure": "Hai lượt liền trợ lý không hiểu công dân",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    department: str
+    reason: str
+
+
+def route(decision: Decision, text: str, understanding: Understanding) -> Route:
+    """The FAQ the model leans on, else the one department whose topic words the text has,
+    else the general queue, whose officers triage."""
+    kb = understanding.kb
+    why = WHY_HANDED_OFF.get(decision.reason.split(":")[0], "Trợ lý chuyển cho cán bộ")
+    if decision.reason.startswith("other_procedure:"):
+        why += f" (“{decision.reason.split(':', 1)[1]}”)"
+    general = understanding.general_queue
+    if decision.department and decision.department != general and decision.candidates:
+        faq = kb.faqs.get(decision.candidates[0])
+        title = f" “{faq.title}”" if faq else ""
+        return Route(decision.department, f"{why}. Gần với câu hỏi thường gặp{title} ({decision.confidence:.0%}).")
+    matches = understanding.departments_by_keyword(text)
+    ranked = sorted(matches.items(), key=lambda item: -len(item[1].split()))
+    # One department's words, or one whose words are clearly more specific ("đường hỏng" over "muộn").
+    if len(ranked) == 1 or (ranked and len(ranked[0][1].split()) > len(ranked[1][1].split())):
+        department, keyword = ranked[0]
+        return Route(department, f"{why}. Có từ khóa “{keyword}” thuộc {kb.department_name(department)}.")
+    if matches:
+        names = ", ".join(kb.department_name(d) for d in sorted(matches))
+        return Route(general, f"{why}. Từ khóa của nhiều bộ phận ({names}): Văn phòng phân loại.")
+    return Route(general, f"{why}. Chưa rõ chủ đề: Văn phòng phân loại.")

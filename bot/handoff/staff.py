@@ -1,0 +1,208 @@
+"""Staff accounts, passwords (argon2), lock-out after repeated failures, and browser sessions."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot.db import staff, staff_session
+from bot.handoff.audit import audit
+
+OFFICER, LEADER, ADMIN = "officer", "leader", "admin"
+ROLES = {OFFICER: "Cán bộ", LEADER: "Lãnh đạo", ADMIN: "Quản trị"}
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+SESSION_LIFETIME = timedelta(hours=12)
+MIN_PASSWORD_LENGTH = 10
+
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class Staff:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    department_code: str | None
+    active: bool = True
+
+    @property
+    def role_name(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+
+@dataclass(frozen=True)
+class Session:
+    staff: Staff
+    csrf_token: str
+
+
+class LoginRefused(Exception):
+    """Why a log-in failed, in words a person reads (the same for unknown user and bad password)."""
+
+
+class StaffError(ValueError):
+    """A staff change that cannot be made, in Vietnamese."""
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _as_staff(row) -> Staff:
+    return Staff(row.id, row.username, row.display_name, row.role, row.department_code, bool(row.active))
+
+
+class StaffDirectory:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def create(self, username: str, display_name: str, password: str, role: str,
+               department_code: str | None = None, by: Staff | None = None) -> Staff:
+        username = username.strip().lower()
+        _check_new(username, password, role, department_code)
+        try:
+            with self.engine.begin() as conn:
+                result = conn.execute(insert(staff).values(
+                    username=username, display_name=display_name.strip() or username,
+                    password_hash=_hasher.hash(password), role=role,
+                    department_code=department_code if role == OFFICER else department_code or None,
+                    active=True, failed_logins=0, created_at=_now(),
+                ))
+                staff_id = int(result.inserted_primary_key[0])
+                audit(conn, by.id if by else None, by.username if by else "cli", "staff.create",
+                      detail=f"{username} ({ROLES[role]}, {department_code or '-'})")
+        except IntegrityError:
+            raise StaffError(f"tên đăng nhập “{username}” đã có") from None
+        return self.get(staff_id)
+
+    def get(self, staff_id: int) -> Staff:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(staff).where(staff.c.id == staff_id)).first()
+        if row is None:
+            raise StaffError("không có cán bộ này")
+        return _as_staff(row)
+
+    def all(self) -> list[Staff]:
+        with self.engine.connect() as conn:
+            return [_as_staff(r) for r in conn.execute(select(staff).order_by(staff.c.role, staff.c.username))]
+
+    def update(self, staff_id: int, display_name: str, role: str, department_code: str | None, active: bool, by: Staff) -> None:
+        if role not in ROLES:
+            raise StaffError("vai trò không hợp lệ")
+        if role == OFFICER and not department_code:
+            raise StaffError("cán bộ phải thuộc một bộ phận")
+        if staff_id == by.id and (role != ADMIN or not active):
+            raise StaffError("không thể tự bỏ quyền quản trị hoặc tự khóa tài khoản của mình")
+        with self.engine.begin() as conn:
+            conn.execute(update(staff).where(staff.c.id == staff_id).values(
+                display_name=display_name.strip(), role=role, department_code=department_code or None, active=active,
+            ))
+            if not active:
+                conn.execute(delete(staff_session).where(staff_session.c.staff_id == staff_id))
+            audit(conn, by.id, by.username, "staff.update",
+                  detail=f"#{staff_id}: {ROLES[role]}, {department_code or '-'}, {'hoạt động' if active else 'khóa'}")
+
+    def set_password(self, staff_id: int, password: str, by: Staff | None = None) -> None:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise StaffError(f"mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự")
+        with self.engine.begin() as conn:
+            conn.execute(update(staff).where(staff.c.id == staff_id).values(
+                password_hash=_hasher.hash(password), failed_logins=0, locked_until=None))
+            conn.execute(delete(staff_session).where(staff_session.c.staff_id == staff_id))
+            audit(conn, by.id if by else None, by.username if by else "cli", "staff.password", detail=f"#{staff_id}")
+
+    def authenticate(self, username: str, password: str) -> Staff:
+        """The staff member, or LoginRefused; failures count towards a temporary lock-out."""
+        username = username.strip().lower()
+        with self.engine.begin() as conn:
+            row = conn.execute(select(staff).where(staff.c.username == username).with_for_update()).first()
+            if row is None or not row.active:
+                _hasher_dummy_verify(password)
+                audit(conn, None, username[:64], "login.failed", detail="tài khoản không tồn tại hoặc đã khóa")
+                raise LoginRefused("Tên đăng nhập hoặc mật khẩu không đúng.")
+            locked_until = row.locked_until
+            if locked_until and locked_until > _now():
+                audit(conn, row.id, username, "login.locked")
+                minutes = max(1, int((locked_until - _now()).total_seconds() // 60) + 1)
+                raise LoginRefused(f"Tài khoản tạm khóa do đăng nhập sai nhiều lần. Thử lại sau {minutes} phút.")
+            try:
+                _hasher.verify(row.password_hash, password)
+            except (VerificationError, InvalidHashError):
+                failures = row.failed_logins + 1
+                lock = _now() + LOCKOUT if failures >= MAX_FAILED_LOGINS else None
+                conn.execute(update(staff).where(staff.c.id == row.id).values(
+                    failed_logins=0 if lock else failures, locked_until=lock))
+                audit(conn, row.id, username, "login.failed", detail=f"lần sai thứ {failures}")
+                if lock:
+                    raise LoginRefused(f"Đăng nhập sai {MAX_FAILED_LOGINS} lần: tài khoản tạm khóa {int(LOCKOUT.total_seconds() // 60)} phút.") from None
+                raise LoginRefused("Tên đăng nhập hoặc mật khẩu không đúng.") from None
+            values = {"failed_logins": 0, "locked_until": None}
+            if _hasher.check_needs_rehash(row.password_hash):
+                values["password_hash"] = _hasher.hash(password)
+            conn.execute(update(staff).where(staff.c.id == row.id).values(**values))
+            audit(conn, row.id, username, "login")
+        return _as_staff(row)
+
+    def start_session(self, member: Staff) -> tuple[str, str]:
+        """(cookie token, CSRF token); only the token's hash is stored."""
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        with self.engine.begin() as conn:
+            conn.execute(delete(staff_session).where(staff_session.c.expires_at < _now()))
+            conn.execute(insert(staff_session).values(
+                token_hash=_token_hash(token), staff_id=member.id, csrf_token=csrf,
+                created_at=_now(), expires_at=_now() + SESSION_LIFETIME,
+            ))
+        return token, csrf
+
+    def session(self, token: str | None) -> Session | None:
+        if not token:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(staff, staff_session.c.csrf_token, staff_session.c.expires_at)
+                .join(staff_session, staff_session.c.staff_id == staff.c.id)
+                .where(staff_session.c.token_hash == _token_hash(token))
+            ).first()
+        if row is None or not row.active or row.expires_at <= _now():
+            return None
+        return Session(_as_staff(row), row.csrf_token)
+
+    def end_session(self, token: str | None) -> None:
+        if token:
+            with self.engine.begin() as conn:
+                conn.execute(delete(staff_session).where(staff_session.c.token_hash == _token_hash(token)))
+
+
+def _check_new(username: str, password: str, role: str, department_code: str | None) -> None:
+    if not username or not all(c.isalnum() or c in "._-" for c in username) or len(username) > 64:
+        raise StaffError("tên đăng nhập chỉ gồm chữ, số và . _ - (tối đa 64 ký tự)")
+    if role not in ROLES:
+        raise StaffError(f"vai trò phải là một trong: {', '.join(ROLES)}")
+    if role == OFFICER and not department_code:
+        raise StaffError("cán bộ phải thuộc một bộ phận")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise StaffError(f"mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự")
+
+
+_DUMMY_HASH = _hasher.hash("not a password anyone has")
+
+
+def _hasher_dummy_verify(password: str) -> None:
+    """Spend the same time on an unknown user as on a wrong password (no user enumeration)."""
+    try:
+        _hasher.verify(_DUMMY_HASH, password)
+    except VerificationError:
+        pass
