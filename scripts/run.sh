@@ -40,6 +40,7 @@ cat <<MSG
   Rasa server      http://localhost:5005  (REST: /webhooks/rest/webhook; Zalo turns from the web process)
   Action server    http://localhost:5055/health
   Web              http://localhost:8000  (Zalo webhook: /webhooks/zalo/webhook)
+  Officers' inbox  http://localhost:8000/inbox/   (first admin: .venv/bin/python -m bot create-admin admin)
   Database         ${DATABASE_URL:-sqlite:///var/bot.db}
 MSG
 if [ -z "${ZALO_APP_ID:-}" ]; then cat <<MSG

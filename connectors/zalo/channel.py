@@ -16,7 +16,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.events import ConversationResumed
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, ConversationResumed
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -83,5 +84,8 @@ async def _resume_if_paused(agent: Any, sender: str) -> None:
         tracker = await agent.tracker_store.retrieve(sender)
         if tracker is not None and tracker.is_paused():
             tracker.update(ConversationResumed())
+            # The pause stopped the turn before its action_listen; without it the rules see a turn
+            # still running and predict the answer again and again.
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
             await agent.tracker_store.save(tracker)
             logger.info("conversation of %s resumed: its hand-off is over", sender)

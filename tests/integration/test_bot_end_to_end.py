@@ -138,13 +138,54 @@ def test_clarify_then_2_gets_the_second_option_through_rasa(agent, kb):
     assert reply == kb.render_answer("can_cuoc_cap_lai")
 
 
-def test_handoff_is_recorded_in_the_database(agent, app_database):
-    reply = _say(agent, "citizen-3", "cho tôi nói chuyện với cán bộ")
-    assert "cán bộ" in reply
+def _desk(app_database):
+    from bot.handoff.departments import Departments
+    from bot.handoff.tickets import TicketDesk
+
     engine = create_engine(app_database, future=True)
-    with engine.connect() as conn:
+    return TicketDesk(engine, Departments(engine))
+
+
+def test_handoff_opens_a_ticket_says_who_and_when_and_pauses_the_bot(agent, app_database):
+    reply = _say(agent, "citizen-3", "cho tôi nói chuyện với cán bộ")
+    assert "cán bộ" in reply and "Văn phòng" in reply
+    desk = _desk(app_database)
+    held = desk.open_for("citizen-3")
+    assert held is not None and held.question == "cho tôi nói chuyện với cán bộ"
+    assert any(phrase in reply for phrase in ("hôm nay", "ngày mai", "trở lại", "chậm nhất"))
+    with desk.engine.connect() as conn:
         rows = conn.execute(select(decision_log).where(decision_log.c.sender_id == "citizen-3")).all()
     assert [r.decision for r in rows] == ["handoff"]
+    assert _say(agent, "citizen-3", "làm căn cước cho con ở đâu") == ""  # paused: an officer answers
+
+
+def test_a_new_rasa_session_does_not_unpause_a_citizen_whose_ticket_is_open(agent, app_database):
+    from rasa.shared.core.events import (
+        ActionExecuted, BotUttered, ConversationPaused, SessionStarted, UserUttered,
+    )
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    rasa_agent, loop = agent
+    sender = "citizen-expired"
+    _desk(app_database).open_ticket(sender, "rest", "tôi muốn khiếu nại", "van_phong", "Công dân yêu cầu gặp cán bộ")
+    two_hours_ago = time.time() - 7200  # the session expires after 60 minutes (domain.yml)
+    events = [
+        ActionExecuted("action_session_start", timestamp=two_hours_ago), SessionStarted(timestamp=two_hours_ago),
+        ActionExecuted("action_listen", timestamp=two_hours_ago),
+        UserUttered("tôi muốn khiếu nại", timestamp=two_hours_ago),
+        BotUttered("Tôi đã chuyển câu hỏi tới Văn phòng", timestamp=two_hours_ago),
+        ConversationPaused(timestamp=two_hours_ago),
+    ]
+
+    async def seed():
+        await rasa_agent.tracker_store.save(DialogueStateTracker.from_events(sender, events))
+
+    loop.run_until_complete(seed())
+    assert _say(agent, sender, "alo có ai không") == ""
+    tracker = loop.run_until_complete(rasa_agent.tracker_store.retrieve(sender))
+    assert tracker.is_paused()
+    started = [e for e in tracker.events if isinstance(e, SessionStarted)]
+    assert started and started[-1].timestamp > two_hours_ago + 3600  # a new session did start
 
 
 def test_two_unclear_messages_hand_off_through_rasa(agent):

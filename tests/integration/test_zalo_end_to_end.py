@@ -55,3 +55,33 @@ def test_an_officer_typing_in_the_oa_chat_tool_silences_the_bot(sim):
     sim.post(f"/citizens/{user}/messages", json={"text": "cảm ơn cán bộ"})
     time.sleep(3.0)
     assert len(_oa_replies(sim, user, 1)) == 1  # the bot said nothing more
+
+
+def test_a_handed_off_citizen_waits_for_the_officer_then_the_bot_answers_again(sim, stack, kb):
+    from sqlalchemy import create_engine
+
+    from bot.handoff.departments import Departments
+    from bot.handoff.staff import OFFICER, StaffDirectory
+    from bot.handoff.tickets import CITIZEN, TicketDesk
+
+    user = sim.post("/citizens", json={}).json()["user_id"]
+    sim.post(f"/citizens/{user}/messages", json={"text": "cho tôi nói chuyện với cán bộ"})
+    told = _oa_replies(sim, user, 1)[0]
+    assert "Văn phòng" in told and "cán bộ" in told
+    engine = create_engine(stack.database_url, future=True)
+    desk = TicketDesk(engine, Departments(engine))
+    held = desk.open_for(user)
+    assert held is not None and held.department_code == "van_phong" and held.citizen_name
+
+    sim.post(f"/citizens/{user}/messages", json={"text": "em gửi thêm: quyết định số 12/QĐ-UBND"})
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and desk.events(held.id)[-1].text != "em gửi thêm: quyết định số 12/QĐ-UBND":
+        time.sleep(0.2)
+    assert desk.events(held.id)[-1].kind == CITIZEN
+    assert len(_oa_replies(sim, user, 1)) == 1  # the bot stayed silent
+
+    officer = StaffDirectory(engine).create(f"vp-{user[-6:]}", "Cán bộ Văn phòng", "mat-khau-vp-123", OFFICER, "van_phong")
+    desk.claim(held.id, officer)
+    desk.resolve(held.id, officer)
+    sim.post(f"/citizens/{user}/messages", json={"text": "cho hoi lam can cuoc cho con 10 tuoi o dau"})
+    assert _oa_replies(sim, user, 2)[1] == kb.render_answer("can_cuoc_tre_em")
