@@ -5,6 +5,9 @@
   check       fail when the knowledge base is unsound or the generated files are stale
   model       print the path of the model for the current data, training it if needed
   migrate     bring the database (DATABASE_URL or var/bot.db) to the newest schema
+  create-admin USERNAME [--name "Họ tên"] [--password-stdin]
+              create an administrator account for the inbox (password asked twice,
+              or read from stdin when it is not a terminal)
 """
 from __future__ import annotations
 
@@ -35,10 +38,50 @@ def _generate(check_only: bool) -> int:
     return 1 if problems else 0
 
 
+def _read_password(from_stdin: bool) -> str | None:
+    """Typed twice at a terminal; one line from stdin for scripts. None when the two differ."""
+    if from_stdin or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("Mật khẩu (ít nhất 10 ký tự): ")
+    again = getpass.getpass("Nhập lại mật khẩu: ")
+    return first if first == again else None
+
+
+def _create_admin(username: str, name: str | None, password_stdin: bool) -> int:
+    from bot.config import database_url
+    from bot.db import get_engine
+    from bot.handoff.staff import ADMIN, StaffDirectory, StaffError
+    from bot.migrate import upgrade
+
+    password = _read_password(password_stdin)
+    if password is None:
+        print("Hai lần nhập mật khẩu không khớp; chưa tạo tài khoản.", file=sys.stderr)
+        return 2
+    url = database_url()
+    upgrade(url)  # a fresh installation has no tables yet
+    try:
+        member = StaffDirectory(get_engine(url)).create(username, name or username, password, ADMIN)
+    except StaffError as exc:
+        print(f"Không tạo được tài khoản: {exc}.", file=sys.stderr)
+        return 2
+    print(f"Đã tạo tài khoản quản trị “{member.username}” ({member.display_name}). "
+          "Đăng nhập tại http://localhost:8000/dang-nhap để thêm cán bộ và lãnh đạo.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["classify", "generate", "check", "model", "migrate"])
+    parser.add_argument("command", choices=["classify", "generate", "check", "model", "migrate", "create-admin"])
+    parser.add_argument("username", nargs="?", help="create-admin: the new account's user name")
+    parser.add_argument("--name", help="create-admin: the person's full name, e.g. \"Nguyễn Văn An\"")
+    parser.add_argument("--password-stdin", action="store_true", help="create-admin: read the password from stdin")
     args = parser.parse_args(argv)
+    if args.command == "create-admin" and not args.username:
+        parser.error("create-admin cần tên đăng nhập, ví dụ: python -m bot create-admin quantri --name \"Nguyễn Văn An\"")
+    if args.command != "create-admin" and args.username:
+        parser.error(f"unexpected argument: {args.username}")
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
@@ -48,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         return classify_main()
     if args.command in ("generate", "check"):
         return _generate(check_only=args.command == "check")
+    if args.command == "create-admin":
+        return _create_admin(args.username, args.name, args.password_stdin)
     if args.command == "model":
         from bot.model import ensure_model
 

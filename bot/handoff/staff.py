@@ -127,33 +127,39 @@ class StaffDirectory:
     def authenticate(self, username: str, password: str) -> Staff:
         """The staff member, or LoginRefused; failures count towards a temporary lock-out."""
         username = username.strip().lower()
+        # Raised only after the transaction commits: raising inside it would roll back the
+        # failure count (no lock-out ever) and the audit line of the failed attempt.
+        refusal: LoginRefused | None = None
         with self.engine.begin() as conn:
             row = conn.execute(select(staff).where(staff.c.username == username).with_for_update()).first()
             if row is None or not row.active:
                 _hasher_dummy_verify(password)
                 audit(conn, None, username[:64], "login.failed", detail="tài khoản không tồn tại hoặc đã khóa")
-                raise LoginRefused("Tên đăng nhập hoặc mật khẩu không đúng.")
-            locked_until = row.locked_until
-            if locked_until and locked_until > _now():
+                refusal = LoginRefused("Tên đăng nhập hoặc mật khẩu không đúng.")
+            elif row.locked_until and row.locked_until > _now():
                 audit(conn, row.id, username, "login.locked")
-                minutes = max(1, int((locked_until - _now()).total_seconds() // 60) + 1)
-                raise LoginRefused(f"Tài khoản tạm khóa do đăng nhập sai nhiều lần. Thử lại sau {minutes} phút.")
-            try:
-                _hasher.verify(row.password_hash, password)
-            except (VerificationError, InvalidHashError):
-                failures = row.failed_logins + 1
-                lock = _now() + LOCKOUT if failures >= MAX_FAILED_LOGINS else None
-                conn.execute(update(staff).where(staff.c.id == row.id).values(
-                    failed_logins=0 if lock else failures, locked_until=lock))
-                audit(conn, row.id, username, "login.failed", detail=f"lần sai thứ {failures}")
-                if lock:
-                    raise LoginRefused(f"Đăng nhập sai {MAX_FAILED_LOGINS} lần: tài khoản tạm khóa {int(LOCKOUT.total_seconds() // 60)} phút.") from None
-                raise LoginRefused("Tên đăng nhập hoặc mật khẩu không đúng.") from None
-            values = {"failed_logins": 0, "locked_until": None}
-            if _hasher.check_needs_rehash(row.password_hash):
-                values["password_hash"] = _hasher.hash(password)
-            conn.execute(update(staff).where(staff.c.id == row.id).values(**values))
-            audit(conn, row.id, username, "login")
+                minutes = max(1, int((row.locked_until - _now()).total_seconds() // 60) + 1)
+                refusal = LoginRefused(f"Tài khoản tạm khóa do đăng nhập sai nhiều lần. Thử lại sau {minutes} phút.")
+            else:
+                try:
+                    _hasher.verify(row.password_hash, password)
+                except (VerificationError, InvalidHashError):
+                    failures = row.failed_logins + 1
+                    lock = _now() + LOCKOUT if failures >= MAX_FAILED_LOGINS else None
+                    conn.execute(update(staff).where(staff.c.id == row.id).values(
+                        failed_logins=0 if lock else failures, locked_until=lock))
+                    audit(conn, row.id, username, "login.failed", detail=f"lần sai thứ {failures}")
+                    refusal = LoginRefused(
+                        f"Đăng nhập sai {MAX_FAILED_LOGINS} lần: tài khoản tạm khóa {int(LOCKOUT.total_seconds() // 60)} phút."
+                        if lock else "Tên đăng nhập hoặc mật khẩu không đúng.")
+                else:
+                    values = {"failed_logins": 0, "locked_until": None}
+                    if _hasher.check_needs_rehash(row.password_hash):
+                        values["password_hash"] = _hasher.hash(password)
+                    conn.execute(update(staff).where(staff.c.id == row.id).values(**values))
+                    audit(conn, row.id, username, "login")
+        if refusal is not None:
+            raise refusal
         return _as_staff(row)
 
     def start_session(self, member: Staff) -> tuple[str, str]:

@@ -1,19 +1,24 @@
 """The web app: `uvicorn bot.web.app:app --port 8000 --ws none`. It only wires routers together.
 
-It receives Zalo's webhooks (connectors/zalo/gateway.py) and, while no real Zalo App is
-configured (ZALO_APP_ID unset), serves the Zalo simulator under /zalo-sim/, so a production
-deployment cannot expose the simulator by accident.
+It receives Zalo's webhooks (connectors/zalo/gateway.py), serves the officers' inbox (/inbox/,
+/quan-tri/, /nhat-ky, log-in at /dang-nhap) and, while no real Zalo App is configured
+(ZALO_APP_ID unset), serves the Zalo simulator under /zalo-sim/, so a production deployment
+cannot expose the simulator by accident.
 """
 from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from bot.db import get_engine
-from bot.web.routers import health, zalo_webhook
+from bot.web import auth
+from bot.web.routers import admin, health, inbox, zalo_webhook
 from bot.zalo_sim.routers import chat, control, media, oauth, openapi, page
 from connectors.zalo.gateway import ZaloGateway
 from connectors.zalo.settings import ZaloSettings
@@ -21,6 +26,11 @@ from connectors.zalo.settings import ZaloSettings
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # One process owns the gateway: per-citizen ordering lives in its memory. ZALO_GATEWAY=off
+    # serves only the simulator (benchmarks run it apart, as Zalo is another machine).
+    if os.environ.get("ZALO_GATEWAY") == "off":
+        yield
+        return
     gateway = ZaloGateway(ZaloSettings.from_file(), get_engine())
     app.state.zalo = gateway
     await gateway.start()
@@ -34,6 +44,11 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Trợ lý Zalo OA của UBND", lifespan=lifespan)
     app.include_router(health.router)
     app.include_router(zalo_webhook.router)
+    app.include_router(auth.router)
+    app.include_router(inbox.router)
+    app.include_router(admin.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
+    app.add_api_route("/", lambda: RedirectResponse("/inbox/"), include_in_schema=False)
     if not os.environ.get("ZALO_APP_ID"):
         for area in (openapi, oauth, chat, control, media, page):
             app.include_router(area.router)

@@ -1,0 +1,233 @@
+"""The officers' inbox: queues, ticket pages, the actions on a ticket, and the polling API.
+
+Thin adapters over bot/handoff: the desk decides who may see or do what (Forbidden -> 403);
+these routes only pick which departments a page asks for and turn outcomes into pages.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from bot.faq.knowledge_base import load_knowledge_base
+from bot.handoff.departments import Department, Departments
+from bot.handoff.replying import reply_window, send_officer_reply, sent_since
+from bot.handoff.staff import ADMIN, LEADER, OFFICER, Session, Staff
+from bot.handoff.tickets import Forbidden, Ticket, TicketDesk, TicketError, can_view, require_view, visible_departments
+from bot.web import services, views
+from bot.web.auth import check_csrf, current_staff, require_role
+from bot.web.pages import PageError, PageRoute, sentence, redirect, render, render_fragment
+from bot.zalo_store import ZaloStore
+from connectors.zalo.api import TEXT_LIMIT
+from connectors.zalo.gateway import ZaloGateway
+
+router = APIRouter(prefix="/inbox", route_class=PageRoute, tags=["inbox"])
+NO_GATEWAY = "Kênh Zalo chưa được bật trên máy chủ này (ZALO_GATEWAY=off), nên chưa gửi được tin cho công dân."
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """One request's view of the inbox: who is asking, and the services to answer with."""
+    member: Staff
+    desk: TicketDesk
+    units: Departments
+    store: ZaloStore
+    gateway: ZaloGateway | None
+
+
+def inbox(member: Staff = Depends(require_role(OFFICER, LEADER)), desk: TicketDesk = Depends(services.ticket_desk),
+          units: Departments = Depends(services.departments), store: ZaloStore = Depends(services.zalo_store),
+          gateway: ZaloGateway | None = Depends(services.zalo_gateway)) -> Inbox:
+    return Inbox(member, desk, units, store, gateway)
+
+
+def _codes(member: Staff, department: str, known: dict[str, Department]) -> list[str] | None:
+    """The departments a queue shows: the visible ones, or the one asked for if visible."""
+    visible = visible_departments(member)
+    if not department:
+        return visible
+    if department not in known:
+        raise PageError(404, "Không có bộ phận này.")
+    if visible is not None and department not in visible:
+        raise PageError(403, "Bạn chỉ xem được hàng đợi của bộ phận mình.")
+    return [department]
+
+
+def _viewable(box: Inbox, ticket_id: int) -> Ticket:
+    try:
+        current = box.desk.get(ticket_id)
+    except TicketError:
+        raise PageError(404, "Không có yêu cầu này.") from None
+    require_view(box.member, current)
+    return current
+
+
+# ---- queue
+@router.get("/")
+def queue_page(request: Request, department: str = "", xem: str = "", member: Staff = Depends(current_staff),
+               desk: TicketDesk = Depends(services.ticket_desk), units: Departments = Depends(services.departments)) -> Response:
+    if member.role == ADMIN:
+        return redirect("/quan-tri/")  # admins see no tickets
+    if member.role not in (OFFICER, LEADER):
+        raise PageError(403, "Tài khoản này không xem được hộp thư.")
+    departments = units.all()
+    known = {d.code: d for d in departments}
+    codes = _codes(member, department, known)
+    done = xem == "xong"
+    version = desk.queue_version(codes)
+    rows = views.queue_rows(desk.queue(codes, open_only=not done, limit=200 if done else 500), known, member)
+    loads = []
+    if member.role == LEADER:
+        everything = rows if not department and not done else views.queue_rows(desk.queue(None), known, member)
+        loads = views.department_loads([r.ticket for r in everything], departments)
+    return render(request, "queue.html", {
+        "rows": rows, "done": done, "department": department, "departments": departments, "loads": loads,
+        "version": version, "show_department": codes is None or len(codes) > 1,
+        "own_department": known.get(member.department_code or ""),
+        "overdue": sum(1 for r in rows if r.urgency == "overdue"),
+    })
+
+
+@router.get("/api/queue")
+def queue_api(version: str = "", department: str = "", box: Inbox = Depends(inbox)) -> dict[str, Any]:
+    known = box.units.by_code()
+    codes = _codes(box.member, department, known)
+    current = box.desk.queue_version(codes)  # read first: a change after it shows on the next poll
+    if version == current:
+        return {"changed": False, "version": current}
+    rows = views.queue_rows(box.desk.queue(codes), known, box.member)
+    html = render_fragment("_queue_rows.html", rows=rows, show_department=codes is None or len(codes) > 1, done=False)
+    return {"changed": True, "version": current, "count": len(rows),
+            "overdue": sum(1 for r in rows if r.urgency == "overdue"),
+            "rows": [r.as_json() for r in rows], "html": html}
+
+
+# ---- ticket page
+def _ticket_page(request: Request, box: Inbox, ticket_id: int, error: str = "", draft: str = "", status: int = 200) -> Response:
+    current = _viewable(box, ticket_id)
+    departments = box.units.all()
+    known = {d.code: d for d in departments}
+    department = known.get(current.department_code)
+    window = reply_window(current, sent_since(box.store, current))
+    events = box.desk.events(ticket_id)
+    unit = load_knowledge_base().unit
+    canned = [(c.title, views.fill_canned(c.text, department, unit)) for c in department.canned_replies] if department else []
+    return render(request, "ticket.html", {
+        "ticket": current, "department": department, "departments": departments, "names": known,
+        "events": events, "last_id": events[-1].id if events else 0,
+        "window": window, "panel": views.window_panel(window, current.last_citizen_at),
+        "urgency": current.urgency(), "canned": canned, "draft": draft, "error": error,
+        "holder_is_me": current.holder_id == box.member.id, "reply_blocked": _reply_blocked(box, current, window.can_send),
+        "text_limit": TEXT_LIMIT, "state": views.ticket_state(current, window.state),
+    }, status=status)
+
+
+def _reply_blocked(box: Inbox, current: Ticket, window_open: bool) -> str:
+    """Why the reply box is disabled, or "" (the desk checks again when the reply is sent)."""
+    if not current.is_open:
+        return "Yêu cầu đã đóng."
+    if current.holder_id is None:
+        return "Bấm “Nhận xử lý” để trả lời công dân."
+    if current.holder_id != box.member.id:
+        return f"{current.holder_name} đang xử lý yêu cầu này; chỉ người xử lý mới trả lời được."
+    if current.channel != "zalo":
+        return f"Công dân hỏi qua kênh “{current.channel}”, không gửi được tin Zalo; hãy liên hệ bằng cách khác."
+    if not window_open:
+        return "Đã quá 7 ngày kể từ tin nhắn cuối của công dân nên Zalo không cho gửi. Hãy gọi điện hoặc chờ công dân nhắn lại."
+    if box.gateway is None:
+        return NO_GATEWAY
+    return ""
+
+
+@router.get("/tickets/{ticket_id}")
+def ticket_page(request: Request, ticket_id: int, box: Inbox = Depends(inbox)) -> Response:
+    return _ticket_page(request, box, ticket_id)
+
+
+@router.get("/api/tickets/{ticket_id}/events")
+def events_api(ticket_id: int, after: int = 0, box: Inbox = Depends(inbox)) -> dict[str, Any]:
+    current = _viewable(box, ticket_id)
+    events = box.desk.events(ticket_id, after_id=after)
+    window = reply_window(current, sent_since(box.store, current))
+    html = render_fragment("_events.html", events=events, names=box.units.by_code()) if events else ""
+    return {"events": [views.event_json(e) for e in events], "html": html,
+            "last_id": events[-1].id if events else after, "ticket": views.ticket_state(current, window.state)}
+
+
+# ---- actions (every one: logged in, CSRF checked, allowed by the desk)
+def _attempt(request: Request, box: Inbox, ticket_id: int, action: Callable[[], Any], done: Callable[[], str],
+             draft: str = "") -> Response:
+    _viewable(box, ticket_id)
+    try:
+        action()
+    except Forbidden:
+        raise
+    except TicketError as exc:
+        return _ticket_page(request, box, ticket_id, error=sentence(str(exc)), draft=draft, status=409)
+    return redirect(done())
+
+
+@router.post("/tickets/{ticket_id}/claim")
+def claim(request: Request, ticket_id: int, _: Session = Depends(check_csrf), box: Inbox = Depends(inbox)) -> Response:
+    _viewable(box, ticket_id)
+    try:
+        result = box.desk.claim(ticket_id, box.member)
+    except Forbidden:
+        raise
+    except TicketError as exc:
+        return _ticket_page(request, box, ticket_id, error=sentence(str(exc)), status=409)
+    if not result.won:
+        who = result.holder_name or "Một cán bộ khác"
+        return _ticket_page(request, box, ticket_id, error=f"{who} đã nhận xử lý yêu cầu này trước bạn.", status=409)
+    return redirect(f"/inbox/tickets/{ticket_id}?ok=claimed")
+
+
+@router.post("/tickets/{ticket_id}/reply")
+async def reply(request: Request, ticket_id: int, text: str = Form(""), _: Session = Depends(check_csrf),
+                box: Inbox = Depends(inbox)) -> Response:
+    await run_in_threadpool(_viewable, box, ticket_id)
+    if box.gateway is None:
+        return await run_in_threadpool(_ticket_page, request, box, ticket_id, NO_GATEWAY, text, 503)
+    try:
+        outcome = await send_officer_reply(box.desk, box.store, box.gateway.client, ticket_id, box.member, text)
+    except Forbidden:
+        raise
+    except TicketError as exc:
+        return await run_in_threadpool(_ticket_page, request, box, ticket_id, sentence(str(exc)), text, 409)
+    if outcome.delivered:
+        return redirect(f"/inbox/tickets/{ticket_id}?ok=sent#cuoi")
+    # Recorded on the ticket as a failed reply; the text stays in the box to send another way.
+    return await run_in_threadpool(_ticket_page, request, box, ticket_id, outcome.message, text, 200)
+
+
+@router.post("/tickets/{ticket_id}/note")
+def note(request: Request, ticket_id: int, text: str = Form(""), _: Session = Depends(check_csrf),
+         box: Inbox = Depends(inbox)) -> Response:
+    return _attempt(request, box, ticket_id, lambda: box.desk.add_note(ticket_id, box.member, text),
+                    lambda: f"/inbox/tickets/{ticket_id}?ok=noted#cuoi")
+
+
+@router.post("/tickets/{ticket_id}/transfer")
+def transfer(request: Request, ticket_id: int, to_department: str = Form(""), reason: str = Form(""),
+             _: Session = Depends(check_csrf), box: Inbox = Depends(inbox)) -> Response:
+    def where_next() -> str:
+        if can_view(box.member, box.desk.get(ticket_id)):
+            return f"/inbox/tickets/{ticket_id}?ok=transferred&so={ticket_id}"
+        return f"/inbox/?ok=transferred&so={ticket_id}"  # out of this officer's sight now
+
+    return _attempt(request, box, ticket_id, lambda: box.desk.transfer(ticket_id, box.member, to_department, reason), where_next)
+
+
+@router.post("/tickets/{ticket_id}/waiting")
+def waiting(request: Request, ticket_id: int, _: Session = Depends(check_csrf), box: Inbox = Depends(inbox)) -> Response:
+    return _attempt(request, box, ticket_id, lambda: box.desk.set_waiting(ticket_id, box.member),
+                    lambda: f"/inbox/tickets/{ticket_id}?ok=waiting")
+
+
+@router.post("/tickets/{ticket_id}/resolve")
+def resolve(request: Request, ticket_id: int, _: Session = Depends(check_csrf), box: Inbox = Depends(inbox)) -> Response:
+    return _attempt(request, box, ticket_id, lambda: box.desk.resolve(ticket_id, box.member),
+                    lambda: f"/inbox/?ok=resolved&so={ticket_id}")
