@@ -4,7 +4,7 @@
 
 (function () {
   const QUEUE_EVERY_MS = 4000;
-  const EVENTS_EVERY_MS = 3000;
+  const EVENTS_EVERY_MS = 1500;
   const FULL_REFRESH_MS = 60000; // due-time flags change with the clock, not only with the data
   const baseTitle = document.title;
   let submitting = false;
