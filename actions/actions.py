@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,21 +12,37 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.conversation import Conversation, DialogueState
 from bot.db import get_engine, record_decision
-from bot.decision import HANDOFF
+from bot.decision import HANDOFF, load_thresholds
+from bot.faq.knowledge_base import load_knowledge_base
+from bot.faq.live import LiveKnowledgeDir
 from bot.handoff.service import HandOff, history_from_events
-from bot.understanding import load_understanding, ranking_from_parse
+from bot.understanding import Understanding, ranking_from_parse
 
 logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
+def _live_dir() -> LiveKnowledgeDir:
+    return LiveKnowledgeDir(get_engine())
+
+
+@lru_cache(maxsize=4)
+def _conversation_for(data_dir: Path) -> Conversation:
+    return Conversation(Understanding(load_knowledge_base(data_dir), load_thresholds()))
+
+
 def _conversation() -> Conversation:
-    return Conversation(load_understanding())
+    """The conversation over the live release's knowledge base (publish and rollback switch it)."""
+    return _conversation_for(_live_dir()())
 
 
-@lru_cache(maxsize=1)
 def _handoff() -> HandOff:
-    return HandOff(get_engine(), _conversation().understanding)
+    return _handoff_for(_conversation())
+
+
+@lru_cache(maxsize=4)
+def _handoff_for(conversation: Conversation) -> HandOff:
+    return HandOff(get_engine(), conversation.understanding)
 
 
 class ActionRespond(Action):

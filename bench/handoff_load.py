@@ -43,6 +43,15 @@ QUEUE_EVERY, PAGE_EVERY = 4.0, 5.0
 _HIDDEN = re.compile(r'name="(login_token|csrf_token)" value="([^"]+)"')
 
 
+async def fetch(browser: httpx.AsyncClient, method: str, url: str, **kwargs) -> httpx.Response:
+    """One request as a browser makes it: a keep-alive connection the server just closed is
+    opened again (uvicorn closes idle ones after 5 s, the pages poll every 4)."""
+    try:
+        return await browser.request(method, url, **kwargs)
+    except httpx.RemoteProtocolError:
+        return await browser.request(method, url, **kwargs)
+
+
 async def log_in(web: str, username: str) -> tuple[httpx.AsyncClient, str]:
     """A browser session of one officer, and its CSRF token."""
     browser = httpx.AsyncClient(base_url=web, timeout=30, follow_redirects=False)
@@ -99,12 +108,12 @@ async def run(stack, tickets: int, officers: int, seconds: float) -> dict[str, s
         await asyncio.sleep(rng.random() * QUEUE_EVERY)
         while time.monotonic() < deadline:
             started = time.perf_counter()
-            response = await browser.get("/inbox/api/queue", params={"version": version})
+            response = await fetch(browser, "GET", "/inbox/api/queue", params={"version": version})
             api_ms.append((time.perf_counter() - started) * 1000)
             version = response.json()["version"]
             if time.monotonic() >= next_page:
                 started = time.perf_counter()
-                page = await browser.get("/inbox/")
+                page = await fetch(browser, "GET", "/inbox/")
                 page_ms.append((time.perf_counter() - started) * 1000)
                 assert page.status_code == 200
                 next_page += PAGE_EVERY
@@ -126,7 +135,7 @@ async def run(stack, tickets: int, officers: int, seconds: float) -> dict[str, s
                 if stored is None and any(e.text == text and e.kind == CITIZEN for e in await asyncio.to_thread(desk.events, ticket_id, after)):
                     stored = time.monotonic()
                 if time.monotonic() >= next_poll:
-                    events = (await watcher.get(f"/inbox/api/tickets/{ticket_id}/events", params={"after": after})).json()
+                    events = (await fetch(watcher, "GET", f"/inbox/api/tickets/{ticket_id}/events", params={"after": after})).json()
                     if text in str(events):
                         visible = time.monotonic()
                     next_poll += EVENTS_EVERY
@@ -145,10 +154,10 @@ async def run(stack, tickets: int, officers: int, seconds: float) -> dict[str, s
         for ticket_id, user in mine:
             if time.monotonic() > deadline - 3:
                 break
-            await browser.post(f"/inbox/tickets/{ticket_id}/claim", data={"csrf_token": csrf})
+            await fetch(browser, "POST", f"/inbox/tickets/{ticket_id}/claim", data={"csrf_token": csrf})
             text = f"Cán bộ {username} trả lời yêu cầu #{ticket_id}"
             started = time.perf_counter()
-            response = await browser.post(f"/inbox/tickets/{ticket_id}/reply", data={"csrf_token": csrf, "text": text})
+            response = await fetch(browser, "POST", f"/inbox/tickets/{ticket_id}/reply", data={"csrf_token": csrf, "text": text})
             elapsed = (time.perf_counter() - started) * 1000
             messages = (await sim.get(f"/citizens/{user}/conversation")).json()["messages"]
             count = sum(m["text"] == text for m in messages)

@@ -3,7 +3,9 @@
   classify    JSON lines {"text": ...} on stdin -> one decision per line on stdout
   generate    write the Rasa files generated from the knowledge base (data/nlu/faq.yml, ...)
   check       fail when the knowledge base is unsound or the generated files are stale
-  model       print the path of the model for the current data, training it if needed
+  model       print the path of the live model (the last published, else the one for the
+              checkout's data, trained if needed)
+  gate        (internal) score a model on the held-back questions: gate MODEL KB_DIR --faqs ...
   migrate     bring the database (DATABASE_URL or var/bot.db) to the newest schema
   create-admin USERNAME [--name "Họ tên"] [--password-stdin]
               create an administrator account for the inbox (password asked twice,
@@ -71,7 +73,28 @@ def _create_admin(username: str, name: str | None, password_stdin: bool) -> int:
     return 0
 
 
+def _gate(argv: list[str]) -> int:
+    """Internal, for the publisher: score one model on the held-back questions, as JSON."""
+    import json
+    from dataclasses import asdict
+    from pathlib import Path
+
+    from bot.faq.gate import counted, load_questions, score
+
+    parser = argparse.ArgumentParser(prog="python -m bot gate")
+    parser.add_argument("model", type=Path)
+    parser.add_argument("kb_dir", type=Path, help="the knowledge base's data folder (data/ of a release)")
+    parser.add_argument("--faqs", default="", help="comma-separated FAQ ids both compared models know")
+    args = parser.parse_args(argv)
+    questions = counted(load_questions(), set(filter(None, args.faqs.split(","))))
+    print(json.dumps(asdict(score(args.model, args.kb_dir, questions)), ensure_ascii=False))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["gate"]:
+        return _gate(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["classify", "generate", "check", "model", "migrate", "create-admin"])
     parser.add_argument("username", nargs="?", help="create-admin: the new account's user name")
@@ -94,9 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "create-admin":
         return _create_admin(args.username, args.name, args.password_stdin)
     if args.command == "model":
-        from bot.model import ensure_model
+        from bot.db import get_engine
+        from bot.faq.publish import live_model
+        from bot.migrate import upgrade
 
-        print(ensure_model())
+        upgrade()
+        print(live_model(get_engine()).model)
         return 0
     from bot.migrate import upgrade
 

@@ -13,3 +13,8 @@ def database_url() -> str:
         return url
     paths.VAR.mkdir(exist_ok=True)
     return f"sqlite:///{paths.VAR / 'bot.db'}"
+
+
+def rasa_url() -> str:
+    """Where the web process finds the Rasa server: RASA_URL, else the local default port."""
+    return os.environ.get("RASA_URL", "").strip() or "http://127.0.0.1:5005"

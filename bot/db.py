@@ -217,6 +217,101 @@ audit_log = Table(
 )
 
 
+# The knowledge base as staff curate it (issue 6): seeded from data/faq/*.yml, which stay the
+# import format. `version` grows with every saved change: the optimistic check of two editors.
+kb_faq = Table(
+    "kb_faq",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("department_code", String(64), nullable=False),
+    Column("topic", String(255), nullable=False),
+    Column("title", String(255), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("legal_basis", Text, nullable=False),  # JSON list
+    Column("keywords", Text, nullable=False),  # JSON list
+    Column("excludes", Text, nullable=False),  # JSON list
+    Column("confidence", String(16), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(64), nullable=False),
+)
+
+# A FAQ's question variants (the training questions), by style, in order.
+kb_question = Table(
+    "kb_question",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("faq_id", String(64), ForeignKey("kb_faq.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("style", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("folded", String(600), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+)
+
+# Every saved state of a FAQ (JSON snapshot): its history and the diff between versions.
+kb_revision = Table(
+    "kb_revision",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("faq_id", String(64), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("snapshot", Text, nullable=False),
+    Column("staff_id", Integer, ForeignKey("staff.id")),
+    Column("username", String(64), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+# Officers' proposals ("dạy bot" from a resolved ticket, a variant, a new FAQ) for an editor.
+kb_suggestion = Table(
+    "kb_suggestion",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # teach | variant | new_faq
+    Column("faq_id", String(64)),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False, default=""),
+    Column("ticket_id", Integer),
+    Column("staff_id", Integer, ForeignKey("staff.id")),
+    Column("username", String(64), nullable=False),
+    Column("status", String(16), nullable=False, index=True),  # open | accepted | dismissed
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("decided_at", UtcDateTime),
+    Column("decided_by", String(64)),
+)
+
+# What an editor did with a message the bot could not answer (decision_log row).
+kb_reviewed_message = Table(
+    "kb_reviewed_message",
+    metadata,
+    Column("decision_id", Integer, primary_key=True),
+    Column("outcome", String(16), nullable=False),  # added | new_faq | dismissed
+    Column("faq_id", String(64)),
+    Column("username", String(64), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+# Models built from the knowledge base: queued, trained, gated, live, refused, rolled back.
+model_release = Table(
+    "model_release",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("status", String(16), nullable=False, index=True),
+    Column("fingerprint", String(64)),
+    Column("model_path", Text),
+    Column("data_dir", Text),
+    Column("requested_by", String(64), nullable=False),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("started_at", UtcDateTime),
+    Column("finished_at", UtcDateTime),
+    Column("progress", Text, nullable=False, default=""),
+    Column("report", Text, nullable=False, default="{}"),  # JSON: the gate's comparison
+    Column("live", Boolean, nullable=False, default=False),
+)
+
+
 @lru_cache(maxsize=4)
 def get_engine(url: str | None = None) -> Engine:
     url = url or database_url()

@@ -1,5 +1,5 @@
 """Bring a database to the newest schema with the Alembic migrations, then seed what the
-product needs to start (departments and holidays from data/departments.yml, idempotently)."""
+product needs to start (departments, holidays and the starter FAQs from data/, idempotently)."""
 from __future__ import annotations
 
 from alembic import command
@@ -22,15 +22,22 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
 
 
 def upgrade(url: str | None = None, connection: Connection | None = None) -> None:
-    from bot.handoff.departments import seed_departments
-
     command.upgrade(alembic_config(url, connection), "head")
     if connection is not None:
-        seed_departments(connection)
+        seed(connection)
         return
     engine = create_engine(url or database_url(), future=True)
     try:
         with engine.begin() as conn:
-            seed_departments(conn)
+            seed(conn)
     finally:
         engine.dispose()
+
+
+def seed(connection: Connection) -> None:
+    """Departments, holidays and the starter knowledge base from data/, where missing."""
+    from bot.faq.store import seed_faqs
+    from bot.handoff.departments import seed_departments
+
+    seed_departments(connection)
+    seed_faqs(connection)

@@ -4,18 +4,23 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bot import paths
 
 logger = logging.getLogger(__name__)
 
-# Everything that changes what `rasa train` produces.
-_FINGERPRINTED = ("config.yml", "domain.yml", "data/rules.yml", "data/slang.yml")
-_FINGERPRINTED_GLOBS = ("data/nlu/*.yml", "bot/nlu/*.py", "bot/text/*.py")
+# Everything that changes what `rasa train` produces: the training inputs (under the checkout,
+# or under a release's folder for a model published from the database) and the NLU code.
+_TRAINING_INPUTS = ("config.yml", "domain.yml", "data/rules.yml")
+_TRAINING_GLOBS = ("data/nlu/*.yml",)
+_CODE = ("data/slang.yml",)
+_CODE_GLOBS = ("bot/nlu/*.py", "bot/text/*.py")
 
 
 class TrainingError(Exception):
@@ -23,17 +28,18 @@ class TrainingError(Exception):
 
 
 def fingerprint(root: Path = paths.ROOT) -> str:
-    """A hash of the model's inputs: config, domain, training data and the NLU code."""
-    files = [root / name for name in _FINGERPRINTED]
-    for pattern in _FINGERPRINTED_GLOBS:
-        files.extend(sorted(root.glob(pattern)))
+    """A hash of the model's inputs: config, domain, training data (under `root`) and the NLU code."""
     digest = hashlib.sha256()
     digest.update(_rasa_version().encode())
-    for path in files:
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
+    for base, names, patterns in ((root, _TRAINING_INPUTS, _TRAINING_GLOBS), (paths.ROOT, _CODE, _CODE_GLOBS)):
+        files = [base / name for name in names]
+        for pattern in patterns:
+            files.extend(sorted(base.glob(pattern)))
+        for path in files:
+            digest.update(str(path.relative_to(base)).encode())
+            digest.update(b"\0")
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
     return digest.hexdigest()[:20]
 
 
@@ -49,9 +55,10 @@ def model_path(fp: str | None = None, models: Path = paths.MODELS) -> Path:
     return models / f"{fp or fingerprint()}.tar.gz"
 
 
-def ensure_model(models: Path = paths.MODELS) -> Path:
-    """The model for the current data: from models/, else from the cache, else trained now."""
-    fp = fingerprint()
+def ensure_model(models: Path = paths.MODELS, root: Path = paths.ROOT,
+                 progress: Callable[[str], None] | None = None) -> Path:
+    """The model for the data under `root`: from models/, else from the cache, else trained now."""
+    fp = fingerprint(root)
     target = model_path(fp, models)
     if target.exists():
         return target
@@ -61,7 +68,7 @@ def ensure_model(models: Path = paths.MODELS) -> Path:
         shutil.copy2(cached, target)
         logger.info("model %s taken from the cache %s", target.name, cached.parent)
         return target
-    train(fp, models)
+    train(fp, models, root, progress)
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(target, cached)
@@ -70,23 +77,68 @@ def ensure_model(models: Path = paths.MODELS) -> Path:
     return target
 
 
-def train(fp: str, models: Path = paths.MODELS, config: Path = paths.CONFIG_FILE) -> Path:
-    """Run `rasa train` for the current data; returns the model file."""
+def train(fp: str, models: Path = paths.MODELS, root: Path = paths.ROOT,
+          progress: Callable[[str], None] | None = None) -> Path:
+    """Run `rasa train` on the training inputs under `root`; returns the model file.
+
+    `progress` receives Rasa's progress lines (e.g. "Epochs: 40%") as training goes; training
+    runs at a lower CPU priority so the bot and the web pages keep answering beside it.
+    """
     command = [
         sys.executable, "-m", "rasa", "train",
-        "--config", str(config),
-        "--domain", str(paths.DOMAIN_FILE),
-        "--data", str(paths.NLU_DIR), str(paths.RULES_FILE),
+        "--config", str(root / "config.yml"),
+        "--domain", str(root / "domain.yml"),
+        "--data", str(root / "data" / "nlu"), str(root / "data" / "rules.yml"),
         "--out", str(models),
         "--fixed-model-name", fp,
     ]
     logger.info("training the model %s (a few minutes)", fp)
-    result = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True)
+    process = subprocess.Popen(command, cwd=paths.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, errors="replace", preexec_fn=_lower_priority)
+    tail: list[str] = []
+    assert process.stdout is not None
+    for line in _lines(process.stdout):
+        tail = (tail + [line])[-60:]
+        if progress is not None:
+            step = _progress_step(line)
+            if step:
+                progress(step)
+    returncode = process.wait()
     target = models / f"{fp}.tar.gz"
-    if result.returncode != 0 or not target.exists():
-        logger.error("rasa train failed:\n%s\n%s", result.stdout[-4000:], result.stderr[-4000:])
-        raise TrainingError(f"rasa train exited with {result.returncode}; see the log above")
+    if returncode != 0 or not target.exists():
+        logger.error("rasa train failed:\n%s", "\n".join(tail))
+        raise TrainingError(f"rasa train exited with {returncode}; see the log above")
     return target
+
+
+def _lines(stream) -> Iterator[str]:
+    """Lines of Rasa's output; its progress bars end in carriage returns, not newlines."""
+    buffer = ""
+    while chunk := stream.read(256):
+        buffer += chunk
+        *done, buffer = re.split(r"[\r\n]", buffer)
+        yield from (line for line in done if line.strip())
+    if buffer.strip():
+        yield buffer
+
+
+_EPOCHS = re.compile(r"Epochs:\s+(\d+)%")
+
+
+def _progress_step(line: str) -> str | None:
+    epochs = _EPOCHS.search(line)
+    if epochs:
+        return f"Huấn luyện: {epochs.group(1)}%"
+    if "Starting to train component" in line or "Restored component" in line:
+        component = line.rsplit("'", 2)[-2] if "'" in line else ""
+        return f"Chuẩn bị: {component}" if component else None
+    if "Your Rasa model is trained" in line:
+        return "Huấn luyện xong"
+    return None
+
+
+def _lower_priority() -> None:
+    os.nice(10)
 
 
 def _rasa_version() -> str:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -30,6 +31,7 @@ class Stack:
     actions_url: str
     database_url: str
     sim_url: str  # the web process serving the Zalo simulator (the gateway's own, or a separate one)
+    rasa_token: str = ""  # Rasa's HTTP API (PUT /model, trackers) wants it as ?token=
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     def stop(self) -> None:
@@ -74,14 +76,16 @@ def start_stack(model: Path, workdir: Path, database_url: str | None = None, tim
         ZALO_SIM_WEBHOOK_URL=f"{web}/webhooks/zalo/webhook",
         ZALO_CREDENTIALS=str(workdir / "credentials.yml"),
         RASA_URL=f"http://127.0.0.1:{rasa_port}",
+        RASA_TOKEN=secrets.token_hex(16),
         TF_CPP_MIN_LOG_LEVEL="3",
         LOG_LEVEL_LIBRARIES="ERROR",
     )
-    stack = Stack(f"http://127.0.0.1:{rasa_port}", web, f"http://127.0.0.1:{action_port}", database_url, sim)
+    stack = Stack(f"http://127.0.0.1:{rasa_port}", web, f"http://127.0.0.1:{action_port}", database_url, sim, env["RASA_TOKEN"])
     commands = [
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
         [sys.executable, "-m", "uvicorn", "bot.web.app:app", "--host", "127.0.0.1", "--port", str(web_port), "--log-level", "warning", "--ws", "none"],
         [sys.executable, "-m", "rasa", "run", "--model", str(model), "--port", str(rasa_port), "--enable-api",
+         "--auth-token", env["RASA_TOKEN"],
          "--credentials", str(workdir / "credentials.yml"), "--endpoints", str(workdir / "endpoints.yml")],
     ]
     names = ["actions", "web", "rasa"]

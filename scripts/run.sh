@@ -10,6 +10,12 @@ export TF_CPP_MIN_LOG_LEVEL=3 LOG_LEVEL_LIBRARIES=ERROR
 "$PY" -m bot migrate
 model="$("$PY" -m bot model)"
 mkdir -p var
+# Rasa's HTTP API (used to load a newly published model) answers only with this token.
+if [ -z "${RASA_TOKEN:-}" ]; then
+  [ -s var/rasa_token ] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > var/rasa_token)
+  RASA_TOKEN="$(cat var/rasa_token)"
+fi
+export RASA_TOKEN RASA_URL="${RASA_URL:-http://127.0.0.1:5005}"
 pids=()
 stop() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap stop EXIT INT TERM
@@ -28,7 +34,7 @@ if [ "${1:-}" = "shell" ]; then
   exit
 fi
 
-"$PY" -m rasa run "${rasa_args[@]}" --enable-api --port 5005 >var/rasa.log 2>&1 &
+"$PY" -m rasa run "${rasa_args[@]}" --enable-api --auth-token "$RASA_TOKEN" --port 5005 >var/rasa.log 2>&1 &
 pids+=($!)
 echo "starting the Rasa server (model ${model##*/}); logs in var/rasa.log and var/actions.log"
 for _ in $(seq 1 120); do

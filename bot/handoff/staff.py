@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from bot.db import staff, staff_session
 from bot.handoff.audit import audit
 
-OFFICER, LEADER, ADMIN = "officer", "leader", "admin"
-ROLES = {OFFICER: "Cán bộ", LEADER: "Lãnh đạo", ADMIN: "Quản trị"}
+OFFICER, LEADER, ADMIN, EDITOR = "officer", "leader", "admin", "editor"
+# Editors curate the FAQs and publish the bot; officers may only suggest.
+ROLES = {OFFICER: "Cán bộ", LEADER: "Lãnh đạo", EDITOR: "Biên tập viên", ADMIN: "Quản trị"}
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=12)

@@ -7,6 +7,8 @@ cannot expose the simulator by accident.
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,9 +18,11 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from bot.config import rasa_url
 from bot.db import get_engine
+from bot.faq.publish import Publisher
 from bot.web import auth
-from bot.web.routers import admin, health, inbox, zalo_webhook
+from bot.web.routers import admin, curation, health, inbox, kb_files, zalo_webhook
 from bot.zalo_sim.routers import chat, control, media, oauth, openapi, page
 from connectors.zalo.gateway import ZaloGateway
 from connectors.zalo.settings import ZaloSettings
@@ -34,9 +38,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     gateway = ZaloGateway(ZaloSettings.from_file(), get_engine())
     app.state.zalo = gateway
     await gateway.start()
+    # The publisher's worker: one training at a time, beside the site and the bot.
+    publisher = Publisher(get_engine(), rasa_url(), os.environ.get("RASA_TOKEN") or None)
+    app.state.publisher = publisher
+    worker = asyncio.create_task(publisher.run_forever())
     try:
         yield
     finally:
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
         await gateway.stop()
 
 
@@ -47,6 +58,8 @@ def create_app() -> FastAPI:
     app.include_router(auth.router)
     app.include_router(inbox.router)
     app.include_router(admin.router)
+    app.include_router(curation.router)
+    app.include_router(kb_files.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
     app.add_api_route("/", lambda: RedirectResponse("/inbox/"), include_in_schema=False)
     if not os.environ.get("ZALO_APP_ID"):

@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
+from bot.config import rasa_url as default_rasa_url
 from bot.faq.knowledge_base import load_knowledge_base
 from bot.handoff.departments import Departments
 from bot.handoff.tickets import TicketDesk
@@ -38,7 +38,7 @@ class ZaloGateway:
         self.store = ZaloStore(engine)
         self.tokens = TokenManager(self.store, OAuthClient(settings.oauth_base, settings.app_id, settings.app_secret))
         self.client = ZaloApiClient(settings.api_base, self.tokens)
-        self.turns = RasaTurnClient(rasa_url or os.environ.get("RASA_URL") or "http://127.0.0.1:5005", settings.oa_secret_key)
+        self.turns = RasaTurnClient(rasa_url or default_rasa_url(), settings.oa_secret_key)
         self.dispatcher = ZaloDispatcher(
             settings.app_id, settings.oa_secret_key, self.store, self.client,
             Replies(load_templates(), load_knowledge_base().unit), self.turns, self.output,

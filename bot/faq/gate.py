@@ -1,0 +1,103 @@
+"""The publish gate: a candidate model against the live one on the same held-back questions.
+
+data/gate/questions.yml holds labelled citizen questions that are never trained on. Each model
+is scored with its own knowledge base through the same decision code as the live bot; only the
+FAQs active in both knowledge bases count, so retiring a FAQ is not held against the candidate.
+The candidate is refused when it answers fewer questions correctly or any more wrongly.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot import paths
+from bot.decision import ANSWER, HANDOFF, OUT_OF_SCOPE, SMALLTALK
+from bot.faq.knowledge_base import load_knowledge_base
+
+GATE_FILE = paths.DATA / "gate" / "questions.yml"
+NON_FAQ = {SMALLTALK, HANDOFF, OUT_OF_SCOPE}
+
+
+@dataclass(frozen=True)
+class GateQuestion:
+    text: str
+    expect: str  # a FAQ id, or smalltalk / handoff / out_of_scope
+
+
+@dataclass
+class GateScore:
+    correct: int = 0
+    wrong: int = 0  # answered with another FAQ, or answered what should not be answered
+    total: int = 0
+    wrong_examples: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    accepted: bool
+    reason: str  # Vietnamese, shown on the publish page
+    live: GateScore
+    candidate: GateScore
+
+    def as_dict(self) -> dict:
+        return {"accepted": self.accepted, "reason": self.reason, "live": asdict(self.live), "candidate": asdict(self.candidate)}
+
+
+def load_questions(path: Path = GATE_FILE) -> list[GateQuestion]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [GateQuestion(str(q["text"]), str(q["expect"])) for q in data["questions"]]
+
+
+def counted(questions: list[GateQuestion], *faq_sets: set[str]) -> list[GateQuestion]:
+    """The questions both knowledge bases can be judged on."""
+    common = set.intersection(*faq_sets) if faq_sets else set()
+    return [q for q in questions if q.expect in NON_FAQ or q.expect in common]
+
+
+def score(model: Path, data_dir: Path, questions: list[GateQuestion]) -> GateScore:
+    """Run in its own process (`python -m bot gate`): it loads a whole Rasa model."""
+    from bot.nlu_model import NluModel
+    from bot.understanding import Understanding
+    from bot.decision import load_thresholds
+
+    understanding = Understanding(load_knowledge_base(data_dir), load_thresholds())
+    nlu = NluModel(model)
+    result = GateScore()
+    try:
+        for question in questions:
+            decision = understanding.decide(question.text, nlu.rank(question.text))
+            result.total += 1
+            if question.expect in NON_FAQ:
+                ok = decision.kind == question.expect or (question.expect == HANDOFF and decision.kind != ANSWER)
+                bad = decision.kind == ANSWER
+            else:
+                ok = decision.kind == ANSWER and decision.faq_id == question.expect
+                bad = decision.kind == ANSWER and decision.faq_id != question.expect
+            result.correct += ok
+            if bad:
+                result.wrong += 1
+                result.wrong_examples.append({"text": question.text, "expect": question.expect, "got": decision.faq_id})
+    finally:
+        nlu.close()
+    return result
+
+
+def score_in_subprocess(model: Path, data_dir: Path, faq_ids: set[str]) -> GateScore:
+    command = [sys.executable, "-m", "bot", "gate", str(model), str(data_dir), "--faqs", ",".join(sorted(faq_ids))]
+    result = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"the gate could not score {model.name}: {result.stderr[-2000:]}")
+    return GateScore(**json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def judge(live: GateScore, candidate: GateScore) -> Verdict:
+    if candidate.wrong > live.wrong:
+        return Verdict(False, f"Mô hình mới trả lời sai {candidate.wrong} câu, nhiều hơn mô hình đang chạy ({live.wrong}).", live, candidate)
+    if candidate.correct < live.correct:
+        return Verdict(False, f"Mô hình mới trả lời đúng {candidate.correct}/{candidate.total} câu, ít hơn mô hình đang chạy ({live.correct}/{live.total}).", live, candidate)
+    return Verdict(True, f"Đạt: đúng {candidate.correct}/{candidate.total} (đang chạy: {live.correct}), sai {candidate.wrong} (đang chạy: {live.wrong}).", live, candidate)

@@ -1,0 +1,258 @@
+"""Publish the curated knowledge base: generate, train in the background, gate, swap, roll back.
+
+One training at a time: a request while one runs is queued (and told so). The web process runs
+the worker; training is a separate, lower-priority process so the site and the bot keep serving.
+Going live loads the model into the running Rasa server (`PUT /model`: Rasa loads the new agent
+beside the old one and swaps it in, so no turn fails) after pointing the action server at the
+release's knowledge base. The last releases keep their model for a one-click rollback.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.engine import Engine
+
+from bot import paths
+from bot.db import model_release
+from bot.faq import gate
+from bot.faq.release import export_release
+from bot.faq.knowledge_base import load_knowledge_base
+from bot.faq.store import KnowledgeStore
+from bot.model import TrainingError, ensure_model, fingerprint
+
+logger = logging.getLogger(__name__)
+
+QUEUED, TRAINING, GATING, LIVE, REFUSED, FAILED, RETIRED, UNCHANGED = (
+    "queued", "training", "gating", "live", "refused", "failed", "retired", "unchanged",
+)
+STATUS_NAMES = {
+    QUEUED: "Đang chờ", TRAINING: "Đang huấn luyện", GATING: "Đang kiểm tra", LIVE: "Đang chạy",
+    REFUSED: "Bị từ chối", FAILED: "Lỗi", RETIRED: "Đã thay", UNCHANGED: "Không có thay đổi",
+}
+BUSY = (QUEUED, TRAINING, GATING)
+KEEP_RELEASES = 5
+POLL_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Release:
+    id: int
+    status: str
+    fingerprint: str | None
+    model_path: str | None
+    data_dir: str | None
+    requested_by: str
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    progress: str
+    report: dict
+    live: bool
+
+    @property
+    def status_name(self) -> str:
+        return STATUS_NAMES.get(self.status, self.status)
+
+    @property
+    def can_roll_back_to(self) -> bool:
+        return not self.live and self.status in (RETIRED, LIVE) and bool(self.model_path) and Path(self.model_path).exists()
+
+
+@dataclass(frozen=True)
+class LiveModel:
+    model: Path
+    root: Path  # the training inputs: a release's folder, or the checkout for the starter model
+    release_id: int | None  # None: the starter model built from the checkout's data files
+
+    @property
+    def kb_dir(self) -> Path:
+        return self.root / "data"
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    release_id: int
+    ahead: int  # releases queued or training before this one
+
+
+class Publisher:
+    def __init__(self, engine: Engine, rasa_url: str, rasa_token: str | None = None,
+                 releases_dir: Path = paths.VAR / "releases", models_dir: Path = paths.MODELS) -> None:
+        self.engine = engine
+        self.rasa_url = rasa_url.rstrip("/")
+        self.rasa_token = rasa_token
+        self.releases_dir = releases_dir
+        self.models_dir = models_dir
+        self.store = KnowledgeStore(engine)
+        self._wake = asyncio.Event()
+
+    # ---- asking
+    def request(self, by: str) -> PublishRequest:
+        with self.engine.begin() as conn:
+            ahead = len(conn.execute(select(model_release.c.id).where(model_release.c.status.in_(BUSY))).all())
+            release_id = int(conn.execute(insert(model_release).values(
+                status=QUEUED, requested_by=by, requested_at=_now(), progress="Đang chờ", report="{}", live=False,
+            )).inserted_primary_key[0])
+        self._wake.set()
+        return PublishRequest(release_id, ahead)
+
+    def releases(self, limit: int = 20) -> list[Release]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(model_release).order_by(model_release.c.id.desc()).limit(limit)).all()
+        return [_release(r) for r in rows]
+
+    def get(self, release_id: int) -> Release:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(model_release).where(model_release.c.id == release_id)).first()
+        if row is None:
+            raise KeyError(release_id)
+        return _release(row)
+
+    def live(self) -> LiveModel:
+        return live_model(self.engine)
+
+    # ---- the worker (one per web process; one training at a time)
+    async def run_forever(self) -> None:
+        await asyncio.to_thread(self.recover_interrupted)
+        while True:
+            try:
+                release_id = await asyncio.to_thread(self._next_queued)
+                if release_id is not None:
+                    await self.build(release_id)
+                    continue
+            except Exception:  # noqa: BLE001 - the worker must outlive one bad release
+                logger.exception("publishing failed")
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            except asyncio.TimeoutError:
+                pass
+
+    def recover_interrupted(self) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(model_release).where(model_release.c.status.in_((TRAINING, GATING))).values(
+                status=FAILED, finished_at=_now(), progress="Bị gián đoạn do máy chủ khởi động lại; hãy xuất bản lại"))
+
+    async def build(self, release_id: int) -> Release:
+        """Generate, train, gate and (if accepted) put one queued release live."""
+        started = time.monotonic()
+        self._set(release_id, status=TRAINING, started_at=_now(), progress="Đang tạo dữ liệu huấn luyện")
+        target = self.releases_dir / str(release_id)
+        kb = await asyncio.to_thread(self.store.knowledge_base)
+        await asyncio.to_thread(export_release, kb, target)
+        fp = fingerprint(target)
+        live = self.live()
+        if fp == fingerprint(live.root) and kb == load_knowledge_base(live.kb_dir):
+            self._set(release_id, status=UNCHANGED, fingerprint=fp, data_dir=str(target), finished_at=_now(),
+                      progress="Nội dung giống bản đang chạy: không có gì để xuất bản")
+            return self.get(release_id)
+        self._set(release_id, fingerprint=fp, data_dir=str(target))
+        last = [0.0]
+
+        def progress(step: str) -> None:
+            if time.monotonic() - last[0] >= 1.0:
+                last[0] = time.monotonic()
+                self._set(release_id, progress=step)
+
+        try:
+            model = await asyncio.to_thread(ensure_model, self.models_dir, target, progress)
+        except TrainingError as exc:
+            self._set(release_id, status=FAILED, finished_at=_now(), progress=f"Huấn luyện lỗi: {exc}")
+            return self.get(release_id)
+        self._set(release_id, status=GATING, model_path=str(model), progress="Đang so sánh với mô hình đang chạy")
+        common = set(load_knowledge_base(live.kb_dir).faqs) & set(kb.faqs)
+        live_score, candidate_score = await asyncio.gather(
+            asyncio.to_thread(self._live_score, live, common),
+            asyncio.to_thread(gate.score_in_subprocess, model, target / "data", common),
+        )
+        verdict = gate.judge(live_score, candidate_score)
+        report = verdict.as_dict() | {"seconds_to_gate": round(time.monotonic() - started, 1)}
+        if not verdict.accepted:
+            self._set(release_id, status=REFUSED, finished_at=_now(), progress=verdict.reason, report=json.dumps(report, ensure_ascii=False))
+            return self.get(release_id)
+        self._set(release_id, report=json.dumps(report, ensure_ascii=False), progress="Đang đưa mô hình mới vào hoạt động")
+        await self.go_live(release_id)
+        report["seconds_to_live"] = round(time.monotonic() - started, 1)
+        self._set(release_id, report=json.dumps(report, ensure_ascii=False), progress=verdict.reason)
+        return self.get(release_id)
+
+    async def go_live(self, release_id: int) -> None:
+        """The action server follows the database's live release; then Rasa swaps its model."""
+        release = self.get(release_id)
+        if not release.model_path or not Path(release.model_path).exists():
+            raise ValueError(f"release {release_id} has no model to load")
+        with self.engine.begin() as conn:
+            conn.execute(update(model_release).where(and_(model_release.c.live.is_(True), model_release.c.id != release_id))
+                         .values(live=False, status=RETIRED))
+            conn.execute(update(model_release).where(model_release.c.id == release_id)
+                         .values(live=True, status=LIVE, finished_at=_now()))
+        await self._load_into_rasa(Path(release.model_path))
+        await asyncio.to_thread(self._prune)
+
+    async def roll_back(self, release_id: int) -> None:
+        release = self.get(release_id)
+        if not release.can_roll_back_to:
+            raise ValueError("bản này không còn mô hình để quay lại")
+        await self.go_live(release_id)
+
+    # ---- internals
+    def _live_score(self, live: LiveModel, faq_ids: set[str]) -> gate.GateScore:
+        return gate.score_in_subprocess(live.model, live.kb_dir, faq_ids)
+
+    async def _load_into_rasa(self, model: Path) -> None:
+        params = {"token": self.rasa_token} if self.rasa_token else None
+        async with httpx.AsyncClient(timeout=300) as http:
+            response = await http.put(f"{self.rasa_url}/model", json={"model_file": str(model.resolve())}, params=params)
+        if response.status_code not in (200, 204):
+            raise RuntimeError(f"Rasa refused the model: HTTP {response.status_code} {response.text[:300]}")
+
+    def _next_queued(self) -> int | None:
+        with self.engine.connect() as conn:
+            if conn.execute(select(model_release.c.id).where(model_release.c.status.in_((TRAINING, GATING)))).first():
+                return None
+            return conn.execute(select(model_release.c.id).where(model_release.c.status == QUEUED)
+                                .order_by(model_release.c.id)).scalars().first()
+
+    def _set(self, release_id: int, **values: object) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(model_release).where(model_release.c.id == release_id).values(**values))
+
+    def _prune(self) -> None:
+        """Keep the live release and the last ones before it; older folders go (models are cached)."""
+        kept = {r.id for r in self.releases(limit=KEEP_RELEASES)}
+        for folder in self.releases_dir.glob("*"):
+            if folder.name.isdigit() and int(folder.name) not in kept and not self._is_live(int(folder.name)):
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def _is_live(self, release_id: int) -> bool:
+        try:
+            return self.get(release_id).live
+        except KeyError:
+            return False
+
+
+def live_model(engine: Engine) -> LiveModel:
+    """The live release's model and knowledge base, else the starter model from the checkout."""
+    with engine.connect() as conn:
+        row = conn.execute(select(model_release).where(model_release.c.live.is_(True))).first()
+    if row is not None and row.model_path and Path(row.model_path).exists():
+        return LiveModel(Path(row.model_path), Path(row.data_dir), row.id)
+    return LiveModel(ensure_model(), paths.ROOT, None)
+
+
+def _release(row) -> Release:
+    return Release(row.id, row.status, row.fingerprint, row.model_path, row.data_dir, row.requested_by, row.requested_at,
+                   row.started_at, row.finished_at, row.progress or "", json.loads(row.report or "{}"), bool(row.live))
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)

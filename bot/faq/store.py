@@ -1,0 +1,316 @@
+"""The knowledge base in the app database: what editors change and what a publish trains on.
+
+Seeded from data/faq/*.yml on first start (idempotently; the files stay the import format).
+Every change bumps the FAQ's `version` and stores a revision (a JSON snapshot) in the same
+transaction; a save names the version it started from and is refused when another editor saved
+in between (optimistic check), so the second editor is told and loses nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from bot import paths
+from bot.db import department, kb_faq, kb_question, kb_revision
+from bot.faq.checks import faq_problems, shared_questions
+from bot.faq.knowledge_base import (
+    QUESTION_STYLES, Department, Faq, KnowledgeBase, faq_files, load_faq, load_knowledge_base, read_catalogue,
+)
+from bot.text.normalize import normalize
+
+SEED_USER = "seed"
+FOLDED_LIMIT = 600
+
+
+@dataclass(frozen=True)
+class FaqRecord:
+    faq: Faq
+    active: bool
+    version: int
+    updated_at: datetime
+    updated_by: str
+
+
+@dataclass(frozen=True)
+class Revision:
+    version: int
+    action: str
+    username: str
+    at: datetime
+    snapshot: dict
+
+
+class VersionConflict(Exception):
+    """Someone saved the FAQ after this editor opened it; `current` is what is there now."""
+
+    def __init__(self, current: FaqRecord) -> None:
+        super().__init__(f"FAQ {current.faq.id} is at version {current.version}")
+        self.current = current
+
+
+class FaqInvalid(ValueError):
+    """The FAQ cannot be saved as it is; `problems` are Vietnamese sentences."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+
+def snapshot(faq: Faq, active: bool) -> dict:
+    return {
+        "id": faq.id, "department": faq.department, "topic": faq.topic, "title": faq.title,
+        "question": faq.question, "answer": faq.answer, "legal_basis": list(faq.legal_basis),
+        "keywords": list(faq.keywords), "excludes": list(faq.excludes), "confidence": faq.confidence,
+        "active": active, "questions": {s: list(faq.questions.get(s, ())) for s in QUESTION_STYLES if faq.questions.get(s)},
+    }
+
+
+def faq_from_snapshot(data: dict) -> Faq:
+    return Faq(
+        id=data["id"], department=data["department"], topic=data["topic"], title=data["title"],
+        question=data["question"], confidence=data.get("confidence", ""), answer=data["answer"],
+        legal_basis=tuple(data.get("legal_basis") or ()), keywords=tuple(data.get("keywords") or ()),
+        excludes=tuple(data.get("excludes") or ()),
+        questions={s: tuple((data.get("questions") or {}).get(s) or ()) for s in QUESTION_STYLES},
+    )
+
+
+def style_of(text: str) -> str:
+    """Where an editor's new variant goes: with or without diacritics (the training styles)."""
+    return "no_diacritics" if normalize(text).folded == normalize(text).text else "diacritics"
+
+
+def seed_faqs(conn: Connection, faq_dir: Path = paths.FAQ_DIR) -> int:
+    """Insert the files' FAQs missing from the database; returns how many. Idempotent: a FAQ
+    already there (maybe edited since) is left alone."""
+    known = set(conn.execute(select(kb_faq.c.id)).scalars())
+    added = 0
+    for path in faq_files(faq_dir):
+        faq = load_faq(path)
+        if faq.id not in known:
+            KnowledgeStore._insert(conn, faq, True, SEED_USER, None, "seed")
+            added += 1
+    return added
+
+
+class KnowledgeStore:
+    def __init__(self, engine: Engine, unit: dict[str, str] | None = None) -> None:
+        self.engine = engine
+        self.unit = unit if unit is not None else load_knowledge_base().unit
+
+    # ---- reading
+    def all(self, active_only: bool = False) -> list[FaqRecord]:
+        with self.engine.connect() as conn:
+            return self._records(conn, active_only)
+
+    def get(self, faq_id: str) -> FaqRecord:
+        with self.engine.connect() as conn:
+            records = self._records(conn, False, [faq_id])
+        if not records:
+            raise KeyError(faq_id)
+        return records[0]
+
+    def search(self, query: str, limit: int = 100) -> list[FaqRecord]:
+        """FAQs where every word of the query is a word of the id, title, question, answer,
+        keywords or variants, compared without diacritics ("so do" finds "sổ đỏ"); the FAQs
+        whose title holds the whole phrase come first."""
+        words = normalize(query).folded.split()
+        records = self.all()
+        if not words:
+            return records[:limit]
+        phrase = f" {' '.join(words)} "
+        ranked = []
+        for record in records:
+            faq = record.faq
+            title = f" {normalize(faq.title + ' ' + faq.id.replace('_', ' ')).folded} "
+            body = " ".join([faq.question, faq.answer, faq.topic, *faq.training_questions(), *faq.keywords])
+            folded = f" {normalize(body).folded} {title} "
+            if phrase in title:
+                ranked.append((0, record))
+            elif phrase in folded:
+                ranked.append((1, record))
+            elif all(f" {w} " in folded for w in words):
+                ranked.append((2, record))
+        return [r for _, r in sorted(ranked, key=lambda item: item[0])][:limit]
+
+    def knowledge_base(self, active_only: bool = True) -> KnowledgeBase:
+        """The knowledge base as the bot uses it: departments from the database, unit profile."""
+        faqs = {r.faq.id: r.faq for r in self.all(active_only)}
+        with self.engine.connect() as conn:
+            departments = {r.code: Department(r.code, r.name) for r in conn.execute(select(department.c.code, department.c.name))}
+        return KnowledgeBase(faqs, departments, dict(self.unit))
+
+    def history(self, faq_id: str) -> list[Revision]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(kb_revision).where(kb_revision.c.faq_id == faq_id).order_by(kb_revision.c.version.desc()))
+            return [Revision(r.version, r.action, r.username, r.at, json.loads(r.snapshot)) for r in rows]
+
+    def content_hash(self) -> str:
+        """Changes whenever any active FAQ's content changes: what a publish is built from."""
+        digest = hashlib.sha256()
+        for record in self.all(active_only=True):
+            digest.update(json.dumps(snapshot(record.faq, True), ensure_ascii=False, sort_keys=True).encode())
+        return digest.hexdigest()[:20]
+
+    # ---- changing
+    def save(self, faq: Faq, expected_version: int, by: str, staff_id: int | None = None,
+             active: bool | None = None, action: str = "edit") -> FaqRecord:
+        """Replace a FAQ's content; VersionConflict when it changed since `expected_version`."""
+        with self.engine.begin() as conn:
+            current = self._records(conn, False, [faq.id], for_update=True)
+            if not current:
+                raise KeyError(faq.id)
+            if current[0].version != expected_version:
+                raise VersionConflict(current[0])
+            keep_active = current[0].active if active is None else active
+            self._check(conn, faq, keep_active)
+            self._write(conn, faq, keep_active, expected_version + 1, by, staff_id, action)
+        return self.get(faq.id)
+
+    def create(self, faq: Faq, by: str, staff_id: int | None = None) -> FaqRecord:
+        with self.engine.begin() as conn:
+            if conn.execute(select(kb_faq.c.id).where(kb_faq.c.id == faq.id)).first():
+                raise FaqInvalid([f"mã FAQ “{faq.id}” đã có"])
+            self._check(conn, faq, True)
+            self._insert(conn, faq, True, by, staff_id, "create")
+        return self.get(faq.id)
+
+    def set_active(self, faq_id: str, active: bool, expected_version: int, by: str, staff_id: int | None = None) -> FaqRecord:
+        current = self.get(faq_id)
+        return self.save(current.faq, expected_version, by, staff_id, active, "activate" if active else "retire")
+
+    def add_variants(self, faq_id: str, texts: Iterable[str], by: str, staff_id: int | None = None,
+                     expected_version: int | None = None) -> FaqRecord:
+        """Add questions (deduplicated, style from their diacritics) as one new version."""
+        current = self.get(faq_id)
+        known = {normalize(q).folded for q in current.faq.training_questions()}
+        questions = {s: list(current.faq.questions.get(s, ())) for s in QUESTION_STYLES}
+        for text in texts:
+            text = " ".join(text.split())
+            folded = normalize(text).folded
+            if text and folded not in known:
+                questions[style_of(text)].append(text)
+                known.add(folded)
+        updated = replace(current.faq, questions={s: tuple(q) for s, q in questions.items()})
+        version = current.version if expected_version is None else expected_version
+        return self.save(updated, version, by, staff_id, action="add_variants")
+
+    def replace_all(self, records: Sequence[tuple[Faq, bool]], by: str, staff_id: int | None = None) -> int:
+        """An import: the whole knowledge base in one transaction (all or nothing); returns the
+        number of FAQs changed. FAQs absent from the import are retired, not deleted."""
+        problems = [f"{faq.id}: {p}" for faq, _ in records for p in faq_problems(faq, self.unit, self._department_codes())]
+        for question, owners in shared_questions(f for f, _ in records).items():
+            problems.append(f"câu hỏi “{question}” nằm ở nhiều FAQ: {', '.join(owners)}")
+        if problems:
+            raise FaqInvalid(problems)
+        changed = 0
+        with self.engine.begin() as conn:
+            current = {r.faq.id: r for r in self._records(conn, False, for_update=True)}
+            imported = {faq.id for faq, _ in records}
+            for faq, active in records:
+                existing = current.get(faq.id)
+                if existing is None:
+                    self._insert(conn, faq, active, by, staff_id, "import")
+                    changed += 1
+                elif snapshot(existing.faq, existing.active) != snapshot(faq, active):
+                    self._write(conn, faq, active, existing.version + 1, by, staff_id, "import")
+                    changed += 1
+            for faq_id in sorted(current.keys() - imported):
+                existing = current[faq_id]
+                if existing.active:
+                    self._write(conn, existing.faq, False, existing.version + 1, by, staff_id, "import_retire")
+                    changed += 1
+        return changed
+
+    # ---- internals
+    def _department_codes(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(department.c.code)).scalars())
+
+    def _check(self, conn: Connection, faq: Faq, active: bool) -> None:
+        problems = faq_problems(faq, self.unit, self._department_codes())
+        if active:
+            others = [r.faq for r in self._records(conn, True) if r.faq.id != faq.id]
+            for question, owners in shared_questions([faq, *others]).items():
+                if faq.id in owners:
+                    problems.append(f"câu hỏi “{question}” đã thuộc FAQ {', '.join(o for o in owners if o != faq.id)}")
+        if problems:
+            raise FaqInvalid(problems)
+
+    @classmethod
+    def _insert(cls, conn: Connection, faq: Faq, active: bool, by: str, staff_id: int | None, action: str) -> None:
+        conn.execute(insert(kb_faq).values(id=faq.id, version=1, **cls._columns(faq, active, by)))
+        cls._write_questions(conn, faq)
+        cls._revision(conn, faq, active, 1, by, staff_id, action)
+
+    def _write(self, conn: Connection, faq: Faq, active: bool, version: int, by: str, staff_id: int | None, action: str) -> None:
+        conn.execute(update(kb_faq).where(kb_faq.c.id == faq.id).values(version=version, **self._columns(faq, active, by)))
+        conn.execute(delete(kb_question).where(kb_question.c.faq_id == faq.id))
+        self._write_questions(conn, faq)
+        self._revision(conn, faq, active, version, by, staff_id, action)
+
+    @staticmethod
+    def _columns(faq: Faq, active: bool, by: str) -> dict:
+        return {
+            "department_code": faq.department, "topic": faq.topic, "title": faq.title, "question": faq.question,
+            "answer": faq.answer, "legal_basis": json.dumps(list(faq.legal_basis), ensure_ascii=False),
+            "keywords": json.dumps(list(faq.keywords), ensure_ascii=False),
+            "excludes": json.dumps(list(faq.excludes), ensure_ascii=False), "confidence": faq.confidence or "",
+            "active": active, "updated_at": datetime.now(timezone.utc), "updated_by": by,
+        }
+
+    @staticmethod
+    def _write_questions(conn: Connection, faq: Faq) -> None:
+        rows = [
+            {"faq_id": faq.id, "style": style, "text": text, "folded": normalize(text).folded[:FOLDED_LIMIT], "position": i}
+            for style in QUESTION_STYLES for i, text in enumerate(faq.questions.get(style, ()))
+        ]
+        if rows:
+            conn.execute(insert(kb_question), rows)
+
+    @staticmethod
+    def _revision(conn: Connection, faq: Faq, active: bool, version: int, by: str, staff_id: int | None, action: str) -> None:
+        conn.execute(insert(kb_revision).values(
+            faq_id=faq.id, version=version, action=action, snapshot=json.dumps(snapshot(faq, active), ensure_ascii=False),
+            staff_id=staff_id, username=by, at=datetime.now(timezone.utc),
+        ))
+
+    def _records(self, conn: Connection, active_only: bool, ids: Sequence[str] | None = None, for_update: bool = False) -> list[FaqRecord]:
+        query = select(kb_faq)
+        if active_only:
+            query = query.where(kb_faq.c.active.is_(True))
+        if ids is not None:
+            query = query.where(kb_faq.c.id.in_(list(ids)))
+        if for_update:
+            query = query.with_for_update()
+        rows = conn.execute(query).all()
+        questions: dict[str, dict[str, list[str]]] = {}
+        question_query = select(kb_question).order_by(kb_question.c.faq_id, kb_question.c.style, kb_question.c.position)
+        if ids is not None:
+            question_query = question_query.where(kb_question.c.faq_id.in_(list(ids)))
+        for q in conn.execute(question_query):
+            questions.setdefault(q.faq_id, {}).setdefault(q.style, []).append(q.text)
+        order = _catalogue_order()
+        records = [
+            FaqRecord(
+                Faq(id=r.id, department=r.department_code, topic=r.topic, title=r.title, question=r.question,
+                    confidence=r.confidence, answer=r.answer, legal_basis=tuple(json.loads(r.legal_basis)),
+                    keywords=tuple(json.loads(r.keywords)), excludes=tuple(json.loads(r.excludes)),
+                    questions={s: tuple(questions.get(r.id, {}).get(s, ())) for s in QUESTION_STYLES}),
+                bool(r.active), r.version, r.updated_at, r.updated_by,
+            )
+            for r in rows
+        ]
+        return sorted(records, key=lambda rec: (order.get(rec.faq.id, len(order)), rec.faq.id))
+
+
+def _catalogue_order() -> dict[str, int]:
+    """Catalogue FAQs first, in catalogue order (as data/faq generates), then new ones by id."""
+    return {row["id"]: i for i, row in enumerate(read_catalogue(paths.CATALOGUE))}
