@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from bot.faq.knowledge_base import ANSWER_LIMIT, Faq, KnowledgeBase, placeholders
-from bot.text.normalize import normalize
+from bot.text.fold import fold_key
 
 MIN_VARIANTS = 3
 TITLE_LIMIT = 255
@@ -36,7 +36,7 @@ def faq_problems(faq: Faq, unit: Mapping[str, str], departments: Iterable[str]) 
                 problems.append(f"câu trả lời khi gửi dài {length} ký tự, quá {ANSWER_LIMIT} (một tin Zalo)")
     if not faq.legal_basis:
         problems.append("thiếu căn cứ pháp lý")
-    variants = {normalize(q).folded for q in faq.training_questions()} - {""}
+    variants = {fold_key(q) for q in faq.training_questions()} - {""}
     if len(variants) < MIN_VARIANTS:
         problems.append(f"cần ít nhất {MIN_VARIANTS} cách hỏi khác nhau (hiện {len(variants)})")
     return problems
@@ -53,7 +53,7 @@ def shared_questions(faqs: Iterable[Faq]) -> dict[str, list[str]]:
     owners: dict[str, set[str]] = {}
     for faq in faqs:
         for question in faq.training_questions():
-            folded = normalize(question).folded
+            folded = fold_key(question)
             if folded:
                 owners.setdefault(folded, set()).add(faq.id)
     return {q: sorted(ids) for q, ids in owners.items() if len(ids) > 1}

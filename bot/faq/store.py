@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,7 +25,7 @@ from bot.faq.checks import faq_problems, shared_questions
 from bot.faq.knowledge_base import (
     QUESTION_STYLES, Department, Faq, KnowledgeBase, faq_files, load_faq, load_knowledge_base, read_catalogue,
 )
-from bot.text.normalize import normalize
+from bot.text.fold import fold_key, has_diacritics
 
 SEED_USER = "seed"
 FOLDED_LIMIT = 600
@@ -84,7 +86,7 @@ def faq_from_snapshot(data: dict) -> Faq:
 
 def style_of(text: str) -> str:
     """Where an editor's new variant goes: with or without diacritics (the training styles)."""
-    return "no_diacritics" if normalize(text).folded == normalize(text).text else "diacritics"
+    return "diacritics" if has_diacritics(text) else "no_diacritics"
 
 
 def seed_faqs(conn: Connection, faq_dir: Path = paths.FAQ_DIR) -> int:
@@ -121,22 +123,19 @@ class KnowledgeStore:
         """FAQs where every word of the query is a word of the id, title, question, answer,
         keywords or variants, compared without diacritics ("so do" finds "sổ đỏ"); the FAQs
         whose title holds the whole phrase come first."""
-        words = normalize(query).folded.split()
+        words = fold_key(query).split()
         records = self.all()
         if not words:
             return records[:limit]
         phrase = f" {' '.join(words)} "
         ranked = []
         for record in records:
-            faq = record.faq
-            title = f" {normalize(faq.title + ' ' + faq.id.replace('_', ' ')).folded} "
-            body = " ".join([faq.question, faq.answer, faq.topic, *faq.training_questions(), *faq.keywords])
-            folded = f" {normalize(body).folded} {title} "
+            title, body = _search_text(record.faq)
             if phrase in title:
                 ranked.append((0, record))
-            elif phrase in folded:
+            elif phrase in body:
                 ranked.append((1, record))
-            elif all(f" {w} " in folded for w in words):
+            elif all(f" {w} " in body for w in words):
                 ranked.append((2, record))
         return [r for _, r in sorted(ranked, key=lambda item: item[0])][:limit]
 
@@ -190,14 +189,15 @@ class KnowledgeStore:
                      expected_version: int | None = None) -> FaqRecord:
         """Add questions (deduplicated, style from their diacritics) as one new version."""
         current = self.get(faq_id)
-        known = {normalize(q).folded for q in current.faq.training_questions()}
+        # The same words with and without diacritics are two variants: the model sees both forms.
+        known = {_same_words(q) for q in current.faq.training_questions()}
         questions = {s: list(current.faq.questions.get(s, ())) for s in QUESTION_STYLES}
         for text in texts:
             text = " ".join(text.split())
-            folded = normalize(text).folded
-            if text and folded not in known:
+            key = _same_words(text)
+            if text and key not in known:
                 questions[style_of(text)].append(text)
-                known.add(folded)
+                known.add(key)
         updated = replace(current.faq, questions={s: tuple(q) for s, q in questions.items()})
         version = current.version if expected_version is None else expected_version
         return self.save(updated, version, by, staff_id, action="add_variants")
@@ -237,10 +237,19 @@ class KnowledgeStore:
     def _check(self, conn: Connection, faq: Faq, active: bool) -> None:
         problems = faq_problems(faq, self.unit, self._department_codes())
         if active:
-            others = [r.faq for r in self._records(conn, True) if r.faq.id != faq.id]
-            for question, owners in shared_questions([faq, *others]).items():
-                if faq.id in owners:
-                    problems.append(f"câu hỏi “{question}” đã thuộc FAQ {', '.join(o for o in owners if o != faq.id)}")
+            mine = {fold_key(q): q for q in faq.training_questions()}
+            taken = list(conn.execute(
+                select(kb_question.c.folded, kb_question.c.faq_id)
+                .join(kb_faq, kb_faq.c.id == kb_question.c.faq_id)
+                .where(kb_faq.c.active.is_(True), kb_faq.c.id != faq.id, kb_question.c.folded.in_(list(mine)))
+            ).all())
+            mains = conn.execute(select(kb_faq.c.id, kb_faq.c.question).where(kb_faq.c.active.is_(True), kb_faq.c.id != faq.id))
+            taken += [(fold_key(question), owner) for owner, question in mains if fold_key(question) in mine]
+            owners: dict[str, set[str]] = {}
+            for folded, owner in taken:
+                owners.setdefault(folded, set()).add(owner)
+            for folded, ids in sorted(owners.items()):
+                problems.append(f"câu hỏi “{mine[folded]}” đã thuộc FAQ {', '.join(sorted(ids))}")
         if problems:
             raise FaqInvalid(problems)
 
@@ -269,7 +278,7 @@ class KnowledgeStore:
     @staticmethod
     def _write_questions(conn: Connection, faq: Faq) -> None:
         rows = [
-            {"faq_id": faq.id, "style": style, "text": text, "folded": normalize(text).folded[:FOLDED_LIMIT], "position": i}
+            {"faq_id": faq.id, "style": style, "text": text, "folded": fold_key(text)[:FOLDED_LIMIT], "position": i}
             for style in QUESTION_STYLES for i, text in enumerate(faq.questions.get(style, ()))
         ]
         if rows:
@@ -311,6 +320,19 @@ class KnowledgeStore:
         return sorted(records, key=lambda rec: (order.get(rec.faq.id, len(order)), rec.faq.id))
 
 
+def _same_words(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).lower().split())
+
+
+@lru_cache(maxsize=4096)
+def _search_text(faq: Faq) -> tuple[str, str]:
+    """(title, everything) folded and space-padded, once per FAQ content."""
+    title = f" {fold_key(faq.title + ' ' + faq.id.replace('_', ' '))} "
+    body = " ".join([faq.question, faq.answer, faq.topic, *faq.training_questions(), *faq.keywords])
+    return title, f" {fold_key(body)} {title} "
+
+
+@lru_cache(maxsize=1)
 def _catalogue_order() -> dict[str, int]:
     """Catalogue FAQs first, in catalogue order (as data/faq generates), then new ones by id."""
     return {row["id"]: i for i, row in enumerate(read_catalogue(paths.CATALOGUE))}

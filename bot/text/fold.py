@@ -1,6 +1,7 @@
 """Fold Vietnamese text to plain ASCII letters, so typed-without-diacritics text meets the rest."""
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _COMBINING_CATEGORY = "Mn"
@@ -17,3 +18,23 @@ def fold_diacritics(text: str) -> str:
 def has_diacritics(text: str) -> bool:
     """True when any letter of `text` carries a Vietnamese diacritic (or is đ)."""
     return fold_diacritics(text) != text
+
+
+_KEY_TABLE: dict[int, str] = {}  # character -> its folded form, filled as characters are met
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+def fold_key(text: str) -> str:
+    """A cheap identity for a question: lower case, no diacritics, words separated by one space.
+
+    Two questions with the same key teach the same thing; comparing 100,000 imported questions
+    needs this to be fast (a character table, not the full normaliser with slang expansion).
+    """
+    lowered = unicodedata.normalize("NFC", text).lower()
+    folded = lowered.translate(_KEY_TABLE)
+    if not folded.isascii():
+        for c in set(folded):
+            if not c.isascii():
+                _KEY_TABLE[ord(c)] = fold_diacritics(c)
+        folded = lowered.translate(_KEY_TABLE)
+    return _NOT_WORD.sub(" ", folded).strip()
