@@ -94,6 +94,8 @@ class Publisher:
         self.models_dir = models_dir
         self.store = KnowledgeStore(engine)
         self._wake = asyncio.Event()
+        # The live model's score changes only with the live release and the compared FAQs.
+        self._live_scores: dict[tuple[str, str, frozenset[str]], gate.GateScore] = {}
 
     # ---- asking
     def request(self, by: str) -> PublishRequest:
@@ -206,7 +208,10 @@ class Publisher:
 
     # ---- internals
     def _live_score(self, live: LiveModel, faq_ids: set[str]) -> gate.GateScore:
-        return gate.score_in_subprocess(live.model, live.kb_dir, faq_ids)
+        key = (str(live.model), str(live.kb_dir), frozenset(faq_ids))
+        if key not in self._live_scores:
+            self._live_scores[key] = gate.score_in_subprocess(live.model, live.kb_dir, faq_ids)
+        return self._live_scores[key]
 
     async def _load_into_rasa(self, model: Path) -> None:
         params = {"token": self.rasa_token} if self.rasa_token else None

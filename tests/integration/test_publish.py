@@ -1,0 +1,145 @@
+"""Publishing through the real processes: gate, hot swap under a stream of citizens, rollback.
+
+The answer edits and the damaged knowledge base below do not change the NLU training data, so
+the candidate reuses the live model file (same fingerprint) and no training runs here; training
+itself is exercised by `bench/publish.py` and the browser test of the curation pages.
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from dataclasses import replace
+
+import httpx
+import pytest
+from sqlalchemy import create_engine
+
+from bot.faq import publish
+from bot.faq.knowledge_base import load_knowledge_base
+from bot.faq.store import KnowledgeStore
+from bot.stack import start_stack
+
+pytestmark = pytest.mark.model
+
+NEW_ANSWER = "Bộ phận Một cửa của xã làm việc từ thứ Hai đến thứ Sáu (bản đã sửa để kiểm thử xuất bản)."
+
+
+@pytest.fixture(scope="module")
+def stack(trained_model, tmp_path_factory):
+    stack = start_stack(trained_model, tmp_path_factory.mktemp("publish"))
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="module")
+def publisher(stack, tmp_path_factory):
+    engine = create_engine(stack.database_url, future=True)
+    return publish.Publisher(engine, stack.rasa_url, stack.rasa_token,
+                             releases_dir=tmp_path_factory.mktemp("releases"), models_dir=tmp_path_factory.mktemp("models"))
+
+
+def _build(publisher) -> publish.Release:
+    return asyncio.run(publisher.build(publisher.request("bien-tap").release_id))
+
+
+def _ask(sim: httpx.Client, user: str, text: str, count: int, timeout: float = 30) -> list[str]:
+    sim.post(f"/citizens/{user}/messages", json={"text": text})
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        replies = [m["text"] for m in sim.get(f"/citizens/{user}/conversation").json()["messages"] if m["direction"] != "citizen_to_oa"]
+        if len(replies) >= count:
+            return replies
+        time.sleep(0.2)
+    raise AssertionError(f"no reply {count} within {timeout} s")
+
+
+def test_an_unchanged_knowledge_base_is_not_published_again(publisher):
+    release = _build(publisher)
+    assert release.status == publish.UNCHANGED and not release.live
+
+
+def test_a_damaged_knowledge_base_is_refused_with_the_comparison(publisher):
+    store = publisher.store
+    originals = {r.faq.id: r for r in store.all()}
+    try:
+        # Every FAQ now "excludes" the commonest words: the bot would answer almost nothing.
+        for record in store.all():
+            store.save(replace(record.faq, excludes=record.faq.excludes + ("cho", "hỏi", "làm", "ở đâu")), record.version, "bien-tap")
+        release = _build(publisher)
+        assert release.status == publish.REFUSED and not release.live
+        report = release.report
+        assert report["accepted"] is False and report["candidate"]["correct"] < report["live"]["correct"]
+        assert "ít hơn mô hình đang chạy" in release.progress
+    finally:
+        for faq_id, original in originals.items():
+            store.save(original.faq, store.get(faq_id).version, "bien-tap")
+    assert publisher.live().release_id is None  # the starter model still serves
+
+
+def test_an_edited_answer_goes_live_under_a_stream_of_citizens_then_rolls_back(stack, publisher):
+    store = publisher.store
+    original = store.get("gio_lam_viec")
+    kb = load_knowledge_base()
+    with httpx.Client(base_url=f"{stack.web_url}/zalo-sim/api", timeout=30) as sim:
+        user = sim.post("/citizens", json={}).json()["user_id"]
+        assert _ask(sim, user, "ubnd xa lam viec gio nao", 1)[-1] == kb.render_answer("gio_lam_viec")
+
+        store.save(replace(original.faq, answer=NEW_ANSWER), original.version, "bien-tap")
+        stream_users = [sim.post("/citizens", json={}).json()["user_id"] for _ in range(4)]
+        sent, stop = [], threading.Event()
+
+        def citizens_keep_asking() -> None:
+            with httpx.Client(base_url=f"{stack.web_url}/zalo-sim/api", timeout=30) as own:
+                n = 0
+                while not stop.is_set():
+                    who = stream_users[n % len(stream_users)]
+                    own.post(f"/citizens/{who}/messages", json={"text": "làm căn cước cho con ở đâu"})
+                    sent.append(who)
+                    n += 1
+                    time.sleep(0.3)
+
+        streaming = threading.Thread(target=citizens_keep_asking)
+        streaming.start()
+        try:
+            release = _build(publisher)
+        finally:
+            stop.set()
+            streaming.join()
+        assert release.status == publish.LIVE and release.live, release.progress
+        assert release.report["accepted"] is True
+
+        # Every message sent during the swap got its answer: none lost, none failed.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            answered = sum(
+                sum(1 for m in sim.get(f"/citizens/{u}/conversation").json()["messages"] if m["direction"] != "citizen_to_oa")
+                for u in stream_users
+            )
+            if answered >= len(sent):
+                break
+            time.sleep(0.5)
+        assert answered == len(sent) and len(sent) > 5
+
+        time.sleep(publish_refresh_margin())
+        assert _ask(sim, user, "ubnd xa lam viec gio nao", 2)[-1].startswith(NEW_ANSWER)
+
+        # One click back: the starter release is gone from the list, so roll back to a copy of
+        # this one's predecessor: publish the original answer again, then roll back to the edit.
+        store.save(original.faq, store.get("gio_lam_viec").version, "bien-tap")
+        restored = _build(publisher)
+        assert restored.status == publish.LIVE
+        time.sleep(publish_refresh_margin())
+        assert _ask(sim, user, "ubnd xa lam viec gio nao", 3)[-1] == kb.render_answer("gio_lam_viec")
+        asyncio.run(publisher.roll_back(release.id))
+        assert publisher.get(release.id).live and not publisher.get(restored.id).live
+        time.sleep(publish_refresh_margin())
+        assert _ask(sim, user, "ubnd xa lam viec gio nao", 4)[-1].startswith(NEW_ANSWER)
+    asyncio.run(publisher.roll_back(restored.id))
+
+
+def publish_refresh_margin() -> float:
+    """The action server re-reads the live release every few seconds."""
+    from bot.faq.live import REFRESH_SECONDS
+
+    return REFRESH_SECONDS + 0.5
