@@ -252,7 +252,7 @@ def print_table(title: str, columns: dict[str, dict[str, str]]) -> None:
 
 def evaluate(systems: list[str], train: list[Example], test: list[Example], kb: KnowledgeBase,
              workdir: Path, stock_epochs: int, ours_model: Path | None = None,
-             dump: Path | None = None) -> dict[str, dict[str, str]]:
+             dump: Path | None = None, confusions: Counter | None = None) -> dict[str, dict[str, str]]:
     nlu_file = workdir / "nlu.yml"
     write_nlu(train, nlu_file)
     columns: dict[str, dict[str, str]] = {}
@@ -275,6 +275,11 @@ def evaluate(systems: list[str], train: list[Example], test: list[Example], kb: 
             with dump.open("a", encoding="utf-8") as f:
                 for e, r in zip(test, system.rankings):
                     f.write(json.dumps({**r, "expect": e.expect, "style": e.style}, ensure_ascii=False) + "\n")
+        if confusions is not None and isinstance(system, OursSystem):
+            for e, r in zip(test, system.rankings):
+                top = next((n for n, _ in r["ranking"] if faq_id_of(n)), None)
+                if faq_id_of(e.intent) and top and top != e.intent:
+                    confusions[(faq_id_of(e.intent), faq_id_of(top))] += 1
         columns[name] = score(test, predictions)
         columns[name]["training time (s)"] = f"{seconds:.0f}" if seconds is not None else "cached"
         print(f"  {name}: done", file=sys.stderr)
@@ -308,6 +313,8 @@ def main() -> int:
     parser.add_argument("--cv-systems", help="systems for the cross-validation (default: --systems); "
                         "the stock pipeline takes ~25 min a fold on 2 cores")
     parser.add_argument("--dump", type=Path, help="write our rankings of every evaluated message here (JSON lines)")
+    parser.add_argument("--confusions", type=Path, help="write the FAQ pairs our model confuses in cross-validation "
+                        "here (JSON; the curation page's conflicts read var/cv_confusions.json)")
     args = parser.parse_args()
     systems = args.systems.split(",")
     kb = load_knowledge_base()
@@ -329,15 +336,20 @@ def main() -> int:
         if not args.skip_cv:
             folds = stratified_folds(examples, args.folds)
             per_fold = []
+            confusions: Counter = Counter()
             for i, held_out in enumerate(folds):
                 train = [e for j, fold in enumerate(folds) if j != i for e in fold]
                 fold_dir = Path(tmp) / f"fold{i}"
                 fold_dir.mkdir()
                 fold_kb = kb_without(kb, {e.text for e in held_out})
                 cv_systems = args.cv_systems.split(",") if args.cv_systems else systems
-                per_fold.append(evaluate(cv_systems, train, held_out, fold_kb, fold_dir, args.stock_epochs, dump=args.dump))
+                per_fold.append(evaluate(cv_systems, train, held_out, fold_kb, fold_dir, args.stock_epochs,
+                                         dump=args.dump, confusions=confusions))
                 print(f"fold {i + 1}/{args.folds} done", file=sys.stderr)
             print_table(f"{args.folds}-fold cross-validation of the training questions", merge(per_fold))
+            if args.confusions:
+                pairs = [{"expected": a, "predicted": b, "count": n} for (a, b), n in confusions.most_common()]
+                args.confusions.write_text(json.dumps(pairs, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
 

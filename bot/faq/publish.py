@@ -192,7 +192,16 @@ class Publisher:
         release = self.get(release_id)
         if not release.model_path or not Path(release.model_path).exists():
             raise ValueError(f"release {release_id} has no model to load")
+        starter = self.live()
         with self.engine.begin() as conn:
+            if starter.release_id is None:
+                # The model built from the checkout becomes a release too, so that the first
+                # publish can also be rolled back with one click.
+                conn.execute(insert(model_release).values(
+                    status=RETIRED, fingerprint=fingerprint(starter.root), model_path=str(starter.model),
+                    data_dir=str(starter.root), requested_by="khởi tạo", requested_at=_now(), finished_at=_now(),
+                    progress="Mô hình ban đầu, từ dữ liệu mẫu", report="{}", live=False,
+                ))
             conn.execute(update(model_release).where(and_(model_release.c.live.is_(True), model_release.c.id != release_id))
                          .values(live=False, status=RETIRED))
             conn.execute(update(model_release).where(model_release.c.id == release_id)
