@@ -13,6 +13,7 @@ from sqlalchemy import (
     TypeDecorator, create_engine, insert,
 )
 from sqlalchemy import event
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.engine import Connection, Engine
 
 from bot.config import database_url
@@ -315,10 +316,13 @@ model_release = Table(
 @lru_cache(maxsize=4)
 def get_engine(url: str | None = None) -> Engine:
     url = url or database_url()
-    if not url.startswith("sqlite"):
+    if not url.startswith("sqlite") or ":memory:" in url or url.rstrip("/") == "sqlite:":
         return create_engine(url, future=True, pool_pre_ping=True)
-    # SQLite: wait for the writer (e.g. a token refresh) instead of failing at once.
-    engine = create_engine(url, future=True, pool_pre_ping=True, connect_args={"timeout": 30})
+    # SQLite: wait for the writer (e.g. a token refresh) instead of failing at once; keep
+    # connections (SQLAlchemy 1.4 opens a new one per use for a file database: a connect and the
+    # pragmas below on every query cost more than the query).
+    engine = create_engine(url, future=True, pool_pre_ping=True, poolclass=QueuePool, pool_size=10, max_overflow=20,
+                           connect_args={"timeout": 30, "check_same_thread": False})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from bot import paths
@@ -202,32 +202,58 @@ class KnowledgeStore:
         version = current.version if expected_version is None else expected_version
         return self.save(updated, version, by, staff_id, action="add_variants")
 
-    def replace_all(self, records: Sequence[tuple[Faq, bool]], by: str, staff_id: int | None = None) -> int:
+    def replace_all(self, records: Sequence[tuple[Faq, bool]], by: str, staff_id: int | None = None,
+                    checked: bool = False) -> int:
         """An import: the whole knowledge base in one transaction (all or nothing); returns the
-        number of FAQs changed. FAQs absent from the import are retired, not deleted."""
-        problems = [f"{faq.id}: {p}" for faq, _ in records for p in faq_problems(faq, self.unit, self._department_codes())]
-        for question, owners in shared_questions(f for f, _ in records).items():
-            problems.append(f"câu hỏi “{question}” nằm ở nhiều FAQ: {', '.join(owners)}")
-        if problems:
-            raise FaqInvalid(problems)
-        changed = 0
+        number of FAQs changed. FAQs absent from the import are retired, not deleted.
+
+        `checked`: the caller (the spreadsheet import) has just run these very checks.
+        """
+        if not checked:
+            codes = self._department_codes()
+            problems = [f"{faq.id}: {p}" for faq, _ in records for p in faq_problems(faq, self.unit, codes)]
+            for question, owners in shared_questions(f for f, _ in records).items():
+                problems.append(f"câu hỏi “{question}” nằm ở nhiều FAQ: {', '.join(owners)}")
+            if problems:
+                raise FaqInvalid(problems)
         with self.engine.begin() as conn:
             current = {r.faq.id: r for r in self._records(conn, False, for_update=True)}
             imported = {faq.id for faq, _ in records}
+            new, changed = [], []
             for faq, active in records:
                 existing = current.get(faq.id)
                 if existing is None:
-                    self._insert(conn, faq, active, by, staff_id, "import")
-                    changed += 1
+                    new.append((faq, active, 1))
                 elif snapshot(existing.faq, existing.active) != snapshot(faq, active):
-                    self._write(conn, faq, active, existing.version + 1, by, staff_id, "import")
-                    changed += 1
-            for faq_id in sorted(current.keys() - imported):
-                existing = current[faq_id]
-                if existing.active:
-                    self._write(conn, existing.faq, False, existing.version + 1, by, staff_id, "import_retire")
-                    changed += 1
-        return changed
+                    changed.append((faq, active, existing.version + 1))
+            retired = [(current[i].faq, False, current[i].version + 1) for i in sorted(current.keys() - imported) if current[i].active]
+            self._write_many(conn, new, changed + retired, by, staff_id, {id(x): "import_retire" for x in retired})
+        return len(new) + len(changed) + len(retired)
+
+    def _write_many(self, conn: Connection, new: list, changed: list, by: str, staff_id: int | None,
+                    actions: dict[int, str]) -> None:
+        """Batched inserts and updates: a 2,000-FAQ import is a handful of statements per table."""
+        if new:
+            conn.execute(insert(kb_faq), [{"id": f.id, "version": v, **self._columns(f, a, by)} for f, a, v in new])
+        if changed:
+            conn.execute(
+                update(kb_faq).where(kb_faq.c.id == bindparam("faq_id")),
+                [{"faq_id": f.id, "version": v, **self._columns(f, a, by)} for f, a, v in changed],
+            )
+            ids = [f.id for f, _, _ in changed]
+            for start in range(0, len(ids), 500):
+                conn.execute(delete(kb_question).where(kb_question.c.faq_id.in_(ids[start:start + 500])))
+        everything = new + changed
+        questions = [row for f, _, _ in everything for row in _question_rows(f)]
+        if questions:
+            conn.execute(insert(kb_question), questions)
+        if everything:
+            now = datetime.now(timezone.utc)
+            conn.execute(insert(kb_revision), [
+                {"faq_id": f.id, "version": v, "action": actions.get(id(item), "import"), "staff_id": staff_id,
+                 "username": by, "at": now, "snapshot": json.dumps(snapshot(f, a), ensure_ascii=False)}
+                for item in everything for f, a, v in [item]
+            ])
 
     # ---- internals
     def _department_codes(self) -> set[str]:
@@ -277,10 +303,7 @@ class KnowledgeStore:
 
     @staticmethod
     def _write_questions(conn: Connection, faq: Faq) -> None:
-        rows = [
-            {"faq_id": faq.id, "style": style, "text": text, "folded": fold_key(text)[:FOLDED_LIMIT], "position": i}
-            for style in QUESTION_STYLES for i, text in enumerate(faq.questions.get(style, ()))
-        ]
+        rows = _question_rows(faq)
         if rows:
             conn.execute(insert(kb_question), rows)
 
@@ -318,6 +341,13 @@ class KnowledgeStore:
             for r in rows
         ]
         return sorted(records, key=lambda rec: (order.get(rec.faq.id, len(order)), rec.faq.id))
+
+
+def _question_rows(faq: Faq) -> list[dict]:
+    return [
+        {"faq_id": faq.id, "style": style, "text": text, "folded": fold_key(text)[:FOLDED_LIMIT], "position": i}
+        for style in QUESTION_STYLES for i, text in enumerate(faq.questions.get(style, ()))
+    ]
 
 
 def _same_words(text: str) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from bot.config import database_url
 from bot.db import get_engine
+from bot.faq.store import KnowledgeStore
 from bot.handoff.departments import Departments
 from bot.handoff.staff import StaffDirectory
 from bot.handoff.tickets import TicketDesk
@@ -28,6 +29,10 @@ def staff_directory(db: Engine = Depends(engine)) -> StaffDirectory:
 
 def departments(db: Engine = Depends(engine)) -> Departments:
     return Departments(db)
+
+
+def knowledge_store(db: Engine = Depends(engine)) -> KnowledgeStore:
+    return KnowledgeStore(db)
 
 
 def ticket_desk(db: Engine = Depends(engine), units: Departments = Depends(departments)) -> TicketDesk:

@@ -1,6 +1,135 @@
-"""(being written)"""
+"""The knowledge base as a spreadsheet, for editors, under /bien-tap/tap-tin: download it (XLSX or
+CSV) or its empty template, and upload a changed file.
+
+An upload is checked row by row first (bot/faq/spreadsheet.py); with any problem nothing changes
+and the page lists every problem by row and column. Otherwise the file replaces the knowledge base
+in one transaction (KnowledgeStore.replace_all: FAQs missing from the file are retired, not
+deleted) and the page says how many FAQs changed. Every import, applied or refused, is audited.
+"""
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Optional
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from bot.db import kb_faq
+from bot.faq.spreadsheet import (
+    CellTooLong, ParsedImport, Problem, export_csv, export_xlsx, parse_upload, template_csv, template_xlsx,
+)
+from bot.faq.store import FaqInvalid, KnowledgeStore, snapshot
+from bot.handoff.audit import audit
+from bot.handoff.departments import Departments
+from bot.handoff.office_hours import VIETNAM
+from bot.handoff.staff import EDITOR, Session, Staff
+from bot.web import services
+from bot.web.auth import check_csrf, require_role
+from bot.web.pages import PageError, PageRoute, render, sentence
+
+router = APIRouter(route_class=PageRoute, tags=["editing: spreadsheets"])
+editor_only = require_role(EDITOR)
+
+BASE = "/bien-tap/tap-tin"
+UPLOAD_LIMIT = 25 * 1024 * 1024  # a 2,000-FAQ knowledge base is about 15 MB as CSV, 4 MB as XLSX
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
+def _download(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _today() -> str:
+    return datetime.now(VIETNAM).strftime("%Y-%m-%d")
+
+
+def _page(request: Request, store: KnowledgeStore, status: int = 200, **context) -> Response:
+    with store.engine.connect() as conn:  # the counts only, not every FAQ's questions
+        flags = conn.execute(select(kb_faq.c.active)).scalars().all()
+    return render(request, "kb_files.html", {
+        "total": len(flags), "active": sum(map(bool, flags)), "base": BASE,
+        "limit_mb": UPLOAD_LIMIT // (1024 * 1024), **context,
+    }, status=status)
+
+
+@router.get(BASE)
+def files_page(request: Request, member: Staff = Depends(editor_only),
+               store: KnowledgeStore = Depends(services.knowledge_store)) -> Response:
+    return _page(request, store)
+
+
+@router.get(BASE + "/kho-kien-thuc.xlsx")
+def download_xlsx(member: Staff = Depends(editor_only), store: KnowledgeStore = Depends(services.knowledge_store),
+                  units: Departments = Depends(services.departments)) -> Response:
+    try:
+        content = export_xlsx(store.all(), units.all())
+    except CellTooLong as exc:  # Excel would cut the cell: refuse rather than lose text
+        raise PageError(409, str(exc)) from None
+    return _download(content, XLSX_TYPE, f"kho-kien-thuc-{_today()}.xlsx")
+
+
+@router.get(BASE + "/kho-kien-thuc.csv")
+def download_csv(member: Staff = Depends(editor_only),
+                 store: KnowledgeStore = Depends(services.knowledge_store)) -> Response:
+    return _download(export_csv(store.all()), CSV_TYPE, f"kho-kien-thuc-{_today()}.csv")
+
+
+@router.get(BASE + "/mau.xlsx")
+def download_template_xlsx(member: Staff = Depends(editor_only),
+                           units: Departments = Depends(services.departments)) -> Response:
+    return _download(template_xlsx(units.all()), XLSX_TYPE, "mau-kho-kien-thuc.xlsx")
+
+
+@router.get(BASE + "/mau.csv")
+def download_template_csv(member: Staff = Depends(editor_only)) -> Response:
+    return _download(template_csv(), CSV_TYPE, "mau-kho-kien-thuc.csv")
+
+
+@router.post(BASE)
+def import_file(request: Request, tep: Optional[UploadFile] = File(None), _: Session = Depends(check_csrf),
+                member: Staff = Depends(editor_only), store: KnowledgeStore = Depends(services.knowledge_store),
+                units: Departments = Depends(services.departments),
+                db: Engine = Depends(services.engine)) -> Response:
+    filename = (tep.filename or "").strip() if tep is not None else ""
+    if tep is None or not filename:
+        return _page(request, store, 400, filename="", problems=[Problem(None, None, "Hãy chọn một tệp .xlsx hoặc .csv để nhập.")])
+    content = tep.file.read(UPLOAD_LIMIT + 1)
+    if len(content) > UPLOAD_LIMIT:
+        parsed = ParsedImport(problems=[Problem(None, None, f"Tệp lớn hơn {UPLOAD_LIMIT // (1024 * 1024)} MB, hệ thống "
+                                                            "không nhận. Hãy xóa các cột, trang không cần thiết rồi thử lại.")])
+    elif not content:
+        parsed = ParsedImport(problems=[Problem(None, None, "Tệp trống (0 byte).")])
+    else:
+        parsed = parse_upload(filename, content, {d.code for d in units.all()}, store.unit)
+    if parsed.problems:
+        _log(db, member, "kb.import_refused", f"{filename}: {len(parsed.problems)} lỗi, không thay đổi gì")
+        return _page(request, store, 400, filename=filename, problems=parsed.problems)
+
+    before = {r.faq.id: r for r in store.all()}
+    try:
+        changed = store.replace_all(parsed.records, member.username, member.id, checked=True)
+    except FaqInvalid as refused:  # checks the file passed but the store refused: say so, nothing changed
+        problems = [Problem(None, None, sentence(p)) for p in refused.problems]
+        _log(db, member, "kb.import_refused", f"{filename}: {len(problems)} lỗi, không thay đổi gì")
+        return _page(request, store, 400, filename=filename, problems=problems)
+    summary = _summary(before, parsed.records)
+    _log(db, member, "kb.import", f"{filename}: {len(parsed.records)} FAQ, {changed} thay đổi (thêm {summary['added']}, "
+                                  f"sửa {summary['edited']}, ngừng dùng {summary['retired']})")
+    return _page(request, store, filename=filename, changed=changed, summary=summary, warnings=parsed.warnings,
+                 rows=len(parsed.records))
+
+
+def _summary(before: dict, records: list) -> dict[str, int]:
+    imported = {faq.id for faq, _ in records}
+    added = sum(1 for faq, _ in records if faq.id not in before)
+    edited = sum(1 for faq, active in records if faq.id in before
+                 and snapshot(before[faq.id].faq, before[faq.id].active) != snapshot(faq, active))
+    retired = sum(1 for faq_id, record in before.items() if faq_id not in imported and record.active)
+    return {"added": added, "edited": edited, "retired": retired}
+
+
+def _log(db: Engine, member: Staff, action: str, detail: str) -> None:
+    with db.begin() as conn:
+        audit(conn, member.id, member.username, action, None, detail)
