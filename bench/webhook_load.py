@@ -55,13 +55,15 @@ class ReplyWatcher:
 
     async def run(self) -> None:
         while not self._stop:
-            messages = (await self._sim.get("/oa-messages")).json()["messages"]
-            for message in messages[self._seen:]:
+            # Only what is new: the simulator is Zalo here, its event loop must stay idle enough
+            # to measure acknowledgements and replies, not serialise every reply again.
+            page = (await self._sim.get("/oa-messages", params={"since": self._seen})).json()
+            for message in page["messages"]:
                 if not message.get("admin_id") and not message["text"].startswith("Chào mừng"):
                     self.replies[message["user_id"]].append(message)
                     self._events[message["user_id"]].set()
-            self._seen = len(messages)
-            await asyncio.sleep(0.05)
+            self._seen = page["total"]
+            await asyncio.sleep(0.1)
 
     async def wait(self, user: str, count: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout

@@ -22,7 +22,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from bot.handoff.office_hours import VIETNAM, WEEKDAYS
-from bot.handoff.staff import ADMIN, LEADER, OFFICER, StaffError
+from bot.handoff.staff import ADMIN, EDITOR, LEADER, OFFICER, StaffError
 from bot.handoff.tickets import Forbidden, TicketError
 
 logger = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 def landing(role: str) -> str:
-    return "/quan-tri/" if role == ADMIN else "/inbox/"
+    return {ADMIN: "/quan-tri/", EDITOR: "/bien-tap/"}.get(role, "/inbox/")
 
 
 def redirect(url: str) -> RedirectResponse:

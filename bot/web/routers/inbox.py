@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from bot.faq.knowledge_base import load_knowledge_base
 from bot.handoff.departments import Department, Departments
 from bot.handoff.replying import reply_window, send_officer_reply, sent_since
-from bot.handoff.staff import ADMIN, LEADER, OFFICER, Session, Staff
+from bot.handoff.staff import ADMIN, EDITOR, LEADER, OFFICER, Session, Staff
 from bot.handoff.tickets import Forbidden, Ticket, TicketDesk, TicketError, can_view, require_view, visible_departments
 from bot.web import services, views
 from bot.web.auth import check_csrf, current_staff, require_role
@@ -71,6 +71,8 @@ def queue_page(request: Request, department: str = "", xem: str = "", member: St
                desk: TicketDesk = Depends(services.ticket_desk), units: Departments = Depends(services.departments)) -> Response:
     if member.role == ADMIN:
         return redirect("/quan-tri/")  # admins see no tickets
+    if member.role == EDITOR:
+        return redirect("/bien-tap/")  # nor do editors: they curate the knowledge base
     if member.role not in (OFFICER, LEADER):
         raise PageError(403, "Tài khoản này không xem được hộp thư.")
     departments = units.all()

@@ -97,8 +97,10 @@ async def reset(sim: Simulator = Depends(get_simulator)) -> dict[str, object]:
 
 
 @router.get("/oa-messages")
-async def oa_messages(user_id: str | None = None, sim: Simulator = Depends(get_simulator)) -> dict[str, object]:
-    return {"messages": [message.to_json() for message in sim.state.oa_messages(user_id)]}
+async def oa_messages(user_id: str | None = None, since: int = 0, sim: Simulator = Depends(get_simulator)) -> dict[str, object]:
+    """What the OA sent, in order; from the `since`-th on (a poller's cursor), with the total."""
+    messages = sim.state.oa_messages(user_id)
+    return {"total": len(messages), "messages": [message.to_json() for message in messages[max(0, since):]]}
 
 
 @router.get("/webhook")
