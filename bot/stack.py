@@ -77,6 +77,7 @@ def start_stack(model: Path, workdir: Path, database_url: str | None = None, tim
         ZALO_CREDENTIALS=str(workdir / "credentials.yml"),
         RASA_URL=f"http://127.0.0.1:{rasa_port}",
         RASA_TOKEN=secrets.token_hex(16),
+        RELEASES_DIR=str(workdir / "releases"),
         TF_CPP_MIN_LOG_LEVEL="3",
         LOG_LEVEL_LIBRARIES="ERROR",
     )

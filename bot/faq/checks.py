@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from bot.faq.knowledge_base import ANSWER_LIMIT, Faq, KnowledgeBase, placeholders
+from bot.faq.knowledge_base import ANSWER_LIMIT, Department, Faq, KnowledgeBase, placeholders
 from bot.text.fold import fold_key
 
 MIN_VARIANTS = 3
 TITLE_LIMIT = 255
 
 
-def faq_problems(faq: Faq, unit: Mapping[str, str], departments: Iterable[str]) -> list[str]:
-    """Problems of one FAQ on its own: empty or too long answer, unknown department, ..."""
+def faq_problems(faq: Faq, unit: Mapping[str, str], departments: Mapping[str, str] | Iterable[str]) -> list[str]:
+    """Problems of one FAQ on its own: empty or too long answer, unknown department, ...
+
+    `departments`: code -> name (the name is in the answer's closing line, so it counts towards
+    the 2,000 characters), or just the codes.
+    """
     problems = []
     if not faq.id or not all(c.islower() or c.isdigit() or c == "_" for c in faq.id) or len(faq.id) > 64:
         problems.append("mã FAQ chỉ gồm chữ thường không dấu, số và dấu gạch dưới (tối đa 64 ký tự)")
@@ -22,7 +26,8 @@ def faq_problems(faq: Faq, unit: Mapping[str, str], departments: Iterable[str]) 
         problems.append(f"tiêu đề dài quá {TITLE_LIMIT} ký tự")
     if not faq.question.strip():
         problems.append("thiếu câu hỏi chính")
-    if faq.department not in set(departments):
+    names = dict(departments) if isinstance(departments, Mapping) else {code: code for code in departments}
+    if faq.department not in names:
         problems.append(f"bộ phận “{faq.department}” không có trong danh sách bộ phận")
     if not faq.answer.strip():
         problems.append("câu trả lời trống")
@@ -31,7 +36,7 @@ def faq_problems(faq: Faq, unit: Mapping[str, str], departments: Iterable[str]) 
         if unknown:
             problems.append("câu trả lời dùng ô chưa có trong hồ sơ đơn vị: " + ", ".join("{" + u + "}" for u in sorted(unknown)))
         else:
-            length = rendered_length(faq, unit)
+            length = rendered_length(faq, unit, names)
             if length > ANSWER_LIMIT:
                 problems.append(f"câu trả lời khi gửi dài {length} ký tự, quá {ANSWER_LIMIT} (một tin Zalo)")
     if not faq.legal_basis:
@@ -42,9 +47,10 @@ def faq_problems(faq: Faq, unit: Mapping[str, str], departments: Iterable[str]) 
     return problems
 
 
-def rendered_length(faq: Faq, unit: Mapping[str, str]) -> int:
+def rendered_length(faq: Faq, unit: Mapping[str, str], department_names: Mapping[str, str] | None = None) -> int:
     """Length of the answer as the citizen receives it (body, legal basis, closing line)."""
-    kb = KnowledgeBase({faq.id: faq}, {}, dict(unit))
+    departments = {code: Department(code, name) for code, name in (department_names or {}).items()}
+    kb = KnowledgeBase({faq.id: faq}, departments, dict(unit))
     return len(kb.render_answer(faq.id))
 
 

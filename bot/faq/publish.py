@@ -182,17 +182,24 @@ class Publisher:
             self._set(release_id, status=REFUSED, finished_at=_now(), progress=verdict.reason, report=json.dumps(report, ensure_ascii=False))
             return self.get(release_id)
         self._set(release_id, report=json.dumps(report, ensure_ascii=False), progress="Đang đưa mô hình mới vào hoạt động")
-        await self.go_live(release_id)
+        try:
+            await self.go_live(release_id)
+        except (httpx.HTTPError, RuntimeError) as exc:
+            self._set(release_id, status=FAILED, finished_at=_now(),
+                      progress=f"Rasa không nạp được mô hình mới ({exc}); bản đang chạy giữ nguyên")
+            return self.get(release_id)
         report["seconds_to_live"] = round(time.monotonic() - started, 1)
         self._set(release_id, report=json.dumps(report, ensure_ascii=False), progress=verdict.reason)
         return self.get(release_id)
 
     async def go_live(self, release_id: int) -> None:
-        """The action server follows the database's live release; then Rasa swaps its model."""
+        """Rasa swaps its model first (a refusal leaves everything as it was), then the database
+        names the release live, which the action server follows within seconds."""
         release = self.get(release_id)
         if not release.model_path or not Path(release.model_path).exists():
             raise ValueError(f"release {release_id} has no model to load")
         starter = self.live()
+        await self._load_into_rasa(Path(release.model_path))
         with self.engine.begin() as conn:
             if starter.release_id is None:
                 # The model built from the checkout becomes a release too, so that the first
@@ -206,7 +213,6 @@ class Publisher:
                          .values(live=False, status=RETIRED))
             conn.execute(update(model_release).where(model_release.c.id == release_id)
                          .values(live=True, status=LIVE, finished_at=_now()))
-        await self._load_into_rasa(Path(release.model_path))
         await asyncio.to_thread(self._prune)
 
     async def roll_back(self, release_id: int) -> None:

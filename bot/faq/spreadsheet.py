@@ -285,7 +285,7 @@ class _Unreadable(Exception):
     """The file cannot be read as a table at all (one problem for the whole file)."""
 
 
-def parse_upload(filename: str, content: bytes, department_codes: set[str] | Iterable[str],
+def parse_upload(filename: str, content: bytes, department_codes: Mapping[str, str] | Iterable[str],
                  unit: Mapping[str, str]) -> ParsedImport:
     """Read and check an uploaded file; nothing is applied here."""
     name = (filename or "").strip().lower()
@@ -304,7 +304,9 @@ def parse_upload(filename: str, content: bytes, department_codes: set[str] | Ite
     except _Unreadable as exc:
         result.problems.append(Problem(None, None, str(exc)))
         return result
-    _check_rows(rows, set(department_codes), unit, result)
+    # code -> name: the name is part of the answer as sent, so of its 2,000 characters
+    departments = dict(department_codes) if isinstance(department_codes, Mapping) else {c: c for c in department_codes}
+    _check_rows(rows, departments, unit, result)
     result.problems.sort(key=_order)
     return result
 
@@ -430,7 +432,7 @@ def _letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 
-def _check_rows(rows: list[tuple[int, list[_Cell]]], departments: set[str], unit: Mapping[str, str],
+def _check_rows(rows: list[tuple[int, list[_Cell]]], departments: Mapping[str, str], unit: Mapping[str, str],
                 result: ParsedImport) -> None:
     problems = result.problems
     if not rows:
@@ -514,7 +516,7 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _read_row(number: int, cells: list[_Cell], positions: dict[str, int], departments: set[str],
+def _read_row(number: int, cells: list[_Cell], positions: dict[str, int], departments: Mapping[str, str],
               unit: Mapping[str, str], problems: list[Problem]) -> tuple[Faq, bool]:
     def raw(name: str) -> _Cell:
         index = positions[name]

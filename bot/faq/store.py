@@ -256,9 +256,10 @@ class KnowledgeStore:
             ])
 
     # ---- internals
-    def _department_codes(self) -> set[str]:
+    def _department_codes(self) -> dict[str, str]:
+        """Code -> name of every department."""
         with self.engine.connect() as conn:
-            return set(conn.execute(select(department.c.code)).scalars())
+            return {r.code: r.name for r in conn.execute(select(department.c.code, department.c.name))}
 
     def _check(self, conn: Connection, faq: Faq, active: bool) -> None:
         problems = faq_problems(faq, self.unit, self._department_codes())

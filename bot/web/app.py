@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from bot.config import rasa_url
+from bot.config import rasa_url, releases_dir
 from bot.db import get_engine
 from bot.faq.publish import Publisher
 from bot.web import auth
@@ -39,7 +39,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.zalo = gateway
     await gateway.start()
     # The publisher's worker: one training at a time, beside the site and the bot.
-    publisher = Publisher(get_engine(), rasa_url(), os.environ.get("RASA_TOKEN") or None)
+    publisher = Publisher(get_engine(), rasa_url(), os.environ.get("RASA_TOKEN") or None, releases_dir())
     app.state.publisher = publisher
     worker = asyncio.create_task(publisher.run_forever())
     try:

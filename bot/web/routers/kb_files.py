@@ -102,7 +102,7 @@ def import_file(request: Request, tep: Optional[UploadFile] = File(None), _: Ses
     elif not content:
         parsed = ParsedImport(problems=[Problem(None, None, "Tệp trống (0 byte).")])
     else:
-        parsed = parse_upload(filename, content, {d.code for d in units.all()}, store.unit)
+        parsed = parse_upload(filename, content, {d.code: d.name for d in units.all()}, store.unit)
     if parsed.problems:
         _log(db, member, "kb.import_refused", f"{filename}: {len(parsed.problems)} lỗi, không thay đổi gì")
         return _page(request, store, 400, filename=filename, problems=parsed.problems)
