@@ -30,7 +30,7 @@ from sqlalchemy import create_engine
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.webhook_load import pct  # noqa: E402
+from bench.webhook_load import pct, print_table  # noqa: E402
 from bot.handoff.departments import Departments  # noqa: E402
 from bot.handoff.staff import OFFICER, StaffDirectory  # noqa: E402
 from bot.handoff.tickets import CITIZEN, TicketDesk  # noqa: E402
@@ -202,9 +202,7 @@ def main() -> int:
         finally:
             stack.stop()
     print(f"database {(args.database_url or 'sqlite').split(':')[0]}, {args.seconds:.0f} s\n")
-    print("| metric | value |\n|---|---|")
-    for key, value in figures.items():
-        print(f"| {key} | {value} |")
+    print_table({"value": figures})
     return 0
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import create_engine
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.webhook_load import pct, questions  # noqa: E402
+from bench.webhook_load import pct, print_table, questions  # noqa: E402
 from bot.faq import publish  # noqa: E402
 from bot.model import ensure_model  # noqa: E402
 from bot.stack import start_stack  # noqa: E402
@@ -113,9 +113,7 @@ def main() -> int:
         finally:
             stack.stop()
     print(f"{args.citizens} citizens, think {args.think} s, database {(args.database_url or 'sqlite').split(':')[0]}\n")
-    print("| metric | value |\n|---|---|")
-    for key, value in figures.items():
-        print(f"| {key} | {value} |")
+    print_table({"value": figures})
     if not args.skip_import:
         print("\nImport of a 2,000-FAQ spreadsheet (bench/import_kb.py):\n", flush=True)
         return subprocess.run([sys.executable, str(ROOT / "bench" / "import_kb.py")], cwd=ROOT).returncode

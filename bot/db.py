@@ -337,13 +337,18 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+def utc_now() -> datetime:
+    """The time every table stores (UtcDateTime): aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
 def record_decision(
     connection: Connection, sender_id: str, channel: str, text: str, decision: Decision
 ) -> int:
     """Insert one decision; returns its id."""
     result = connection.execute(
         insert(decision_log).values(
-            created_at=datetime.now(timezone.utc),
+            created_at=utc_now(),
             sender_id=sender_id,
             channel=channel,
             text=storable(text),

@@ -6,22 +6,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import storable, zalo_conversation, zalo_event, zalo_outbound, zalo_token
+from bot.db import storable, utc_now as now, zalo_conversation, zalo_event, zalo_outbound, zalo_token
 
 SENT, UNDELIVERED, REFUSED = "sent", "undelivered", "refused"
 TOKEN_OK, TOKEN_RECONSENT = "ok", "reconsent_required"
 TOKEN_ROW = 1
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)

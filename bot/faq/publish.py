@@ -14,7 +14,7 @@ import logging
 import shutil
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -22,7 +22,7 @@ from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Engine
 
 from bot import paths
-from bot.db import model_release
+from bot.db import model_release, utc_now
 from bot.faq import gate
 from bot.faq.release import export_release
 from bot.faq.knowledge_base import load_knowledge_base
@@ -102,7 +102,7 @@ class Publisher:
         with self.engine.begin() as conn:
             ahead = len(conn.execute(select(model_release.c.id).where(model_release.c.status.in_(BUSY))).all())
             release_id = int(conn.execute(insert(model_release).values(
-                status=QUEUED, requested_by=by, requested_at=_now(), progress="Đang chờ", report="{}", live=False,
+                status=QUEUED, requested_by=by, requested_at=utc_now(), progress="Đang chờ", report="{}", live=False,
             )).inserted_primary_key[0])
         self._wake.set()
         return PublishRequest(release_id, ahead)
@@ -142,19 +142,19 @@ class Publisher:
     def recover_interrupted(self) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(model_release).where(model_release.c.status.in_((TRAINING, GATING))).values(
-                status=FAILED, finished_at=_now(), progress="Bị gián đoạn do máy chủ khởi động lại; hãy xuất bản lại"))
+                status=FAILED, finished_at=utc_now(), progress="Bị gián đoạn do máy chủ khởi động lại; hãy xuất bản lại"))
 
     async def build(self, release_id: int) -> Release:
         """Generate, train, gate and (if accepted) put one queued release live."""
         started = time.monotonic()
-        self._set(release_id, status=TRAINING, started_at=_now(), progress="Đang tạo dữ liệu huấn luyện")
+        self._set(release_id, status=TRAINING, started_at=utc_now(), progress="Đang tạo dữ liệu huấn luyện")
         target = self.releases_dir / str(release_id)
         kb = await asyncio.to_thread(self.store.knowledge_base)
         await asyncio.to_thread(export_release, kb, target)
         fp = fingerprint(target)
         live = self.live()
         if fp == fingerprint(live.root) and kb == load_knowledge_base(live.kb_dir):
-            self._set(release_id, status=UNCHANGED, fingerprint=fp, data_dir=str(target), finished_at=_now(),
+            self._set(release_id, status=UNCHANGED, fingerprint=fp, data_dir=str(target), finished_at=utc_now(),
                       progress="Nội dung giống bản đang chạy: không có gì để xuất bản")
             return self.get(release_id)
         self._set(release_id, fingerprint=fp, data_dir=str(target))
@@ -168,7 +168,7 @@ class Publisher:
         try:
             model = await asyncio.to_thread(ensure_model, self.models_dir, target, progress)
         except TrainingError as exc:
-            self._set(release_id, status=FAILED, finished_at=_now(), progress=f"Huấn luyện lỗi: {exc}")
+            self._set(release_id, status=FAILED, finished_at=utc_now(), progress=f"Huấn luyện lỗi: {exc}")
             return self.get(release_id)
         self._set(release_id, status=GATING, model_path=str(model), progress="Đang so sánh với mô hình đang chạy")
         common = set(load_knowledge_base(live.kb_dir).faqs) & set(kb.faqs)
@@ -179,13 +179,13 @@ class Publisher:
         verdict = gate.judge(live_score, candidate_score)
         report = verdict.as_dict() | {"seconds_to_gate": round(time.monotonic() - started, 1)}
         if not verdict.accepted:
-            self._set(release_id, status=REFUSED, finished_at=_now(), progress=verdict.reason, report=json.dumps(report, ensure_ascii=False))
+            self._set(release_id, status=REFUSED, finished_at=utc_now(), progress=verdict.reason, report=json.dumps(report, ensure_ascii=False))
             return self.get(release_id)
         self._set(release_id, report=json.dumps(report, ensure_ascii=False), progress="Đang đưa mô hình mới vào hoạt động")
         try:
             await self.go_live(release_id)
         except (httpx.HTTPError, RuntimeError) as exc:
-            self._set(release_id, status=FAILED, finished_at=_now(),
+            self._set(release_id, status=FAILED, finished_at=utc_now(),
                       progress=f"Rasa không nạp được mô hình mới ({exc}); bản đang chạy giữ nguyên")
             return self.get(release_id)
         report["seconds_to_live"] = round(time.monotonic() - started, 1)
@@ -206,13 +206,13 @@ class Publisher:
                 # publish can also be rolled back with one click.
                 conn.execute(insert(model_release).values(
                     status=RETIRED, fingerprint=fingerprint(starter.root), model_path=str(starter.model),
-                    data_dir=str(starter.root), requested_by="khởi tạo", requested_at=_now(), finished_at=_now(),
+                    data_dir=str(starter.root), requested_by="khởi tạo", requested_at=utc_now(), finished_at=utc_now(),
                     progress="Mô hình ban đầu, từ dữ liệu mẫu", report="{}", live=False,
                 ))
             conn.execute(update(model_release).where(and_(model_release.c.live.is_(True), model_release.c.id != release_id))
                          .values(live=False, status=RETIRED))
             conn.execute(update(model_release).where(model_release.c.id == release_id)
-                         .values(live=True, status=LIVE, finished_at=_now()))
+                         .values(live=True, status=LIVE, finished_at=utc_now()))
         await asyncio.to_thread(self._prune)
 
     async def roll_back(self, release_id: int) -> None:
@@ -273,6 +273,3 @@ def _release(row) -> Release:
     return Release(row.id, row.status, row.fingerprint, row.model_path, row.data_dir, row.requested_by, row.requested_at,
                    row.started_at, row.finished_at, row.progress or "", json.loads(row.report or "{}"), bool(row.live))
 
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)

@@ -13,14 +13,14 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from bot import paths
-from bot.db import department, kb_faq, kb_question, kb_revision
+from bot.db import department, kb_faq, kb_question, kb_revision, utc_now
 from bot.faq.checks import faq_problems, shared_questions
 from bot.faq.knowledge_base import (
     QUESTION_STYLES, Department, Faq, KnowledgeBase, faq_files, load_faq, load_knowledge_base, read_catalogue,
@@ -248,7 +248,7 @@ class KnowledgeStore:
         if questions:
             conn.execute(insert(kb_question), questions)
         if everything:
-            now = datetime.now(timezone.utc)
+            now = utc_now()
             conn.execute(insert(kb_revision), [
                 {"faq_id": f.id, "version": v, "action": actions.get(id(item), "import"), "staff_id": staff_id,
                  "username": by, "at": now, "snapshot": json.dumps(snapshot(f, a), ensure_ascii=False)}
@@ -299,7 +299,7 @@ class KnowledgeStore:
             "answer": faq.answer, "legal_basis": json.dumps(list(faq.legal_basis), ensure_ascii=False),
             "keywords": json.dumps(list(faq.keywords), ensure_ascii=False),
             "excludes": json.dumps(list(faq.excludes), ensure_ascii=False), "confidence": faq.confidence or "",
-            "active": active, "updated_at": datetime.now(timezone.utc), "updated_by": by,
+            "active": active, "updated_at": utc_now(), "updated_by": by,
         }
 
     @staticmethod
@@ -312,7 +312,7 @@ class KnowledgeStore:
     def _revision(conn: Connection, faq: Faq, active: bool, version: int, by: str, staff_id: int | None, action: str) -> None:
         conn.execute(insert(kb_revision).values(
             faq_id=faq.id, version=version, action=action, snapshot=json.dumps(snapshot(faq, active), ensure_ascii=False),
-            staff_id=staff_id, username=by, at=datetime.now(timezone.utc),
+            staff_id=staff_id, username=by, at=utc_now(),
         ))
 
     def _records(self, conn: Connection, active_only: bool, ids: Sequence[str] | None = None, for_update: bool = False) -> list[FaqRecord]:

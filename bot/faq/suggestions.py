@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Engine
 
-from bot.db import kb_suggestion, storable
+from bot.db import kb_suggestion, storable, utc_now
 from bot.faq.conflicts import folded_question
 from bot.faq.knowledge_base import ANSWER_LIMIT, Faq
 from bot.faq.store import FaqRecord, KnowledgeStore
@@ -109,7 +109,7 @@ class Suggestions:
         if len(text) > ANSWER_LIMIT:
             raise SuggestionError(f"câu trả lời dài {len(text)} ký tự, quá {ANSWER_LIMIT}")
         question = " ".join(current.question.split())[:QUESTION_LIMIT]
-        now = datetime.now(timezone.utc)
+        now = utc_now()
         with self.engine.begin() as conn:
             waiting = conn.execute(select(kb_suggestion.c.id).where(and_(
                 kb_suggestion.c.ticket_id == ticket_id, kb_suggestion.c.kind == TEACH, kb_suggestion.c.status == OPEN))).first()
@@ -161,7 +161,7 @@ class Suggestions:
     def decide(self, suggestion_id: int, status: str, by: Staff, faq_id: str | None = None) -> None:
         """Accept (with the FAQ it went into) or dismiss; refused if already decided."""
         with self.engine.begin() as conn:
-            values = {"status": status, "decided_at": datetime.now(timezone.utc), "decided_by": by.username}
+            values = {"status": status, "decided_at": utc_now(), "decided_by": by.username}
             if faq_id:
                 values["faq_id"] = faq_id
             changed = conn.execute(update(kb_suggestion).where(and_(

@@ -16,7 +16,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
@@ -24,7 +24,7 @@ from sqlalchemy import and_, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import decision_log, kb_reviewed_message
+from bot.db import decision_log, kb_reviewed_message, utc_now
 from bot.decision import CLARIFY, HANDOFF, OUT_OF_SCOPE
 from bot.faq.store import FaqRecord, KnowledgeStore
 from bot.handoff.audit import audit
@@ -261,7 +261,7 @@ class UnansweredMessages:
         return 0
 
     def _mark(self, ids: Sequence[int], outcome: str, by: Staff, faq_id: str | None, note: str) -> int:
-        now = datetime.now(timezone.utc)
+        now = utc_now()
         with self.engine.begin() as conn:
             waiting = [m.id for m in self._unreviewed(conn, ids)]
             if waiting:

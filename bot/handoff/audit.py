@@ -1,18 +1,17 @@
 """The audit log: who did what, when, on which ticket. Written in the action's own transaction."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Engine
 
-from bot.db import audit_log, storable
+from bot.db import audit_log, storable, utc_now
 
 
 def audit(connection: Connection, staff_id: int | None, username: str | None, action: str,
           ticket_id: int | None = None, detail: str = "") -> None:
     connection.execute(insert(audit_log).values(
-        at=datetime.now(timezone.utc), staff_id=staff_id, username=username, action=action,
+        at=utc_now(), staff_id=staff_id, username=username, action=action,
         ticket_id=ticket_id, detail=storable(detail)[:2000],
     ))
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
+from bot.db import utc_now
 from bot.handoff.staff import Staff
 from bot.handoff.tickets import Ticket, TicketDesk, TicketError, require_act
 from bot.zalo_store import SENT, ZaloStore
@@ -42,7 +43,7 @@ class ReplyOutcome:
 
 
 def reply_window(current: Ticket, sent_since_citizen: int, now: datetime | None = None) -> ReplyWindow:
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     last = current.last_citizen_at
     if current.channel != "zalo" or last is None:
         return ReplyWindow(CLOSED, None, 0, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import staff, staff_session
+from bot.db import staff, staff_session, utc_now
 from bot.handoff.audit import audit
 
 OFFICER, LEADER, ADMIN, EDITOR = "officer", "leader", "admin", "editor"
@@ -54,9 +54,6 @@ class StaffError(ValueError):
     """A staff change that cannot be made, in Vietnamese."""
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
@@ -80,7 +77,7 @@ class StaffDirectory:
                     username=username, display_name=display_name.strip() or username,
                     password_hash=_hasher.hash(password), role=role,
                     department_code=department_code if role == OFFICER else department_code or None,
-                    active=True, failed_logins=0, created_at=_now(),
+                    active=True, failed_logins=0, created_at=utc_now(),
                 ))
                 staff_id = int(result.inserted_primary_key[0])
                 audit(conn, by.id if by else None, by.username if by else "cli", "staff.create",
@@ -137,16 +134,16 @@ class StaffDirectory:
                 _hasher_dummy_verify(password)
                 audit(conn, None, username[:64], "login.failed", detail="tài khoản không tồn tại hoặc đã khóa")
                 refusal = LoginRefused("Tên đăng nhập hoặc mật khẩu không đúng.")
-            elif row.locked_until and row.locked_until > _now():
+            elif row.locked_until and row.locked_until > utc_now():
                 audit(conn, row.id, username, "login.locked")
-                minutes = max(1, int((row.locked_until - _now()).total_seconds() // 60) + 1)
+                minutes = max(1, int((row.locked_until - utc_now()).total_seconds() // 60) + 1)
                 refusal = LoginRefused(f"Tài khoản tạm khóa do đăng nhập sai nhiều lần. Thử lại sau {minutes} phút.")
             else:
                 try:
                     _hasher.verify(row.password_hash, password)
                 except (VerificationError, InvalidHashError):
                     failures = row.failed_logins + 1
-                    lock = _now() + LOCKOUT if failures >= MAX_FAILED_LOGINS else None
+                    lock = utc_now() + LOCKOUT if failures >= MAX_FAILED_LOGINS else None
                     conn.execute(update(staff).where(staff.c.id == row.id).values(
                         failed_logins=0 if lock else failures, locked_until=lock))
                     audit(conn, row.id, username, "login.failed", detail=f"lần sai thứ {failures}")
@@ -167,10 +164,10 @@ class StaffDirectory:
         """(cookie token, CSRF token); only the token's hash is stored."""
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
-            conn.execute(delete(staff_session).where(staff_session.c.expires_at < _now()))
+            conn.execute(delete(staff_session).where(staff_session.c.expires_at < utc_now()))
             conn.execute(insert(staff_session).values(
                 token_hash=_token_hash(token), staff_id=member.id, csrf_token=csrf,
-                created_at=_now(), expires_at=_now() + SESSION_LIFETIME,
+                created_at=utc_now(), expires_at=utc_now() + SESSION_LIFETIME,
             ))
         return token, csrf
 
@@ -183,7 +180,7 @@ class StaffDirectory:
                 .join(staff_session, staff_session.c.staff_id == staff.c.id)
                 .where(staff_session.c.token_hash == _token_hash(token))
             ).first()
-        if row is None or not row.active or row.expires_at <= _now():
+        if row is None or not row.active or row.expires_at <= utc_now():
             return None
         return Session(_as_staff(row), row.csrf_token)
 

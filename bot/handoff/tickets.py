@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import staff, storable, ticket, ticket_event
+from bot.db import staff, storable, ticket, ticket_event, utc_now
 from bot.handoff.audit import audit
 from bot.handoff.departments import Department, Departments
 from bot.handoff.office_hours import when_phrase
@@ -34,9 +34,6 @@ ATTACHMENT, NOTE, OPENED, CLAIMED, TRANSFERRED, STATUS, CLOSED = (
 DUE_SOON = timedelta(hours=1)
 CONVERSATION_KINDS = (CITIZEN, BOT, OFFICER_REPLY, OFFICER_IN_ZALO, ATTACHMENT)
 
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -70,7 +67,7 @@ class Ticket:
         """"overdue", "due_soon" or "" for an open ticket."""
         if not self.is_open:
             return ""
-        at = at or _now()
+        at = at or utc_now()
         if self.due_at <= at:
             return "overdue"
         return "due_soon" if self.due_at - at <= DUE_SOON else ""
@@ -121,7 +118,7 @@ class Forbidden(TicketError):
 class TicketDesk:
     engine: Engine
     departments: Departments
-    clock: Callable[[], datetime] = field(default=_now)
+    clock: Callable[[], datetime] = field(default=utc_now)
 
     # ---- the bot and the gateway
     def open_ticket(self, citizen_id: str, channel: str, question: str, department_code: str, reason: str,

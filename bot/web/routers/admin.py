@@ -72,10 +72,7 @@ def _check_department(units: Departments, code: str) -> None:
 
 def _staff_edit(request: Request, directory: StaffDirectory, units: Departments, staff_id: int,
                 error: str = "", status: int = 200) -> Response:
-    try:
-        subject = directory.get(staff_id)
-    except StaffError:
-        raise PageError(404, "Không có cán bộ này.") from None
+    subject = _existing(directory, staff_id)
     return render(request, "admin_staff_edit.html", {
         "subject": subject, "departments": units.all(), "roles": ROLES, "error": error, "section": "staff",
     }, status=status)
@@ -88,16 +85,20 @@ def staff_edit_page(request: Request, staff_id: int, member: Staff = Depends(adm
     return _staff_edit(request, directory, units, staff_id)
 
 
+def _existing(directory: StaffDirectory, staff_id: int) -> Staff:
+    try:
+        return directory.get(staff_id)
+    except StaffError:
+        raise PageError(404, "Không có cán bộ này.") from None
+
+
 @router.post("/quan-tri/can-bo/{staff_id}")
 def update_staff(request: Request, staff_id: int, display_name: str = Form(""), role: str = Form(""),
                  department_code: str = Form(""), active: str = Form(""),
                  _: Session = Depends(check_csrf), member: Staff = Depends(admin_only),
                  directory: StaffDirectory = Depends(services.staff_directory),
                  units: Departments = Depends(services.departments)) -> Response:
-    try:
-        directory.get(staff_id)
-    except StaffError:
-        raise PageError(404, "Không có cán bộ này.") from None
+    _existing(directory, staff_id)
     try:
         _check_department(units, department_code)
         directory.update(staff_id, display_name, role, department_code or None, active == "1", by=member)
@@ -111,10 +112,7 @@ def reset_password(request: Request, staff_id: int, password: str = Form(""), pa
                    _: Session = Depends(check_csrf), member: Staff = Depends(admin_only),
                    directory: StaffDirectory = Depends(services.staff_directory),
                    units: Departments = Depends(services.departments)) -> Response:
-    try:
-        directory.get(staff_id)
-    except StaffError:
-        raise PageError(404, "Không có cán bộ này.") from None
+    _existing(directory, staff_id)
     try:
         if password != password_again:
             raise StaffError("hai lần nhập mật khẩu không khớp")
