@@ -26,7 +26,7 @@ from sqlalchemy import create_engine
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.webhook_load import pct, print_table, questions  # noqa: E402
+from bench.webhook_load import REPLY_TIMEOUT, ReplyWatcher, pct, print_table, questions  # noqa: E402
 from bot.faq import publish  # noqa: E402
 from bot.model import ensure_model  # noqa: E402
 from bot.stack import start_stack  # noqa: E402
@@ -36,34 +36,41 @@ NEW_VARIANTS = {
     "tam_tru": ["em thuê trọ ở xã mình thì báo tạm trú kiểu gì", "ở nhờ nhà bà con cũng phải khai báo tạm trú hả"],
 }
 
+WARM_UP_SECONDS = 15
+
 
 async def stream(sim_url: str, citizens: int, think: float, until: asyncio.Event) -> list[float]:
-    """Citizens ask, wait for the answer, read, ask again; returns reply latencies in ms."""
+    """Citizens ask, wait for the answer, read, ask again; returns reply latencies in ms (the
+    simulator's own timestamps: sent by the citizen -> the OA's reply received)."""
     pool = [q for q, _ in questions()]
     latencies: list[float] = []
     async with httpx.AsyncClient(base_url=f"{sim_url}/zalo-sim/api", timeout=60) as sim:
         users = [(await sim.post("/citizens", json={})).json()["user_id"] for _ in range(citizens)]
+        watcher = ReplyWatcher(sim, since=(await sim.get("/oa-messages", params={"since": 0})).json()["total"])
+        poller = asyncio.create_task(watcher.run())
 
         async def citizen(n: int, user: str) -> None:
             i = 0
             while not until.is_set():
-                before = len([m for m in (await sim.get(f"/citizens/{user}/conversation")).json()["messages"] if m["direction"] != "citizen_to_oa"])
-                started = time.monotonic()
-                await sim.post(f"/citizens/{user}/messages", json={"text": pool[(n * 7 + i) % len(pool)]})
+                sent = (await sim.post(f"/citizens/{user}/messages", json={"text": pool[(n * 7 + i) % len(pool)]})).json()
                 i += 1
-                while time.monotonic() - started < 60:
-                    messages = (await sim.get(f"/citizens/{user}/conversation")).json()["messages"]
-                    if len([m for m in messages if m["direction"] != "citizen_to_oa"]) > before:
-                        latencies.append((time.monotonic() - started) * 1000)
-                        break
-                    await asyncio.sleep(0.05)
+                if await watcher.wait(user, i, REPLY_TIMEOUT):
+                    latencies.append(watcher.replies[user][i - 1]["timestamp_ms"] - sent["timestamp_ms"])
                 await asyncio.sleep(think)
 
         await asyncio.gather(*(citizen(n, u) for n, u in enumerate(users)))
+        watcher.stop()
+        await poller
     return latencies
 
 
 async def run(stack, citizens: int, think: float, seconds: float, workdir: Path) -> dict[str, str]:
+    # Warm-up, not measured: the first turns after start load the model's graph and the caches.
+    warm = asyncio.Event()
+    warm_task = asyncio.create_task(stream(stack.sim_url, citizens, think, warm))
+    await asyncio.sleep(WARM_UP_SECONDS)
+    warm.set()
+    await warm_task
     done = asyncio.Event()
     idle_task = asyncio.create_task(stream(stack.sim_url, citizens, think, done))
     await asyncio.sleep(seconds)

@@ -46,10 +46,10 @@ def questions() -> list[tuple[str, str]]:
 class ReplyWatcher:
     """Polls the simulator's record of OA sends once for everyone; wakes citizens on new replies."""
 
-    def __init__(self, sim: httpx.AsyncClient) -> None:
+    def __init__(self, sim: httpx.AsyncClient, since: int = 0) -> None:
         self._sim = sim
         self.replies: dict[str, list[dict]] = defaultdict(list)
-        self._seen = 0
+        self._seen = since
         self._events: dict[str, asyncio.Event] = defaultdict(asyncio.Event)
         self._stop = False
 

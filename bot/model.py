@@ -94,7 +94,7 @@ def train(fp: str, models: Path = paths.MODELS, root: Path = paths.ROOT,
     ]
     logger.info("training the model %s (a few minutes)", fp)
     process = subprocess.Popen(command, cwd=paths.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, errors="replace", preexec_fn=_lower_priority)
+                               text=True, errors="replace", preexec_fn=lower_priority)
     tail: list[str] = []
     assert process.stdout is not None
     for line in _lines(process.stdout):
@@ -137,7 +137,7 @@ def _progress_step(line: str) -> str | None:
     return None
 
 
-def _lower_priority() -> None:
+def lower_priority() -> None:
     os.nice(10)
 
 

@@ -18,6 +18,7 @@ import yaml
 from bot import paths
 from bot.decision import ANSWER, HANDOFF, OUT_OF_SCOPE, SMALLTALK
 from bot.faq.knowledge_base import load_knowledge_base
+from bot.model import lower_priority
 
 GATE_FILE = paths.DATA / "gate" / "questions.yml"
 NON_FAQ = {SMALLTALK, HANDOFF, OUT_OF_SCOPE}
@@ -89,7 +90,8 @@ def score(model: Path, data_dir: Path, questions: list[GateQuestion]) -> GateSco
 
 def score_in_subprocess(model: Path, data_dir: Path, faq_ids: set[str]) -> GateScore:
     command = [sys.executable, "-m", "bot", "gate", str(model), str(data_dir), "--faqs", ",".join(sorted(faq_ids))]
-    result = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True)
+    # Niced like the training: citizens' turns come first.
+    result = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True, preexec_fn=lower_priority)
     if result.returncode != 0:
         raise RuntimeError(f"the gate could not score {model.name}: {result.stderr[-2000:]}")
     return GateScore(**json.loads(result.stdout.strip().splitlines()[-1]))

@@ -165,17 +165,18 @@ class Publisher:
                 last[0] = time.monotonic()
                 self._set(release_id, progress=step)
 
+        # The live model's score does not wait for the candidate: it runs beside the training.
+        common = set(load_knowledge_base(live.kb_dir).faqs) & set(kb.faqs)
+        live_scoring = asyncio.ensure_future(asyncio.to_thread(self._live_score, live, common))
         try:
             model = await asyncio.to_thread(ensure_model, self.models_dir, target, progress)
         except TrainingError as exc:
             self._set(release_id, status=FAILED, finished_at=utc_now(), progress=f"Huấn luyện lỗi: {exc}")
+            await asyncio.gather(live_scoring, return_exceptions=True)
             return self.get(release_id)
         self._set(release_id, status=GATING, model_path=str(model), progress="Đang so sánh với mô hình đang chạy")
-        common = set(load_knowledge_base(live.kb_dir).faqs) & set(kb.faqs)
-        live_score, candidate_score = await asyncio.gather(
-            asyncio.to_thread(self._live_score, live, common),
-            asyncio.to_thread(gate.score_in_subprocess, model, target / "data", common),
-        )
+        candidate_score = await asyncio.to_thread(gate.score_in_subprocess, model, target / "data", common)
+        live_score = await live_scoring
         verdict = gate.judge(live_score, candidate_score)
         report = verdict.as_dict() | {"seconds_to_gate": round(time.monotonic() - started, 1)}
         if not verdict.accepted:

@@ -1,4 +1,4 @@
-"""Real HTTP servers on 127.0.0.1 for browser tests, each in its own thread."""
+"""Browser tests' servers: small apps under uvicorn in a thread, or the whole stack of processes."""
 from __future__ import annotations
 
 import socket
@@ -9,6 +9,8 @@ from contextlib import AbstractContextManager, contextmanager
 
 import pytest
 import uvicorn
+
+from tests.browser.chromium import require_chromium
 
 
 def bind_free_port() -> tuple[socket.socket, str]:
@@ -41,3 +43,24 @@ def _serve(app: object, sock: socket.socket) -> Iterator[None]:
 def serve() -> Callable[[object, socket.socket], AbstractContextManager[None]]:
     """`with serve(app, sock): ...` runs `app` with uvicorn on `sock` for the block."""
     return _serve
+
+
+@pytest.fixture(scope="module")
+def stack(trained_model, tmp_path_factory, request):
+    """The real processes (Rasa with the trained model, actions, web with gateway and simulator),
+    one set per test module."""
+    from bot.stack import start_stack
+
+    require_chromium()
+    stack = start_stack(trained_model, tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1]))
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="module")
+def engine(stack):
+    from sqlalchemy import create_engine
+
+    engine = create_engine(stack.database_url, future=True)
+    yield engine
+    engine.dispose()

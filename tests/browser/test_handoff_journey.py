@@ -8,20 +8,14 @@ citizen's next FAQ question again.
 """
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
-from bot.stack import start_stack
+from tests.browser.chromium import SCREENSHOTS, launch, log_in
 
 pytestmark = pytest.mark.model
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCREENSHOTS = Path("/tmp")
 
 CITIZEN_NAME = "Trần Văn Hùng"
 # Not in the FAQs: khai_sinh excludes "sinh ở nước ngoài"; its words route it to Tư pháp – Hộ tịch.
@@ -34,32 +28,6 @@ OFFICER_REPLY = ("Chào anh Hùng, con sinh ở nước ngoài thì anh đăng k
 FAQ_QUESTION = "cho hoi lam can cuoc cho con 10 tuoi o dau"
 QUEUE_TIMEOUT_MS = 15_000  # the queue polls every 4 s
 BOT_TIMEOUT_MS = 30_000
-
-
-def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    message = f"Debian's chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def stack(trained_model, tmp_path_factory):
-    _require_chromium()
-    stack = start_stack(trained_model, tmp_path_factory.mktemp("handoff-journey"))
-    yield stack
-    stack.stop()
-
-
-@pytest.fixture(scope="module")
-def engine(stack):
-    from sqlalchemy import create_engine
-
-    engine = create_engine(stack.database_url, future=True)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -82,16 +50,13 @@ def test_a_question_the_bot_does_not_cover_goes_to_an_officer_and_back_to_the_bo
     web = stack.web_url
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         # Two contexts: the citizen's Zalo app and the officer's browser keep separate cookies.
         citizen = browser.new_context(viewport={"width": 1440, "height": 900}, locale="vi-VN").new_page()
         inbox = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN").new_page()
         try:
             # The officer logs in and watches the department's queue before anything arrives.
-            inbox.goto(f"{web}/dang-nhap")
-            inbox.locator('input[name="username"]').fill(officer[0])
-            inbox.locator('input[name="password"]').fill(officer[1])
-            inbox.get_by_role("button", name="Đăng nhập").click()
+            log_in(inbox, web, *officer)
             inbox.wait_for_url(f"{web}/inbox/")
             expect(inbox.locator("h1")).to_have_text(DEPARTMENT_NAME)
             expect(inbox.locator("[data-queue-count]")).to_have_text("0")

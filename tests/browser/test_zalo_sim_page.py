@@ -1,8 +1,6 @@
 """The simulator's chat page driven in Chromium, against a tiny fake bot behind the webhook."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import httpx
 import pytest
@@ -13,22 +11,11 @@ from bot.zalo_sim.dependencies import get_simulator
 from bot.zalo_sim.settings import Settings
 from bot.zalo_sim.simulator import Simulator
 from connectors.zalo.signature import verify_signature
+from tests.browser.chromium import SCREENSHOTS, launch, require_chromium
 from tests.browser.conftest import bind_free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCREENSHOT = Path("/tmp/zalo_sim.png")
+SCREENSHOT = SCREENSHOTS / "zalo_sim.png"
 SETTINGS = Settings(retry_schedule=(0.2, 0.5))
-
-
-def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    message = f"Debian's chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def fake_bot(sim_url: str, received: list[dict]) -> FastAPI:
@@ -61,7 +48,7 @@ def fake_bot(sim_url: str, received: list[dict]) -> FastAPI:
 
 
 def test_a_citizen_chats_with_the_bot_and_an_officer_steps_in(serve, monkeypatch):
-    _require_chromium()
+    require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     monkeypatch.delenv("ZALO_APP_ID", raising=False)
@@ -73,7 +60,7 @@ def test_a_citizen_chats_with_the_bot_and_an_officer_steps_in(serve, monkeypatch
     app.dependency_overrides[get_simulator] = lambda: sim
 
     with serve(fake_bot(sim_url, received), bot_socket), serve(app, sim_socket), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="vi-VN")
         page.goto(f"{sim_url}/zalo-sim/")
 
