@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -26,7 +27,7 @@ from sqlalchemy import create_engine
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.webhook_load import REPLY_TIMEOUT, ReplyWatcher, pct, print_table, questions  # noqa: E402
+from bench.webhook_load import REPLY_TIMEOUT, ReplyWatcher, pct, print_table, questions, reading_time  # noqa: E402
 from bot.faq import publish  # noqa: E402
 from bot.model import ensure_model  # noqa: E402
 from bot.stack import start_stack  # noqa: E402
@@ -50,13 +51,15 @@ async def stream(sim_url: str, citizens: int, think: float, until: asyncio.Event
         poller = asyncio.create_task(watcher.run())
 
         async def citizen(n: int, user: str) -> None:
+            rng = random.Random(n)
+            await asyncio.sleep(rng.uniform(0, think))
             i = 0
             while not until.is_set():
                 sent = (await sim.post(f"/citizens/{user}/messages", json={"text": pool[(n * 7 + i) % len(pool)]})).json()
                 i += 1
                 if await watcher.wait(user, i, REPLY_TIMEOUT):
                     latencies.append(watcher.replies[user][i - 1]["timestamp_ms"] - sent["timestamp_ms"])
-                await asyncio.sleep(think)
+                await asyncio.sleep(reading_time(rng, think))
 
         await asyncio.gather(*(citizen(n, u) for n, u in enumerate(users)))
         watcher.stop()

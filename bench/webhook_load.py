@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """Load benchmark of the Zalo channel through the real processes on this machine.
 
-N simulated citizens at once, M messages each (a citizen waits for the reply, reads for
---think seconds, then asks the next question), through simulator -> signed webhook -> Rasa with
+N simulated citizens at once, M messages each (a citizen waits for the reply, reads for a
+random time averaging --think seconds, then asks the next question; citizens start at random
+within the first --think seconds, as people do, not in lockstep), through simulator -> signed webhook -> Rasa with
 the trained bot -> Zalo API -> simulator. Then the same with duplicate deliveries and 5xx on
 sends, and the same questions through Rasa's own REST channel (our overhead over plain Rasa).
 
@@ -35,6 +36,11 @@ REPLY_TIMEOUT = 60.0
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(q * (len(values) - 1)))] if values else float("nan")
+
+
+def reading_time(rng: random.Random, think: float) -> float:
+    """A citizen's pause before the next message: exponential around `think` (Poisson arrivals)."""
+    return rng.expovariate(1 / think) if think > 0 else 0.0
 
 
 def questions() -> list[tuple[str, str]]:
@@ -96,13 +102,14 @@ async def zalo_run(web_url: str, citizens: int, messages: int, think: float, fau
         rng = random.Random(11)
 
         async def citizen(user: str) -> None:
+            await asyncio.sleep(rng.uniform(0, think))
             for i in range(messages):
                 question, expected = rng.choice(pool)
                 message = (await sim.post(f"/citizens/{user}/messages", json={"text": question})).json()
                 sent[user].append((expected, message["timestamp_ms"]))
                 if not await watcher.wait(user, i + 1, REPLY_TIMEOUT):
                     return
-                await asyncio.sleep(think)
+                await asyncio.sleep(reading_time(rng, think))
 
         started = time.perf_counter()
         await asyncio.gather(*(citizen(u) for u in users))
@@ -143,6 +150,7 @@ async def rest_run(rasa_url: str, citizens: int, messages: int, think: float) ->
     async with httpx.AsyncClient(timeout=60) as http:
         async def citizen(n: int) -> None:
             nonlocal wrong, failed
+            await asyncio.sleep(rng.uniform(0, think))
             for _ in range(messages):
                 question, expected = rng.choice(pool)
                 started = time.perf_counter()
@@ -154,7 +162,7 @@ async def rest_run(rasa_url: str, citizens: int, messages: int, think: float) ->
                     continue
                 latencies.append((time.perf_counter() - started) * 1000)
                 wrong += texts != expected
-                await asyncio.sleep(think)
+                await asyncio.sleep(reading_time(rng, think))
 
         started = time.perf_counter()
         await asyncio.gather(*(citizen(n) for n in range(citizens)))
@@ -191,6 +199,8 @@ def main() -> int:
         try:
             print(f"{args.citizens} citizens x {args.messages} messages, think time {args.think} s, "
                   f"database {stack.database_url.split(':')[0]}\n")
+            # Warm-up, not shown: the first turns after start load the model's graph and the caches.
+            asyncio.run(zalo_run(stack.sim_url, min(args.citizens, 5), 3, 0.2, None))
             columns = {
                 "Zalo channel": asyncio.run(zalo_run(stack.sim_url, args.citizens, args.messages, args.think, None)),
                 "Zalo, 10% duplicates + 5% send 5xx": asyncio.run(zalo_run(
