@@ -5,6 +5,7 @@ import os
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.migrate import upgrade
@@ -12,29 +13,45 @@ from bot.migrate import upgrade
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
 
-def _postgres_engine():
-    engine = create_engine(POSTGRES_URL, future=True)
+def _postgres_engine(schema: str):
+    """An engine on its own, new schema of the PostgreSQL test database: a run starts from the
+    migrations, whatever earlier runs (or other checkouts) left in that database."""
+    admin = create_engine(POSTGRES_URL, future=True)
     try:
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     except OperationalError as exc:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is required in CI but unreachable at {POSTGRES_URL}: {exc}")
         pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}")
-    return engine
+    finally:
+        admin.dispose()
+    # In the URL, not in connect_args: tests hand the URL to commands and other processes.
+    return create_engine(make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"}), future=True)
+
+
+def _drop_schema(schema: str) -> None:
+    admin = create_engine(POSTGRES_URL, future=True)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def db_engine(request, tmp_path_factory):
     """An engine per backend, its schema built once from the Alembic migrations."""
+    schema = f"tests_{os.getpid()}"
     if request.param == "sqlite":
         engine = create_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}", future=True)
     else:
-        engine = _postgres_engine()
+        engine = _postgres_engine(schema)
     with engine.begin() as conn:
         upgrade(connection=conn)
     yield engine
     engine.dispose()
+    if request.param == "postgresql":
+        _drop_schema(schema)
 
 
 @pytest.fixture
