@@ -8,11 +8,14 @@ Systems:
          fallback threshold of 0.3
   fuzzy  rapidfuzz: the label of the nearest training question (WRatio >= 75), else hand off
 
-Sets: ../shared/eval/dev.jsonl (trained on all data), and a stratified k-fold cross-validation of
-the training questions (each fold trains every system on the other folds).
+Sets: ../shared/eval/dev.jsonl, data/eval/holdout.yml (our own held-out questions: citizens'
+hard styles and portal questions the catalogue does not cover) and data/gate/questions.yml (the
+publish gate's), each scored by the model trained on all data; and a stratified k-fold
+cross-validation of the training questions (each fold trains every system on the other folds).
 
   python bench/nlu_eval.py [--folds 3] [--stock-epochs 20] [--systems ours,stock,fuzzy]
                            [--cv-systems ours,fuzzy] [--skip-dev] [--skip-cv] [--dump FILE]
+                           [--sets dev,holdout,gate]
 """
 from __future__ import annotations
 
@@ -40,6 +43,8 @@ from bot.faq.training_data import hand_written_examples  # noqa: E402
 from bot.understanding import Understanding  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+HOLDOUT = ROOT / "data" / "eval" / "holdout.yml"
+GATE = ROOT / "data" / "gate" / "questions.yml"
 STOCK_CONFIG = ROOT / "bench" / "stock_config.yml"
 RASA_FALLBACK_THRESHOLD = 0.3  # FallbackClassifier's default
 
@@ -84,6 +89,19 @@ def training_examples(kb: KnowledgeBase) -> list[Example]:
 def dev_examples(path: Path) -> list[Example]:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [Example(r["text"], r["expect"], r.get("style", "?")) for r in rows]
+
+
+def yaml_examples(path: Path) -> list[Example]:
+    """data/eval/holdout.yml and data/gate/questions.yml: text, expect and (holdout) style."""
+    import yaml
+
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
+    out = []
+    for r in rows:
+        expect = str(r["expect"])
+        # The gate says "smalltalk" without the intent: any smalltalk intent counts there.
+        out.append(Example(str(r["text"]), "smalltalk:" if expect == "smalltalk" else expect, str(r.get("style", "?"))))
+    return out
 
 
 def stratified_folds(examples: list[Example], k: int, seed: int = 13) -> list[list[Example]]:
@@ -274,7 +292,8 @@ def evaluate(systems: list[str], train: list[Example], test: list[Example], kb: 
         if dump is not None and isinstance(system, OursSystem):
             with dump.open("a", encoding="utf-8") as f:
                 for e, r in zip(test, system.rankings):
-                    f.write(json.dumps({**r, "expect": e.expect, "style": e.style}, ensure_ascii=False) + "\n")
+                    f.write(json.dumps({**r, "expect": e.expect, "style": e.style, "set": workdir.name},
+                                       ensure_ascii=False) + "\n")
         if confusions is not None and isinstance(system, OursSystem):
             for e, r in zip(test, system.rankings):
                 top = next((n for n, _ in r["ranking"] if faq_id_of(n)), None)
@@ -309,7 +328,8 @@ def main() -> int:
     parser.add_argument("--systems", default="ours,stock,fuzzy")
     parser.add_argument("--dev", type=Path, default=DEV)
     parser.add_argument("--skip-cv", action="store_true")
-    parser.add_argument("--skip-dev", action="store_true")
+    parser.add_argument("--skip-dev", action="store_true", help="no held-out set, only the cross-validation")
+    parser.add_argument("--sets", default="dev,holdout,gate", help="held-out sets scored by the model trained on all data")
     parser.add_argument("--cv-systems", help="systems for the cross-validation (default: --systems); "
                         "the stock pipeline takes ~25 min a fold on 2 cores")
     parser.add_argument("--dump", type=Path, help="write our rankings of every evaluated message here (JSON lines)")
@@ -325,14 +345,19 @@ def main() -> int:
     from bot.model import ensure_model
 
     with tempfile.TemporaryDirectory() as tmp:
-        if args.dev.exists() and not args.skip_dev:
+        held_out = {"dev": (args.dev, dev_examples), "holdout": (HOLDOUT, yaml_examples), "gate": (GATE, yaml_examples)}
+        wanted = [] if args.skip_dev else [n for n in args.sets.split(",") if held_out[n][0].exists()]
+        if wanted:
             started = time.perf_counter()
             ours_model = ensure_model() if "ours" in systems else None
             print(f"  ours: model ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-            dev_dir = Path(tmp) / "dev"
-            dev_dir.mkdir()
-            columns = evaluate(systems, examples, dev_examples(args.dev), kb, dev_dir, args.stock_epochs, ours_model)
-            print_table(f"{args.dev.name} (trained on all training data)", columns)
+        for name in wanted:
+            path, load = held_out[name]
+            set_dir = Path(tmp) / name
+            set_dir.mkdir()
+            columns = evaluate(systems, examples, load(path), kb, set_dir, args.stock_epochs, ours_model,
+                               dump=args.dump)
+            print_table(f"{path.name} (trained on all training data)", columns)
         if not args.skip_cv:
             folds = stratified_folds(examples, args.folds)
             per_fold = []

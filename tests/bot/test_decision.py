@@ -10,6 +10,7 @@ GUARDS = {
     "can_cuoc_cap_lai": FaqGuard("cong_an", ("can cuoc",), ()),
     "can_cuoc_tre_em": FaqGuard("cong_an", ("can cuoc",), ()),
     "khai_sinh": FaqGuard("tu_phap_ho_tich", ("khai sinh",), ("cai chinh",)),
+    "dvc_tra_cuu_ho_so": FaqGuard("mot_cua", ("tra cuu ho so", "ma ho so"), ()),
 }
 T = load_thresholds()
 
@@ -23,9 +24,13 @@ def test_confident_faq_with_its_keyword_is_answered():
     assert (d.kind, d.faq_id, d.department) == (ANSWER, "can_cuoc_cap_moi", "cong_an")
 
 
-def test_confident_faq_without_any_keyword_is_not_answered():
-    d = _decide("lam giay to lan dau o dau", ("faq_can_cuoc_cap_moi", 0.80), ("faq_khai_sinh", 0.05))
+def test_without_any_keyword_the_bar_is_higher():
+    just_below = T.confidence_without_keyword - 0.05
+    assert T.answer_confidence <= just_below
+    d = _decide("lam giay to lan dau o dau", ("faq_can_cuoc_cap_moi", just_below), ("faq_khai_sinh", 0.05))
     assert d.kind == HANDOFF and d.reason == "low_confidence"
+    d = _decide("lam giay to lan dau o dau", ("faq_can_cuoc_cap_moi", T.confidence_without_keyword), ("faq_khai_sinh", 0.05))
+    assert d.kind == ANSWER
 
 
 def test_an_excluded_sub_case_goes_to_a_person():
@@ -70,6 +75,17 @@ def test_out_of_scope_is_declined():
 def test_a_file_number_always_goes_to_a_person():
     d = _decide("ho so ma so ho so 000.00.23.h12-240315-0007 lam can cuoc", ("faq_can_cuoc_cap_moi", 0.99))
     assert d.kind == HANDOFF and d.intent == "personal_case"
+
+
+@pytest.mark.parametrize("text", ["ma ho so cua toi la h12.5678 sao chua xong", "so bien nhan 12345 den dau roi"])
+def test_a_receipt_or_file_code_goes_to_a_person(text):
+    d = _decide(text, ("faq_dvc_tra_cuu_ho_so", 0.99))
+    assert d.kind == HANDOFF and d.intent == "personal_case"
+
+
+def test_asking_how_to_look_up_a_file_by_its_code_is_answered():
+    d = _decide("tra cuu ho so bang ma ho so o dau", ("faq_dvc_tra_cuu_ho_so", 0.95))
+    assert d.kind == ANSWER and d.faq_id == "dvc_tra_cuu_ho_so"
 
 
 @pytest.mark.parametrize("text", ["", "   ", "123", "!!!"])
