@@ -1,0 +1,112 @@
+"""Publisher.build's trainings, without Rasa: a refused model from changed training data is
+trained once more with the next seed; a model that is the live one is not."""
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+
+from bot import paths
+from bot.faq import gate, publish
+from bot.faq.gate import GateScore
+from bot.faq.release import reseed
+from bot.migrate import upgrade
+from bot.model import fingerprint
+
+LIVE = GateScore(correct=10, wrong=0, total=12)
+
+
+def _seed(config: Path) -> int:
+    return int(re.search(r"random_seed:\s*(\d+)", config.read_text(encoding="utf-8")).group(1))
+
+
+@pytest.fixture
+def world(tmp_path, monkeypatch):
+    """A publisher on a fresh database; trainings write empty model files; the gate's score of a
+    candidate depends on its seed through `scores` (seed -> GateScore)."""
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    upgrade(url)
+    publisher = publish.Publisher(create_engine(url, future=True), "http://rasa.invalid",
+                                  releases_dir=tmp_path / "releases", models_dir=tmp_path / "models")
+    live_model = tmp_path / "live.tar.gz"
+    live_model.write_bytes(b"")
+    monkeypatch.setattr(publisher, "live", lambda: publish.LiveModel(live_model, paths.ROOT, None))
+    trainings: list[int] = []
+    scores: dict[int, GateScore] = {}
+
+    def ensure_model(models: Path, root: Path, progress=None) -> Path:
+        if fingerprint(root) == fingerprint(paths.ROOT):
+            return live_model
+        trainings.append(_seed(root / "config.yml"))
+        models.mkdir(parents=True, exist_ok=True)
+        model = models / f"{fingerprint(root)}.tar.gz"
+        model.write_bytes(b"")
+        return model
+
+    def score(model: Path, data_dir: Path, faq_ids: set[str]) -> GateScore:
+        return LIVE if model == live_model else scores[_seed(data_dir.parent / "config.yml")]
+
+    async def load_into_rasa(model: Path) -> None:
+        return None
+
+    monkeypatch.setattr(publish, "ensure_model", ensure_model)
+    monkeypatch.setattr(gate, "score_in_subprocess", score)
+    monkeypatch.setattr(publisher, "_load_into_rasa", load_into_rasa)
+    return publisher, trainings, scores
+
+
+def _publish(publisher) -> publish.Release:
+    return asyncio.run(publisher.build(publisher.request("bien-tap").release_id))
+
+
+def test_a_model_refused_by_chance_is_trained_again_with_the_next_seed(world):
+    publisher, trainings, scores = world
+    seed = _seed(paths.CONFIG_FILE)
+    scores.update({seed: GateScore(9, 0, 12), seed + 1: GateScore(11, 0, 12)})
+    publisher.store.add_variants("gio_lam_viec", ["mấy giờ ủy ban xã tan tầm"], "bien-tap")
+
+    release = _publish(publisher)
+
+    assert trainings == [seed, seed + 1]
+    assert release.status == publish.LIVE and release.live
+    assert release.report["trainings"] == 2 and release.report["candidate"]["correct"] == 11
+    assert release.fingerprint == fingerprint(Path(release.data_dir))
+
+
+def test_a_second_refusal_is_final_and_says_why(world):
+    publisher, trainings, scores = world
+    seed = _seed(paths.CONFIG_FILE)
+    scores.update({seed: GateScore(9, 0, 12), seed + 1: GateScore(10, 1, 12, [{"text": "x", "expect": "a", "got": "b"}])})
+    publisher.store.add_variants("gio_lam_viec", ["mấy giờ ủy ban xã tan tầm"], "bien-tap")
+
+    release = _publish(publisher)
+
+    assert trainings == [seed, seed + 1]
+    assert release.status == publish.REFUSED and not release.live
+    assert release.report["trainings"] == 2
+    assert release.progress == "Mô hình mới trả lời sai 1 câu, nhiều hơn mô hình đang chạy (0)."
+
+
+def test_the_live_model_is_not_trained_again_when_only_answers_changed(world, monkeypatch):
+    publisher, trainings, scores = world
+    record = publisher.store.get("gio_lam_viec")
+    publisher.store.save(replace(record.faq, answer="Bộ phận Một cửa làm việc giờ hành chính."), record.version, "bien-tap")
+    monkeypatch.setattr(gate, "judge", lambda live, candidate: gate.Verdict(False, "kém hơn", live, candidate))
+
+    release = _publish(publisher)
+
+    assert trainings == [] and release.status == publish.REFUSED and release.report["trainings"] == 1
+
+
+def test_reseed_moves_only_the_seed(tmp_path):
+    config = tmp_path / "config.yml"
+    config.write_text(paths.CONFIG_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    reseed(tmp_path, 3)
+    before, after = paths.CONFIG_FILE.read_text(encoding="utf-8"), config.read_text(encoding="utf-8")
+    assert _seed(config) == _seed(paths.CONFIG_FILE) + 2
+    assert [a for a, b in zip(before.splitlines(), after.splitlines()) if a != b] == [
+        line for line in before.splitlines() if "random_seed" in line]
