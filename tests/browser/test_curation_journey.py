@@ -21,12 +21,13 @@ pytestmark = pytest.mark.model
 
 
 FAQ_ID = "gio_lam_viec"
-# Handed off as low confidence by the starter model (top candidate gio_lam_viec, 0.16). The gate
-# refuses a new model that answers fewer held-back questions than the live one, and one more
-# training example moves DIET's results by several questions either way (training is
-# deterministic for given inputs): with this variant the new model answers 161/194 against the
-# starter's 159 and goes live, with others tried (e.g. "cán bộ xã ngồi tới mấy giờ") 149-154, refused.
-UNANSWERED = "mấy giờ xã tan làm"
+# Handed off as low confidence by the starter model (top candidate gio_lam_viec). The gate refuses
+# a new model that answers fewer held-back questions than the live one, and one more training
+# example moves DIET's answers on a dozen of them either way (training is deterministic for given
+# inputs): with this variant the new model answers 171/194 like the starter and goes live; with
+# others tried ("mấy giờ xã tan làm", "cán bộ xã ngồi tới mấy giờ") 167-168, refused on both seeds.
+# A change to the training data or config can move this: bench/publish.py and the gate report say.
+UNANSWERED = "xã nghỉ lúc mấy giờ vậy"
 # A training question of gio_lam_viec (data/faq/gio_lam_viec.yml): answered by every model.
 FAQ_QUESTION = "Bộ phận một cửa của xã mở cửa từ mấy giờ đến mấy giờ?"
 # The editor's fix: a sentence put before the answer's last paragraph.
