@@ -1,4 +1,5 @@
-"""Debian's Chromium for Playwright (it cannot download its own browsers here)."""
+"""Debian's Chromium for Playwright (it cannot download its own browsers here), and the steps
+every journey takes: an officer logs in, a citizen follows the OA in the simulator."""
 from __future__ import annotations
 
 import os
@@ -31,3 +32,18 @@ def log_in(page, web_url: str, username: str, password: str) -> None:
     page.locator('input[name="username"]').fill(username)
     page.locator('input[name="password"]').fill(password)
     page.get_by_role("button", name="Đăng nhập").click()
+
+
+def new_citizen(page, name: str, timeout_ms: int) -> str:
+    """Creates a citizen in the simulator page (it becomes the one shown), who follows the OA and
+    is welcomed; returns the citizen's Zalo id."""
+    from playwright.sync_api import expect
+
+    page.get_by_test_id("new-citizen-name").fill(name)
+    page.get_by_test_id("new-citizen-submit").click()
+    expect(page.get_by_test_id("citizen-name")).to_contain_text(name)
+    user_id = page.get_by_test_id("citizen-item").filter(has_text=name).get_attribute("data-user-id")
+    assert user_id
+    page.get_by_test_id("follow-button").click()
+    expect(page.locator('[data-testid="message"][data-direction="oa"]').first).to_contain_text("Chào mừng", timeout=timeout_ms)
+    return user_id

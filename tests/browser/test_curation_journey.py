@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.browser.chromium import SCREENSHOTS, launch, log_in
+from tests.browser.chromium import SCREENSHOTS, launch, log_in, new_citizen
 
 pytestmark = pytest.mark.model
 
@@ -55,20 +55,6 @@ def _decision_of(engine, sender_id: str, text: str):
     with engine.connect() as conn:
         return conn.execute(select(decision_log).where(decision_log.c.sender_id == sender_id, decision_log.c.text == text)
                             .order_by(decision_log.c.id.desc())).first()
-
-
-def _new_citizen(page, name: str) -> str:
-    """Creates a citizen in the simulator (it becomes the one shown), who follows the OA."""
-    from playwright.sync_api import expect
-
-    page.get_by_test_id("new-citizen-name").fill(name)
-    page.get_by_test_id("new-citizen-submit").click()
-    expect(page.get_by_test_id("citizen-name")).to_contain_text(name)
-    user_id = page.get_by_test_id("citizen-item").filter(has_text=name).get_attribute("data-user-id")
-    assert user_id
-    page.get_by_test_id("follow-button").click()
-    expect(page.locator('[data-testid="message"][data-direction="oa"]').first).to_contain_text("Chào mừng", timeout=BOT_TIMEOUT_MS)
-    return user_id
 
 
 def _ask(page, text: str, replies_before: int) -> str:
@@ -139,7 +125,7 @@ def test_an_editor_fixes_an_answer_teaches_a_variant_publishes_and_the_citizen_g
         try:
             # A citizen asks about the office hours in words the bot does not answer yet.
             citizen.goto(f"{web}/zalo-sim/")
-            asker = _new_citizen(citizen, "Lê Thị Hoa")
+            asker = new_citizen(citizen, "Lê Thị Hoa", BOT_TIMEOUT_MS)
             reply = _ask(citizen, UNANSWERED, 1)
             assert NEW_SENTENCE not in reply and not reply.startswith(old_answer[:40]), reply
             decided = _decision_of(engine, asker, UNANSWERED)
@@ -234,7 +220,7 @@ def test_an_editor_fixes_an_answer_teaches_a_variant_publishes_and_the_citizen_g
 
             # A citizen asks about the office hours and gets the fixed answer.
             citizen.goto(f"{web}/zalo-sim/")
-            _new_citizen(citizen, "Phạm Văn Nam")
+            new_citizen(citizen, "Phạm Văn Nam", BOT_TIMEOUT_MS)
             assert _ask(citizen, FAQ_QUESTION, 1) == new_answer
             expect(citizen.locator('[data-testid="message"][data-direction="oa"]').nth(1)).to_contain_text(NEW_SENTENCE)
             # ... and the words the bot could not answer before are now answered with it.

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.browser.chromium import SCREENSHOTS, launch, log_in
+from tests.browser.chromium import SCREENSHOTS, launch, log_in, new_citizen
 
 pytestmark = pytest.mark.model
 
@@ -64,14 +64,8 @@ def test_a_question_the_bot_does_not_cover_goes_to_an_officer_and_back_to_the_bo
 
             # The citizen opens the simulator, follows the OA and is welcomed by the bot.
             citizen.goto(f"{web}/zalo-sim/")
-            citizen.get_by_test_id("new-citizen-name").fill(CITIZEN_NAME)
-            citizen.get_by_test_id("new-citizen-submit").click()
-            expect(citizen.get_by_test_id("citizen-name")).to_contain_text(CITIZEN_NAME)
-            user_id = citizen.get_by_test_id("citizen-item").filter(has_text=CITIZEN_NAME).get_attribute("data-user-id")
-            assert user_id
-            citizen.get_by_test_id("follow-button").click()
+            user_id = new_citizen(citizen, CITIZEN_NAME, BOT_TIMEOUT_MS)
             from_oa = citizen.locator('[data-testid="message"][data-direction="oa"]')
-            expect(from_oa.first).to_contain_text("Chào mừng", timeout=BOT_TIMEOUT_MS)
 
             # ... asks what the bot does not cover: told who will answer, and when.
             citizen.get_by_test_id("message-input").fill(UNCOVERED)
