@@ -49,7 +49,7 @@ def export_release(kb: KnowledgeBase, target: Path) -> Path:
     return target
 
 
-_SEED = re.compile(r"^(\s*random_seed:\s*)(\d+)\s*$", re.M)
+_SEED = re.compile(r"^([ \t]*random_seed:[ \t]*)(\d+)[ \t]*$", re.M)
 
 
 def reseed(target: Path, training: int) -> None:
