@@ -25,7 +25,7 @@ FAQ_ID = "gio_lam_viec"
 # a new model that answers fewer held-back questions than the live one, and one more training
 # example moves DIET's answers on a dozen of them either way (training is deterministic for given
 # inputs): with this variant the new model answers 171/194 like the starter and goes live; with
-# others tried ("mấy giờ xã tan làm", "cán bộ xã ngồi tới mấy giờ") 167-168, refused on both seeds.
+# others tried ("mấy giờ xã tan làm", "cán bộ xã ngồi tới mấy giờ") the gate refused on both seeds.
 # A change to the training data or config can move this: bench/publish.py and the gate report say.
 UNANSWERED = "xã nghỉ lúc mấy giờ vậy"
 # A training question of gio_lam_viec (data/faq/gio_lam_viec.yml): answered by every model.
