@@ -40,11 +40,12 @@ NEW_VARIANTS = {
 WARM_UP_SECONDS = 15
 
 
-async def stream(sim_url: str, citizens: int, think: float, until: asyncio.Event) -> list[float]:
-    """Citizens ask, wait for the answer, read, ask again; returns reply latencies in ms (the
-    simulator's own timestamps: sent by the citizen -> the OA's reply received)."""
+async def stream(sim_url: str, citizens: int, think: float, until: asyncio.Event) -> list[tuple[float, float]]:
+    """Citizens ask, wait for the answer, read, ask again; returns (sent at, in epoch ms; reply
+    latency in ms) per answered message (the simulator's own timestamps: sent by the citizen ->
+    the OA's reply received)."""
     pool = [q for q, _ in questions()]
-    latencies: list[float] = []
+    latencies: list[tuple[float, float]] = []
     async with httpx.AsyncClient(base_url=f"{sim_url}/zalo-sim/api", timeout=60) as sim:
         users = [(await sim.post("/citizens", json={})).json()["user_id"] for _ in range(citizens)]
         watcher = ReplyWatcher(sim, since=(await sim.get("/oa-messages", params={"since": 0})).json()["total"])
@@ -58,7 +59,7 @@ async def stream(sim_url: str, citizens: int, think: float, until: asyncio.Event
                 sent = (await sim.post(f"/citizens/{user}/messages", json={"text": pool[(n * 7 + i) % len(pool)]})).json()
                 i += 1
                 if await watcher.wait(user, i, REPLY_TIMEOUT):
-                    latencies.append(watcher.replies[user][i - 1]["timestamp_ms"] - sent["timestamp_ms"])
+                    latencies.append((sent["timestamp_ms"], watcher.replies[user][i - 1]["timestamp_ms"] - sent["timestamp_ms"]))
                 await asyncio.sleep(reading_time(rng, think))
 
         await asyncio.gather(*(citizen(n, u) for n, u in enumerate(users)))
@@ -78,7 +79,7 @@ async def run(stack, citizens: int, think: float, seconds: float, workdir: Path)
     idle_task = asyncio.create_task(stream(stack.sim_url, citizens, think, done))
     await asyncio.sleep(seconds)
     done.set()
-    idle = await idle_task
+    idle = [latency for _, latency in await idle_task]
 
     engine = create_engine(stack.database_url, future=True)
     os.environ["BOT_MODEL_CACHE"] = str(workdir / "cache")  # a cached model would skip the training measured here
@@ -88,11 +89,15 @@ async def run(stack, citizens: int, think: float, seconds: float, workdir: Path)
         publisher.store.add_variants(faq_id, variants, "bench")
     busy = asyncio.Event()
     busy_task = asyncio.create_task(stream(stack.sim_url, citizens, think, busy))
-    started = time.monotonic()
+    started, started_ms = time.monotonic(), time.time() * 1000
     release = await publisher.build(publisher.request("bench").release_id)
     to_live = time.monotonic() - started
     busy.set()
-    during = await busy_task
+    sent_during = await busy_task
+    during = [latency for _, latency in sent_during]
+    swap_from = started_ms + 1000 * float(release.report.get("seconds_to_gate", to_live))
+    training = [latency for sent, latency in sent_during if sent < swap_from]
+    swapping = [latency for sent, latency in sent_during if sent >= swap_from]
     ratio = pct(during, .95) / pct(idle, .95) if idle else float("nan")
     return {
         "publish -> live (s)": f"{to_live:.0f} ({release.status}: {release.progress})",
@@ -104,6 +109,9 @@ async def run(stack, citizens: int, think: float, seconds: float, workdir: Path)
             f"{release.report['live']['wrong']} vs {release.report['candidate']['wrong']}" if release.report.get("live") else "-"),
         "webhook -> reply idle p50 / p95 (ms)": f"{pct(idle, .5):.0f} / {pct(idle, .95):.0f} (n={len(idle)})",
         "webhook -> reply while publishing p50 / p95 (ms)": f"{pct(during, .5):.0f} / {pct(during, .95):.0f} (n={len(during)})",
+        "  while training and gating p50 / p95 (ms)": f"{pct(training, .5):.0f} / {pct(training, .95):.0f} (n={len(training)})",
+        "  while the model is swapped p50 / p95 / max (ms)": (
+            f"{pct(swapping, .5):.0f} / {pct(swapping, .95):.0f} / {max(swapping, default=float('nan')):.0f} (n={len(swapping)})"),
         "p95 while publishing / idle": f"{ratio:.2f}x",
     }
 

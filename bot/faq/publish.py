@@ -2,8 +2,9 @@
 
 One training at a time: a request while one runs is queued (and told so). The web process runs
 the worker; training is a separate, lower-priority process so the site and the bot keep serving.
-Going live loads the model into the running Rasa server (`PUT /model`: Rasa loads the new agent
-beside the old one and swaps it in, so no turn fails) after pointing the action server at the
+Going live loads the model into the running Rasa server (`PUT /webhooks/zalo/model`: the Zalo
+channel loads and warms the new model beside the old one and swaps it in, so no turn fails or
+waits) after pointing the action server at the
 release's knowledge base. The last releases keep their model for a one-click rollback.
 """
 from __future__ import annotations
@@ -28,6 +29,10 @@ from bot.faq.release import export_release, reseed
 from bot.faq.knowledge_base import load_knowledge_base
 from bot.faq.store import KnowledgeStore
 from bot.model import TrainingError, ensure_model, fingerprint
+
+# Rasa's Zalo channel loads the model beside the running one (connectors/zalo/model_swap.py);
+# Rasa's own PUT /model would hold every turn up while it loads.
+MODEL_SWAP_PATH = "/webhooks/zalo/model"
 
 logger = logging.getLogger(__name__)
 
@@ -245,7 +250,7 @@ class Publisher:
     async def _load_into_rasa(self, model: Path) -> None:
         params = {"token": self.rasa_token} if self.rasa_token else None
         async with httpx.AsyncClient(timeout=300) as http:
-            response = await http.put(f"{self.rasa_url}/model", json={"model_file": str(model.resolve())}, params=params)
+            response = await http.put(f"{self.rasa_url}{MODEL_SWAP_PATH}", json={"model_file": str(model.resolve())}, params=params)
         if response.status_code not in (200, 204):
             raise RuntimeError(f"Rasa refused the model: HTTP {response.status_code} {response.text[:300]}")
 

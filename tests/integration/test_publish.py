@@ -129,3 +129,50 @@ def publish_refresh_margin() -> float:
     from bot.faq.live import REFRESH_SECONDS
 
     return REFRESH_SECONDS + 0.5
+
+
+def _turn(stack, sender: str, text: str) -> httpx.Response:
+    import json
+
+    from connectors.zalo.signature import GATEWAY_HEADER, gateway_signature
+
+    body = json.dumps({"sender": sender, "text": text}, ensure_ascii=False).encode()
+    return httpx.post(f"{stack.rasa_url}/webhooks/zalo/turn", content=body, timeout=30,
+                      headers={GATEWAY_HEADER: gateway_signature(body, "sim-oa-secret")})
+
+
+def test_turns_are_answered_while_a_model_loads(stack, publisher):
+    """Rasa's own PUT /model loads inside the event loop: every turn waited for it. The channel's
+    swap loads beside the running model, so a turn sent after the swap began ends before it."""
+    model = publisher.live().model
+    finished: dict[str, float] = {}
+
+    def swap() -> None:
+        response = httpx.put(f"{stack.rasa_url}{publish.MODEL_SWAP_PATH}", json={"model_file": str(model.resolve())},
+                             params={"token": stack.rasa_token}, timeout=120)
+        assert response.status_code == 204, response.text
+        finished["swap"] = time.monotonic()
+
+    swapping = threading.Thread(target=swap)
+    swapping.start()
+    time.sleep(0.3)  # the swap has started loading
+    reply = _turn(stack, "swap-watcher", "xin chào")
+    finished["turn"] = time.monotonic()
+    swapping.join()
+    assert reply.status_code == 200 and reply.json()["messages"]
+    assert finished["turn"] < finished["swap"]
+
+
+def test_a_model_swap_needs_the_token_and_a_model_and_keeps_the_running_one_otherwise(stack, publisher):
+    url = f"{stack.rasa_url}{publish.MODEL_SWAP_PATH}"
+    model = str(publisher.live().model.resolve())
+    assert httpx.put(url, json={"model_file": model}, params={"token": "wrong"}).status_code == 401
+    assert httpx.put(url, json={"model_file": model}).status_code == 401
+    assert httpx.put(url, content=b"not json", params={"token": stack.rasa_token}).status_code == 400
+    missing = httpx.put(url, json={"model_file": "/nowhere/model.tar.gz"}, params={"token": stack.rasa_token})
+    assert missing.status_code == 400 and "/nowhere/model.tar.gz" in missing.json()["error"]
+    broken = publisher.models_dir / "broken.tar.gz"
+    broken.write_bytes(b"not a model")
+    refused = httpx.put(url, json={"model_file": str(broken)}, params={"token": stack.rasa_token}, timeout=60)
+    assert refused.status_code == 400 and "could not be loaded" in refused.json()["error"]
+    assert _turn(stack, "after-refusals", "xin chào").json()["messages"]  # the running model still answers
