@@ -31,6 +31,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -155,11 +157,13 @@ def train_nlu(config: Path, nlu: Path, out: Path) -> tuple[Path, float]:
 
 
 def stock_config(epochs: int, directory: Path) -> Path:
-    text = STOCK_CONFIG.read_text(encoding="utf-8").replace(
-        "  - name: DIETClassifier\n", f"  - name: DIETClassifier\n    epochs: {epochs}\n"
-    )
+    """The stock pipeline with DIET's epochs set (a text replacement once missed the YAML's
+    indentation, and the stock model trained Rasa's default 300 epochs for hours)."""
+    config = yaml.safe_load(STOCK_CONFIG.read_text(encoding="utf-8"))
+    (diet,) = [step for step in config["pipeline"] if step["name"] == "DIETClassifier"]
+    diet["epochs"] = epochs
     path = directory / "stock_config.yml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
 
