@@ -140,8 +140,10 @@ def _progress_step(line: str) -> str | None:
 def lower_priority() -> None:
     """For a child process (training, the gate): runs only when nothing else wants the CPU.
 
-    SCHED_IDLE rather than a nice value alone: a niced TensorFlow still got enough of both cores
-    to double the bot's reply time while a model trained beside it."""
+    SCHED_IDLE rather than a nice value alone: with nice 10 the bot's reply p50 still doubled
+    while a model trained beside it (bench/publish.py); an idle-class task gets a CPU only when
+    no other task wants it. On these virtual machines that did not close the gap: a busy guest
+    also loses time to its host (5–13 % steal in vmstat while training)."""
     os.nice(10)
     try:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
