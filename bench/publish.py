@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Publishing benchmark on the real processes (bot.stack, simulator apart as Zalo would be).
 
-  1. webhook -> reply latency of a steady stream of citizens, idle (--seconds);
+  1. webhook -> reply latency of a steady stream of citizens, idle (--seconds, before and again
+     after the publish);
   2. an editor adds question variants (the training data changes) and publishes: time from
      "publish" to the new model live in Rasa, with the same stream of citizens running beside
      the training, the gate and the swap, and its webhook -> reply latency meanwhile;
@@ -68,6 +69,14 @@ async def stream(sim_url: str, citizens: int, think: float, until: asyncio.Event
     return latencies
 
 
+async def idle_window(stack, citizens: int, think: float, seconds: float) -> list[float]:
+    done = asyncio.Event()
+    task = asyncio.create_task(stream(stack.sim_url, citizens, think, done))
+    await asyncio.sleep(seconds)
+    done.set()
+    return [latency for _, latency in await task]
+
+
 async def run(stack, citizens: int, think: float, seconds: float, workdir: Path) -> dict[str, str]:
     # Warm-up, not measured: the first turns after start load the model's graph and the caches.
     warm = asyncio.Event()
@@ -75,11 +84,7 @@ async def run(stack, citizens: int, think: float, seconds: float, workdir: Path)
     await asyncio.sleep(WARM_UP_SECONDS)
     warm.set()
     await warm_task
-    done = asyncio.Event()
-    idle_task = asyncio.create_task(stream(stack.sim_url, citizens, think, done))
-    await asyncio.sleep(seconds)
-    done.set()
-    idle = [latency for _, latency in await idle_task]
+    idle_before = await idle_window(stack, citizens, think, seconds)
 
     engine = create_engine(stack.database_url, future=True)
     os.environ["BOT_MODEL_CACHE"] = str(workdir / "cache")  # a cached model would skip the training measured here
@@ -94,6 +99,10 @@ async def run(stack, citizens: int, think: float, seconds: float, workdir: Path)
     to_live = time.monotonic() - started
     busy.set()
     sent_during = await busy_task
+    # The machine's own speed drifts over minutes (other guests on the host): the idle baseline is
+    # measured on both sides of the publish.
+    idle_after = await idle_window(stack, citizens, think, seconds)
+    idle = idle_before + idle_after
     during = [latency for _, latency in sent_during]
     swap_from = started_ms + 1000 * float(release.report.get("seconds_to_gate", to_live))
     training = [latency for sent, latency in sent_during if sent < swap_from]
@@ -108,6 +117,7 @@ async def run(stack, citizens: int, think: float, seconds: float, workdir: Path)
             f"{release.report['candidate']['correct']}/{release.report['candidate']['total']}; "
             f"{release.report['live']['wrong']} vs {release.report['candidate']['wrong']}" if release.report.get("live") else "-"),
         "webhook -> reply idle p50 / p95 (ms)": f"{pct(idle, .5):.0f} / {pct(idle, .95):.0f} (n={len(idle)})",
+        "  idle before / after the publish p95 (ms)": f"{pct(idle_before, .95):.0f} / {pct(idle_after, .95):.0f}",
         "webhook -> reply while publishing p50 / p95 (ms)": f"{pct(during, .5):.0f} / {pct(during, .95):.0f} (n={len(during)})",
         "  while training and gating p50 / p95 (ms)": f"{pct(training, .5):.0f} / {pct(training, .95):.0f} (n={len(training)})",
         "  while the model is swapped p50 / p95 / max (ms)": (
