@@ -69,7 +69,8 @@ async def stream(sim_url: str, citizens: int, think: float, until: asyncio.Event
     return latencies
 
 
-async def idle_window(stack, citizens: int, think: float, seconds: float) -> list[float]:
+async def chat_for(stack, citizens: int, think: float, seconds: float) -> list[float]:
+    """The reply latencies of `seconds` of citizens chatting."""
     done = asyncio.Event()
     task = asyncio.create_task(stream(stack.sim_url, citizens, think, done))
     await asyncio.sleep(seconds)
@@ -79,12 +80,8 @@ async def idle_window(stack, citizens: int, think: float, seconds: float) -> lis
 
 async def run(stack, citizens: int, think: float, seconds: float, workdir: Path) -> dict[str, str]:
     # Warm-up, not measured: the first turns after start load the model's graph and the caches.
-    warm = asyncio.Event()
-    warm_task = asyncio.create_task(stream(stack.sim_url, citizens, think, warm))
-    await asyncio.sleep(WARM_UP_SECONDS)
-    warm.set()
-    await warm_task
-    idle_before = await idle_window(stack, citizens, think, seconds)
+    await chat_for(stack, citizens, think, WARM_UP_SECONDS)
+    idle_before = await chat_for(stack, citizens, think, seconds)
 
     engine = create_engine(stack.database_url, future=True)
     os.environ["BOT_MODEL_CACHE"] = str(workdir / "cache")  # a cached model would skip the training measured here
@@ -101,7 +98,7 @@ async def run(stack, citizens: int, think: float, seconds: float, workdir: Path)
     sent_during = await busy_task
     # The machine's own speed drifts over minutes (other guests on the host): the idle baseline is
     # measured on both sides of the publish.
-    idle_after = await idle_window(stack, citizens, think, seconds)
+    idle_after = await chat_for(stack, citizens, think, seconds)
     idle = idle_before + idle_after
     during = [latency for _, latency in sent_during]
     swap_from = started_ms + 1000 * float(release.report.get("seconds_to_gate", to_live))

@@ -143,7 +143,7 @@ def lower_priority() -> None:
     SCHED_IDLE rather than a nice value alone: with nice 10 the bot's reply p50 still doubled
     while a model trained beside it (bench/publish.py); an idle-class task gets a CPU only when
     no other task wants it. On these virtual machines that did not close the gap: a busy guest
-    also loses time to its host (5–13 % steal in vmstat while training)."""
+    also loses time to its host."""
     os.nice(10)
     try:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))

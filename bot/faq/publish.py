@@ -4,8 +4,8 @@ One training at a time: a request while one runs is queued (and told so). The we
 the worker; training is a separate, lower-priority process so the site and the bot keep serving.
 Going live loads the model into the running Rasa server (`PUT /webhooks/zalo/model`: the Zalo
 channel loads and warms the new model beside the old one and swaps it in, so no turn fails or
-waits) after pointing the action server at the
-release's knowledge base. The last releases keep their model for a one-click rollback.
+waits), then points the action server at the release's knowledge base. The last releases keep
+their model for a one-click rollback.
 """
 from __future__ import annotations
 

@@ -15,8 +15,8 @@ import hmac
 import json
 import logging
 import os
-from pathlib import Path
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -47,10 +47,10 @@ class ZaloInput(InputChannel):
             cls.raise_missing_credentials_exception()
         return cls(settings)
 
-    def __init__(self, settings: ZaloSettings, api_token: str | None = None) -> None:
+    def __init__(self, settings: ZaloSettings) -> None:
         self.settings = settings
         # The model swap is guarded like Rasa's own HTTP API (`--auth-token`, `?token=`).
-        self.api_token = api_token if api_token is not None else os.environ.get("RASA_TOKEN") or None
+        self.api_token = os.environ.get("RASA_TOKEN") or None
         self._swapping = asyncio.Lock()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

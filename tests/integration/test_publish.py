@@ -7,6 +7,7 @@ itself is exercised by `bench/publish.py` and the browser test of the curation p
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from dataclasses import replace
@@ -19,6 +20,7 @@ from bot.faq import publish
 from bot.faq.knowledge_base import load_knowledge_base
 from bot.faq.store import KnowledgeStore
 from bot.stack import start_stack
+from connectors.zalo.signature import GATEWAY_HEADER, gateway_signature
 
 pytestmark = pytest.mark.model
 
@@ -132,10 +134,6 @@ def publish_refresh_margin() -> float:
 
 
 def _turn(stack, sender: str, text: str) -> httpx.Response:
-    import json
-
-    from connectors.zalo.signature import GATEWAY_HEADER, gateway_signature
-
     body = json.dumps({"sender": sender, "text": text}, ensure_ascii=False).encode()
     return httpx.post(f"{stack.rasa_url}/webhooks/zalo/turn", content=body, timeout=30,
                       headers={GATEWAY_HEADER: gateway_signature(body, "sim-oa-secret")})
