@@ -1,0 +1,52 @@
+"""The fuzzy second signal: the knowledge base's questions, matched against a message."""
+from __future__ import annotations
+
+import pytest
+from rapidfuzz import fuzz, process
+
+from bot.faq.fuzzy import QuestionIndex
+from bot.faq.knowledge_base import load_knowledge_base
+from bot.text.normalize import normalize
+
+MESSAGES = [
+    "cho hỏi làm căn cước cho con 10 tuổi ở đâu",
+    "cho hoi lam can cuoc cho con 10 tuoi o dau",
+    "e hỏi lm cccd cho bé 10t ở đâu v ạ",
+    "xã mình mấy giờ mở cửa vậy",
+    "tôi muốn tách thửa đất của bố mẹ thì làm thế nào, hết bao lâu",
+    "how do I register my baby's birth",
+    "ở đâu đâu đâu",
+    "a",
+]
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_knowledge_base()
+
+
+@pytest.mark.parametrize("message", MESSAGES)
+def test_the_index_scores_as_token_sort_ratio_over_every_question(kb, message):
+    folded = normalize(message).folded
+    questions = [(faq.id, normalize(q).folded) for faq in kb.faqs.values() for q in faq.training_questions()]
+    best: dict[str, float] = {}
+    for _, score, i in process.extract(folded, [q for _, q in questions], scorer=fuzz.token_sort_ratio, limit=None):
+        best[questions[i][0]] = max(best.get(questions[i][0], 0.0), float(score))
+    top = sorted(best.values(), reverse=True)[:3]
+
+    matches = QuestionIndex(kb).match(folded)
+
+    assert [m.score for m in matches] == pytest.approx(top)
+    assert all(best[m.faq_id] == pytest.approx(m.score) for m in matches)
+
+
+def test_a_training_question_finds_its_own_faq_first(kb):
+    index = QuestionIndex(kb)
+    for faq in kb.faqs.values():
+        question = normalize(faq.training_questions()[0]).folded
+        assert index.match(question)[0].score == 100
+        assert faq.id in {m.faq_id for m in index.match(question) if m.score == 100}
+
+
+def test_no_words_no_match(kb):
+    assert QuestionIndex(kb).match("") == ()
