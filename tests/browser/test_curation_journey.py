@@ -23,11 +23,11 @@ pytestmark = pytest.mark.model
 FAQ_ID = "gio_lam_viec"
 # Handed off as low confidence by the starter model (top candidate gio_lam_viec). The gate refuses
 # a new model that answers fewer held-back questions than the live one, and one more training
-# example moves DIET's answers on a dozen of them either way (training is deterministic for given
-# inputs): with this variant the new model answers 171/194 like the starter and goes live; with
-# others tried ("mấy giờ xã tan làm", "cán bộ xã ngồi tới mấy giờ") the gate refused on both seeds.
+# example moves DIET's answers on a dozen or more of them either way (training is deterministic for
+# given inputs): with this variant the first seed answers 175/194 and the second 176/194 like the
+# starter, and goes live; "xã nghỉ lúc mấy giờ vậy" (171, 172) was refused on both seeds.
 # A change to the training data or config can move this: bench/publish.py and the gate report say.
-UNANSWERED = "xã nghỉ lúc mấy giờ vậy"
+UNANSWERED = "ủy ban mở tới mấy giờ"
 # A training question of gio_lam_viec (data/faq/gio_lam_viec.yml): answered by every model.
 FAQ_QUESTION = "Bộ phận một cửa của xã mở cửa từ mấy giờ đến mấy giờ?"
 # The editor's fix: a sentence put before the answer's last paragraph.
