@@ -73,12 +73,7 @@ def score(model: Path, data_dir: Path, questions: list[GateQuestion]) -> GateSco
         for question in questions:
             decision = understanding.decide(question.text, nlu.rank(question.text))
             result.total += 1
-            if question.expect in NON_FAQ:
-                ok = decision.kind == question.expect or (question.expect == HANDOFF and decision.kind != ANSWER)
-                bad = decision.kind == ANSWER
-            else:
-                ok = decision.kind == ANSWER and decision.faq_id == question.expect
-                bad = decision.kind == ANSWER and decision.faq_id != question.expect
+            ok, bad = outcome(question, decision.kind, decision.faq_id)
             result.correct += ok
             if bad:
                 result.wrong += 1
@@ -86,6 +81,14 @@ def score(model: Path, data_dir: Path, questions: list[GateQuestion]) -> GateSco
     finally:
         nlu.close()
     return result
+
+
+def outcome(question: GateQuestion, kind: str, faq_id: str | None) -> tuple[bool, bool]:
+    """(right, answered wrongly) for one decision: a FAQ question must get its FAQ's answer; a
+    hand-off question anything but an answer; smalltalk and out-of-scope their own reply."""
+    if question.expect in NON_FAQ:
+        return kind == question.expect or (question.expect == HANDOFF and kind != ANSWER), kind == ANSWER
+    return kind == ANSWER and faq_id == question.expect, kind == ANSWER and faq_id != question.expect
 
 
 def score_in_subprocess(model: Path, data_dir: Path, faq_ids: set[str]) -> GateScore:

@@ -24,10 +24,12 @@ FAQ_ID = "gio_lam_viec"
 # Handed off as low confidence by the starter model (top candidate gio_lam_viec). The gate refuses
 # a new model that answers fewer held-back questions than the live one, and one more training
 # example moves DIET's answers on a dozen or more of them either way (training is deterministic for
-# given inputs): with this variant the first seed answers 175/194 and the second 176/194 like the
-# starter, and goes live; "xã nghỉ lúc mấy giờ vậy" (171, 172) was refused on both seeds.
+# given inputs; bench/seed_spread.py measures the spread): with this variant the first seed answers
+# 177/194 (the starter: 176) and goes live after one training. The first seed was refused with
+# others tried ("ủy ban mở tới mấy giờ", "xã làm tới mấy h", "xã đóng cửa lúc nào", "xã nghỉ lúc
+# mấy giờ vậy"); a second seed costs the test another training.
 # A change to the training data or config can move this: bench/publish.py and the gate report say.
-UNANSWERED = "ủy ban mở tới mấy giờ"
+UNANSWERED = "mấy giờ xã tan làm"
 # A training question of gio_lam_viec (data/faq/gio_lam_viec.yml): answered by every model.
 FAQ_QUESTION = "Bộ phận một cửa của xã mở cửa từ mấy giờ đến mấy giờ?"
 # The editor's fix: a sentence put before the answer's last paragraph.
