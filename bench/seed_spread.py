@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot import paths  # noqa: E402
+from bot.decision import Decision  # noqa: E402
 from bot.faq import gate  # noqa: E402
 from bot.faq.knowledge_base import load_knowledge_base  # noqa: E402
 from bot.faq.release import export_release, reseed  # noqa: E402
@@ -41,22 +42,9 @@ def train_seed(n: int, workdir: Path) -> tuple[Path, float]:
     return ensure_model(workdir / "models", target), time.monotonic() - started
 
 
-def decisions(model: Path, questions: list[gate.GateQuestion]) -> list[tuple[str, str | None]]:
-    from bot.decision import load_thresholds
-    from bot.nlu_model import NluModel
-    from bot.understanding import Understanding
-
-    understanding = Understanding(load_knowledge_base(), load_thresholds())
-    nlu = NluModel(model)
-    try:
-        return [(d.kind, d.faq_id) for d in (understanding.decide(q.text, nlu.rank(q.text)) for q in questions)]
-    finally:
-        nlu.close()
-
-
-def correct(questions: list[gate.GateQuestion], decided: list[tuple[str, str | None]]) -> int:
+def correct(questions: list[gate.GateQuestion], decided: list[Decision]) -> int:
     """Judged as the publish gate judges."""
-    return sum(gate.outcome(q, kind, faq_id)[0] for q, (kind, faq_id) in zip(questions, decided))
+    return sum(gate.outcome(q, d.kind, d.faq_id)[0] for q, d in zip(questions, decided))
 
 
 def main() -> int:
@@ -69,14 +57,18 @@ def main() -> int:
         seeds = range(1, args.seeds + 1)
         with ThreadPoolExecutor(max_workers=args.seeds if args.parallel else 1) as pool:
             trained = list(pool.map(lambda n: train_seed(n, Path(tmp)), seeds))
-        decided = {n: {name: decisions(model, qs) for name, qs in sets.items()} for n, (model, _) in zip(seeds, trained)}
+        everything = [q for qs in sets.values() for q in qs]
+        decided = {}
+        for n, (model, _) in zip(seeds, trained):
+            each = iter(gate.decide_all(model, paths.DATA, everything))  # the model loaded once per seed
+            decided[n] = {name: [next(each) for _ in qs] for name, qs in sets.items()}
     print(f"{'seed':<6}" + "".join(f"{name + ' right':>18}" for name in sets) + f"{'training (s)':>14}")
     for n, (_, seconds) in zip(seeds, trained):
         row = "".join(f"{correct(qs, decided[n][name]):>12}/{len(qs):<5}" for name, qs in sets.items())
         print(f"{n:<6}{row}{(f'{seconds:.0f}' if seconds >= 1 else 'cached'):>14}")
     print("\ndecisions that differ between two seeds")
     for a, b in itertools.combinations(seeds, 2):
-        differ = {name: sum(x != y for x, y in zip(decided[a][name], decided[b][name])) for name in sets}
+        differ = {name: sum((x.kind, x.faq_id) != (y.kind, y.faq_id) for x, y in zip(decided[a][name], decided[b][name])) for name in sets}
         print(f"  seeds {a} and {b}: " + ", ".join(f"{name} {count}/{len(sets[name])}" for name, count in differ.items()))
     return 0
 

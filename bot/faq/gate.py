@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from bot import paths
-from bot.decision import ANSWER, HANDOFF, OUT_OF_SCOPE, SMALLTALK
+from bot.decision import ANSWER, HANDOFF, OUT_OF_SCOPE, SMALLTALK, Decision
 from bot.faq.knowledge_base import load_knowledge_base
 from bot.model import lower_priority
 
@@ -60,26 +60,31 @@ def counted(questions: list[GateQuestion], *faq_sets: set[str]) -> list[GateQues
     return [q for q in questions if q.expect in NON_FAQ or q.expect in common]
 
 
-def score(model: Path, data_dir: Path, questions: list[GateQuestion]) -> GateScore:
-    """Run in its own process (`python -m bot gate`): it loads a whole Rasa model."""
+def decide_all(model: Path, data_dir: Path, questions: list[GateQuestion]) -> list[Decision]:
+    """Each question decided as the live bot would with `model` and the knowledge base under
+    `data_dir`. Loads a whole Rasa model: run it in its own process."""
     from bot.nlu_model import NluModel
     from bot.understanding import Understanding
     from bot.decision import load_thresholds
 
     understanding = Understanding(load_knowledge_base(data_dir), load_thresholds())
     nlu = NluModel(model)
-    result = GateScore()
     try:
-        for question in questions:
-            decision = understanding.decide(question.text, nlu.rank(question.text))
-            result.total += 1
-            ok, bad = outcome(question, decision.kind, decision.faq_id)
-            result.correct += ok
-            if bad:
-                result.wrong += 1
-                result.wrong_examples.append({"text": question.text, "expect": question.expect, "got": decision.faq_id})
+        return [understanding.decide(q.text, nlu.rank(q.text)) for q in questions]
     finally:
         nlu.close()
+
+
+def score(model: Path, data_dir: Path, questions: list[GateQuestion]) -> GateScore:
+    """Run in its own process (`python -m bot gate`)."""
+    result = GateScore()
+    for question, decision in zip(questions, decide_all(model, data_dir, questions)):
+        result.total += 1
+        ok, bad = outcome(question, decision.kind, decision.faq_id)
+        result.correct += ok
+        if bad:
+            result.wrong += 1
+            result.wrong_examples.append({"text": question.text, "expect": question.expect, "got": decision.faq_id})
     return result
 
 

@@ -25,8 +25,13 @@ def kb():
     return load_knowledge_base()
 
 
+@pytest.fixture(scope="module")
+def index(kb):
+    return QuestionIndex(kb)
+
+
 @pytest.mark.parametrize("message", MESSAGES)
-def test_the_index_scores_as_token_sort_ratio_over_every_question(kb, message):
+def test_the_index_scores_as_token_sort_ratio_over_every_question(kb, index, message):
     folded = normalize(message).folded
     questions = [(faq.id, normalize(q).folded) for faq in kb.faqs.values() for q in faq.training_questions()]
     best: dict[str, float] = {}
@@ -34,19 +39,18 @@ def test_the_index_scores_as_token_sort_ratio_over_every_question(kb, message):
         best[questions[i][0]] = max(best.get(questions[i][0], 0.0), float(score))
     top = sorted(best.values(), reverse=True)[:3]
 
-    matches = QuestionIndex(kb).match(folded)
+    matches = index.match(folded)
 
     assert [m.score for m in matches] == pytest.approx(top)
     assert all(best[m.faq_id] == pytest.approx(m.score) for m in matches)
 
 
-def test_a_training_question_finds_its_own_faq_first(kb):
-    index = QuestionIndex(kb)
+def test_a_training_question_finds_its_own_faq_first(kb, index):
     for faq in kb.faqs.values():
         question = normalize(faq.training_questions()[0]).folded
         assert index.match(question)[0].score == 100
         assert faq.id in {m.faq_id for m in index.match(question) if m.score == 100}
 
 
-def test_no_words_no_match(kb):
-    assert QuestionIndex(kb).match("") == ()
+def test_no_words_no_match(index):
+    assert index.match("") == ()
