@@ -8,6 +8,7 @@ The candidate is refused when it answers fewer questions correctly or any more w
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
@@ -21,6 +22,9 @@ from bot.faq.knowledge_base import load_knowledge_base
 from bot.model import lower_priority
 
 GATE_FILE = paths.DATA / "gate" / "questions.yml"
+# Another question file for the whole stack (the browser journey: a test of the pages, not of
+# how far one training draw lands from another).
+QUESTIONS_ENV = "BOT_GATE_QUESTIONS"
 NON_FAQ = {SMALLTALK, HANDOFF, OUT_OF_SCOPE}
 
 
@@ -49,7 +53,8 @@ class Verdict:
         return {"accepted": self.accepted, "reason": self.reason, "live": asdict(self.live), "candidate": asdict(self.candidate)}
 
 
-def load_questions(path: Path = GATE_FILE) -> list[GateQuestion]:
+def load_questions(path: Path | None = None) -> list[GateQuestion]:
+    path = path or Path(os.environ.get(QUESTIONS_ENV) or GATE_FILE)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [GateQuestion(str(q["text"]), str(q["expect"])) for q in data["questions"]]
 

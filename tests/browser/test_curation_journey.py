@@ -12,23 +12,32 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 
 from tests.browser.chromium import SCREENSHOTS, launch, log_in, new_citizen
 
 pytestmark = pytest.mark.model
+GATE_QUESTIONS = Path(__file__).with_name("gate_questions.yml")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def gate_questions():
+    """Before the stack starts: its publisher's gate reads these (see gate_questions.yml)."""
+    from bot.faq.gate import QUESTIONS_ENV
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(QUESTIONS_ENV, str(GATE_QUESTIONS))
+        yield
 
 
 FAQ_ID = "gio_lam_viec"
-# Handed off as low confidence by the starter model (top candidate gio_lam_viec). The gate refuses
-# a new model that answers fewer held-back questions than the live one, and one more training
-# example moves DIET's answers on a dozen or more of them either way (training is deterministic for
-# given inputs; bench/seed_spread.py measures the spread): with this variant the first seed answers
-# 177/194 (the starter: 176) and goes live after one training. The first seed was refused with
-# others tried ("ủy ban mở tới mấy giờ", "xã làm tới mấy h", "xã đóng cửa lúc nào", "xã nghỉ lúc
-# mấy giờ vậy"); a second seed costs the test another training.
-# A change to the training data or config can move this: bench/publish.py and the gate report say.
+# Handed off as low confidence by the starter model (top candidate gio_lam_viec). Once added as a
+# variant the training data changes, and the gate judges the new model on GATE_QUESTIONS: on the
+# real held-back set a model trained with one more example is another draw that the strict gate
+# refuses about as often as it accepts (docs/nlu.md; bench/teach_variant.py tries wordings).
+# A change to the training data or config can move the starter's decision: the test says so.
 UNANSWERED = "mấy giờ xã tan làm"
 # A training question of gio_lam_viec (data/faq/gio_lam_viec.yml): answered by every model.
 FAQ_QUESTION = "Bộ phận một cửa của xã mở cửa từ mấy giờ đến mấy giờ?"
@@ -197,7 +206,7 @@ def test_an_editor_fixes_an_answer_teaches_a_variant_publishes_and_the_citizen_g
             print(f"\npublish #{release_id}: {final} after {publish_seconds:.0f} s; progress seen: {progress}")
             assert len(progress) >= 2, f"the progress text never changed: {progress}"
             # "Bị từ chối" here means the gate refused the model trained with the variant (the
-            # last progress text says why): see UNANSWERED.
+            # last progress text says why): see GATE_QUESTIONS.
             assert final == "Đang chạy", f"release #{release_id} ended {final}: {progress[-1]}"
 
             # Finished: the page reloads by itself and shows the release live with the gate's comparison.

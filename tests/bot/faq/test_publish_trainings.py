@@ -110,3 +110,11 @@ def test_reseed_moves_only_the_seed(tmp_path):
     assert _seed(config) == _seed(paths.CONFIG_FILE) + 2
     assert [a for a, b in zip(before.splitlines(), after.splitlines()) if a != b] == [
         line for line in before.splitlines() if "random_seed" in line]
+
+
+def test_the_gate_reads_another_question_file_when_the_environment_names_one(tmp_path, monkeypatch):
+    assert len(gate.load_questions()) == len(gate.load_questions(gate.GATE_FILE)) > 100
+    other = tmp_path / "questions.yml"
+    other.write_text('questions:\n  - text: "xin chào"\n    expect: smalltalk\n', encoding="utf-8")
+    monkeypatch.setenv(gate.QUESTIONS_ENV, str(other))
+    assert gate.load_questions() == [gate.GateQuestion("xin chào", "smalltalk")]
