@@ -179,12 +179,16 @@ class Publisher:
             try:
                 model = await asyncio.to_thread(ensure_model, self.models_dir, target, progress)
             except TrainingError as exc:
-                self._set(release_id, status=FAILED, finished_at=utc_now(), progress=f"Huấn luyện lỗi: {exc}")
                 await asyncio.gather(live_scoring, return_exceptions=True)
-                return self.get(release_id)
+                return self._fail(release_id, f"Huấn luyện lỗi: {exc}")
             self._set(release_id, status=GATING, model_path=str(model), progress="Đang so sánh với mô hình đang chạy")
-            candidate_score = await asyncio.to_thread(gate.score_in_subprocess, model, target / "data", common)
-            live_score = await live_scoring
+            try:
+                candidate_score = await asyncio.to_thread(gate.score_in_subprocess, model, target / "data", common)
+                live_score = await live_scoring
+            except RuntimeError as exc:  # the scoring process failed: its output is in the log
+                logger.error("%s", exc)
+                await asyncio.gather(live_scoring, return_exceptions=True)
+                return self._fail(release_id, "Không chấm được mô hình trên bộ câu hỏi kiểm tra; bản đang chạy giữ nguyên (xem nhật ký máy chủ)")
             verdict = gate.judge(live_score, candidate_score)
             # One more example moves a trained model's answers on a few held-back questions either
             # way; another seed is another draw from the same data. Pointless when the model is
@@ -204,9 +208,7 @@ class Publisher:
         try:
             await self.go_live(release_id)
         except (httpx.HTTPError, RuntimeError) as exc:
-            self._set(release_id, status=FAILED, finished_at=utc_now(),
-                      progress=f"Rasa không nạp được mô hình mới ({exc}); bản đang chạy giữ nguyên")
-            return self.get(release_id)
+            return self._fail(release_id, f"Rasa không nạp được mô hình mới ({exc}); bản đang chạy giữ nguyên")
         report["seconds_to_live"] = round(time.monotonic() - started, 1)
         self._set(release_id, report=json.dumps(report, ensure_ascii=False), progress=verdict.reason)
         return self.get(release_id)
@@ -260,6 +262,10 @@ class Publisher:
                 return None
             return conn.execute(select(model_release.c.id).where(model_release.c.status == QUEUED)
                                 .order_by(model_release.c.id)).scalars().first()
+
+    def _fail(self, release_id: int, why: str) -> Release:
+        self._set(release_id, status=FAILED, finished_at=utc_now(), progress=why)
+        return self.get(release_id)
 
     def _set(self, release_id: int, **values: object) -> None:
         with self.engine.begin() as conn:

@@ -113,8 +113,32 @@ def test_reseed_moves_only_the_seed(tmp_path):
 
 
 def test_the_gate_reads_another_question_file_when_the_environment_names_one(tmp_path, monkeypatch):
+    monkeypatch.delenv(gate.QUESTIONS_ENV, raising=False)
     assert len(gate.load_questions()) == len(gate.load_questions(gate.GATE_FILE)) > 100
     other = tmp_path / "questions.yml"
     other.write_text('questions:\n  - text: "xin chào"\n    expect: smalltalk\n', encoding="utf-8")
     monkeypatch.setenv(gate.QUESTIONS_ENV, str(other))
     assert gate.load_questions() == [gate.GateQuestion("xin chào", "smalltalk")]
+
+
+def test_a_question_file_that_is_not_there_fails_the_scoring_and_says_which(tmp_path, monkeypatch):
+    missing = tmp_path / "missing.yml"
+    monkeypatch.setenv(gate.QUESTIONS_ENV, str(missing))
+    with pytest.raises(RuntimeError, match="missing.yml"):
+        gate.score_in_subprocess(tmp_path / "model.tar.gz", paths.DATA, {"gio_lam_viec"})
+
+
+def test_a_gate_that_cannot_score_fails_the_release_and_the_live_model_stays(world, monkeypatch):
+    publisher, trainings, scores = world
+    publisher.store.add_variants("gio_lam_viec", ["mấy giờ ủy ban xã tan tầm"], "bien-tap")
+
+    def broken(model: Path, data_dir: Path, faq_ids: set[str]) -> GateScore:
+        raise RuntimeError("the gate could not score it: FileNotFoundError")
+
+    monkeypatch.setattr(gate, "score_in_subprocess", broken)
+    release = _publish(publisher)
+
+    assert release.status == publish.FAILED and not release.live and release.finished_at is not None
+    assert release.progress.startswith("Không chấm được mô hình")
+    assert [r.id for r in publisher.releases() if r.live] == []  # the starter model stays live
+    assert publisher._next_queued() is None  # nothing left half-done: the next request can run
