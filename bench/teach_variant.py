@@ -1,11 +1,11 @@
 #!/usr/bin/env python
-"""Which wording the curation browser test (tests/browser/test_curation_journey.py) can teach.
+"""Which wordings of a citizen's question the starter model hands off, and how the publish gate
+judges the model trained with one of them added as a variant of the FAQ.
 
-That test needs a citizen's message the starter model does not answer but offers the FAQ for,
-and a model trained with the message as a variant of the FAQ that the publish gate accepts with
-the first seed. Any change to the training data or the config moves both. For each wording this
-prints the starter's decision and, for the ones it does not answer, the gate's verdict on the
-model trained with the wording added (one training each, cached in a temporary folder).
+The curation browser test (tests/browser/test_curation_journey.py) needs a message the starter
+model does not answer but offers the FAQ for; a change to the training data or config can move
+that. The gate's verdicts on the real held-back set show how far one more example moves a
+training draw (docs/nlu.md). One training per usable wording, cached in a temporary folder.
 
   python bench/teach_variant.py [--faq gio_lam_viec] "mấy giờ xã tan làm" "xã nghỉ lúc mấy giờ"
 """

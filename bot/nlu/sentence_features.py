@@ -18,7 +18,7 @@ class SentenceFeaturesOnly(MessageProcessor):
     Our DIET has no transformer layer and no entity recognition, so its intent comes from the
     sentence features alone: the token rows never reach the answer, yet DIET densified and fed
     every token of every message through its layers. Long messages made that most of the
-    training time (bench/publish.py), and a publish must fit in minutes on two cores.
+    training time (bench/seed_spread.py prints it), and a publish must fit in minutes on two cores.
 
     DIET's sequence layer refuses a text without token-level features, so one constant row
     stands in for them: every message looks one token long, and its sentence features follow.
