@@ -108,7 +108,6 @@ async def run(stack, citizens: int, think: float, seconds: float, workdir: Path)
     return {
         "publish -> live (s)": f"{to_live:.0f} ({release.status}: {release.progress})",
         "of which to the gate's verdict (s)": str(release.report.get("seconds_to_gate", "-")),
-        "trainings (a refused first seed is trained once more)": str(release.report.get("trainings", "-")),
         "gate: live vs candidate correct / wrong": (
             f"{release.report['live']['correct']}/{release.report['live']['total']} vs "
             f"{release.report['candidate']['correct']}/{release.report['candidate']['total']}; "

@@ -3,11 +3,11 @@
 judges the model trained with one of them added as a variant of the FAQ.
 
 The curation browser test (tests/browser/test_curation_journey.py) needs a message the starter
-model does not answer but offers the FAQ for; a change to the training data or config can move
-that. The gate's verdicts on the real held-back set show how far one more example moves a
-training draw (docs/nlu.md). One training per usable wording, cached in a temporary folder.
+model does not answer but offers the FAQ for, and whose added variant the gate accepts; a change
+to the training data or config can move either. One training per usable wording, cached in a
+temporary folder.
 
-  python bench/teach_variant.py [--faq gio_lam_viec] "mấy giờ xã tan làm" "xã nghỉ lúc mấy giờ"
+  python bench/teach_variant.py [--faq gio_lam_viec] "giờ giấc ở xã sao ạ" "xã nghỉ lễ mấy hôm"
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def main() -> int:
     kb = load_knowledge_base()
     starter = ensure_model()
     asked = [gate.GateQuestion(text, args.faq) for text in args.wordings]
-    decided = gate.decide_all(starter, paths.DATA, asked)
+    decided = gate.decide_all(starter, gate.understanding_of(paths.DATA), asked)
     live = gate.score_in_subprocess(starter, paths.DATA, set(kb.faqs))
     print(f"starter model: gate {live.correct}/{live.total} right, {live.wrong} wrong\n")
     with tempfile.TemporaryDirectory() as tmp:

@@ -86,8 +86,8 @@ def _gate(argv: list[str]) -> int:
     parser.add_argument("kb_dir", type=Path, help="the knowledge base's data folder (data/ of a release)")
     parser.add_argument("--faqs", default="", help="comma-separated FAQ ids both compared models know")
     args = parser.parse_args(argv)
-    questions = counted(load_questions(), set(filter(None, args.faqs.split(","))))
-    print(json.dumps(asdict(score(args.model, args.kb_dir, questions)), ensure_ascii=False))
+    faq_ids = set(filter(None, args.faqs.split(",")))
+    print(json.dumps(asdict(score(args.model, args.kb_dir, counted(load_questions(), faq_ids), faq_ids)), ensure_ascii=False))
     return 0
 
 

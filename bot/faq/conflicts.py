@@ -3,35 +3,31 @@
 * Near-duplicate questions: two active FAQs teaching almost the same wording (rapidfuzz ratio
   of at least 90 on the diacritics-folded text). Exact duplicates are refused when saving.
 * Confused pairs: FAQs the bot hesitated between in real traffic (offered together when it
-  asked the citizen to choose, `clarify` in decision_log) and, when cross-validation wrote
-  `var/cv_confusions.json` ([{"expected", "predicted", "count"}]), the pairs it mistook there.
+  asked the citizen to choose, `clarify` in decision_log) and the pairs the live model's
+  cross-validation mistook (bot.cross_validation: trained into every model).
 """
 from __future__ import annotations
 
 import json
-import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from functools import lru_cache
-from pathlib import Path
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from bot import paths
+from bot import cross_validation
 from bot.db import decision_log
 from bot.decision import CLARIFY
 from bot.faq.knowledge_base import Faq
 from bot.faq.store import FaqRecord, KnowledgeStore
 from bot.text.normalize import normalize
 
-logger = logging.getLogger(__name__)
 
 NEAR_THRESHOLD = 90
-CV_FILE = paths.VAR / "cv_confusions.json"
 CLARIFY_ROWS = 20_000  # the newest clarifications looked at
 EXAMPLES = 3
 LIMIT = 200
@@ -155,23 +151,21 @@ def confused_pairs(clarifications: Iterable[tuple[Sequence[str], str]], cv: Iter
     return sorted(pairs, key=lambda p: (-p.total, -p.traffic, p.faq_a, p.faq_b))[:limit]
 
 
-def read_cv_confusions(path: Path = CV_FILE) -> list[dict] | None:
-    """The cross-validation confusions, or None when the file is missing or unreadable."""
-    if not path.exists():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        logger.warning("unreadable %s", path)
-        return None
-    return [entry for entry in data if isinstance(entry, dict)] if isinstance(data, list) else None
+def live_confusions(engine: Engine) -> list[dict] | None:
+    """The live model's cross-validation mix-ups; None when it carries no cross-validation."""
+    from bot.faq.publish import live_model_path
+
+    model = live_model_path(engine)
+    held_out = cross_validation.read(model) if model else None
+    return cross_validation.confusions(held_out) if held_out is not None else None
 
 
 class Conflicts:
-    def __init__(self, engine: Engine, store: KnowledgeStore, cv_path: Path = CV_FILE) -> None:
+    def __init__(self, engine: Engine, store: KnowledgeStore,
+                 cv_confusions: Callable[[], list[dict] | None] | None = None) -> None:
         self.engine = engine
         self.store = store
-        self.cv_path = cv_path
+        self.cv_confusions = cv_confusions or (lambda: live_confusions(engine))
 
     def clarifications(self, limit: int = CLARIFY_ROWS) -> list[tuple[list[str], str]]:
         query = (select(decision_log.c.candidates, decision_log.c.text).where(decision_log.c.decision == CLARIFY)
@@ -190,6 +184,6 @@ class Conflicts:
     def report(self) -> ConflictReport:
         records = {r.faq.id: r for r in self.store.all()}
         active = [r.faq for r in records.values() if r.active]
-        cv = read_cv_confusions(self.cv_path)
+        cv = self.cv_confusions()
         confused = confused_pairs(self.clarifications(), cv or (), known=set(records))
         return ConflictReport(near_duplicates(active), confused, records, cv is not None)

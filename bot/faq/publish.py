@@ -25,10 +25,10 @@ from sqlalchemy.engine import Engine
 from bot import paths
 from bot.db import model_release, utc_now
 from bot.faq import gate
-from bot.faq.release import export_release, reseed
+from bot.faq.release import export_release
 from bot.faq.knowledge_base import load_knowledge_base
 from bot.faq.store import KnowledgeStore
-from bot.model import TrainingError, ensure_model, fingerprint
+from bot.model import TrainingError, ensure_model, fingerprint, model_path
 
 # Rasa's Zalo channel loads the model beside the running one (connectors/zalo/model_swap.py);
 # Rasa's own PUT /model would hold every turn up while it loads.
@@ -45,7 +45,6 @@ STATUS_NAMES = {
 }
 BUSY = (QUEUED, TRAINING, GATING)
 KEEP_RELEASES = 5
-TRAININGS = 2  # at most, per release: see build()
 POLL_SECONDS = 2.0
 
 
@@ -174,33 +173,21 @@ class Publisher:
         # The live model's score does not wait for the candidate: it runs beside the training.
         common = set(load_knowledge_base(live.kb_dir).faqs) & set(kb.faqs)
         live_scoring = asyncio.ensure_future(asyncio.to_thread(self._live_score, live, common))
-        training = 1
-        while True:
-            try:
-                model = await asyncio.to_thread(ensure_model, self.models_dir, target, progress)
-            except TrainingError as exc:
-                await asyncio.gather(live_scoring, return_exceptions=True)
-                return self._fail(release_id, f"Huấn luyện lỗi: {exc}")
-            self._set(release_id, status=GATING, model_path=str(model), progress="Đang so sánh với mô hình đang chạy")
-            try:
-                candidate_score = await asyncio.to_thread(gate.score_in_subprocess, model, target / "data", common)
-                live_score = await live_scoring
-            except RuntimeError as exc:  # the scoring process failed: its output is in the log
-                logger.error("%s", exc)
-                await asyncio.gather(live_scoring, return_exceptions=True)
-                return self._fail(release_id, "Không chấm được mô hình trên bộ câu hỏi kiểm tra; bản đang chạy giữ nguyên (xem nhật ký máy chủ)")
-            verdict = gate.judge(live_score, candidate_score)
-            # One more example moves a trained model's answers on a few held-back questions either
-            # way; another seed is another draw from the same data. Pointless when the model is
-            # the live one (only the knowledge base changed).
-            if verdict.accepted or training >= TRAININGS or model.name == live.model.name:
-                break
-            training += 1
-            await asyncio.to_thread(reseed, target, training)
-            fp = fingerprint(target)
-            self._set(release_id, status=TRAINING, fingerprint=fp,
-                      progress=f"Lần huấn luyện {training}/{TRAININGS} (lần trước: {verdict.reason})")
-        report = verdict.as_dict() | {"seconds_to_gate": round(time.monotonic() - started, 1), "trainings": training}
+        try:
+            model = await asyncio.to_thread(ensure_model, self.models_dir, target, progress)
+        except TrainingError as exc:
+            await asyncio.gather(live_scoring, return_exceptions=True)
+            return self._fail(release_id, f"Huấn luyện lỗi: {exc}")
+        self._set(release_id, status=GATING, model_path=str(model), progress="Đang so sánh với mô hình đang chạy")
+        try:
+            candidate_score = await asyncio.to_thread(gate.score_in_subprocess, model, target / "data", common)
+            live_score = await live_scoring
+        except RuntimeError as exc:  # the scoring process failed: its output is in the log
+            logger.error("%s", exc)
+            await asyncio.gather(live_scoring, return_exceptions=True)
+            return self._fail(release_id, "Không chấm được mô hình trên bộ câu hỏi kiểm tra; bản đang chạy giữ nguyên (xem nhật ký máy chủ)")
+        verdict = gate.judge(live_score, candidate_score)
+        report = verdict.as_dict() | {"seconds_to_gate": round(time.monotonic() - started, 1)}
         if not verdict.accepted:
             self._set(release_id, status=REFUSED, finished_at=utc_now(), progress=verdict.reason, report=json.dumps(report, ensure_ascii=False))
             return self.get(release_id)
@@ -287,11 +274,24 @@ class Publisher:
 
 def live_model(engine: Engine) -> LiveModel:
     """The live release's model and knowledge base, else the starter model from the checkout."""
+    return _live_release(engine) or LiveModel(ensure_model(), paths.ROOT, None)
+
+
+def live_model_path(engine: Engine) -> Path | None:
+    """The live model's file, without training the starter model when it is not there yet."""
+    release = _live_release(engine)
+    if release is not None:
+        return release.model
+    starter = model_path()
+    return starter if starter.exists() else None
+
+
+def _live_release(engine: Engine) -> LiveModel | None:
     with engine.connect() as conn:
         row = conn.execute(select(model_release).where(model_release.c.live.is_(True))).first()
     if row is not None and row.model_path and Path(row.model_path).exists():
         return LiveModel(Path(row.model_path), Path(row.data_dir), row.id)
-    return LiveModel(ensure_model(), paths.ROOT, None)
+    return None
 
 
 def _release(row) -> Release:

@@ -8,7 +8,6 @@ departments and the unit profile, which the action server loads when the release
 """
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
@@ -47,20 +46,6 @@ def export_release(kb: KnowledgeBase, target: Path) -> Path:
     (target / "data" / "unit.yml").write_text(_yaml({"profile": kb.unit}), encoding="utf-8")
     shutil.copy2(paths.CATALOGUE, target / "data" / "faq-catalogue.csv")
     return target
-
-
-_SEED = re.compile(r"^([ \t]*random_seed:[ \t]*)(\d+)[ \t]*$", re.M)
-
-
-def reseed(target: Path, training: int) -> None:
-    """The release's config with the classifier's seed moved to the `training`-th seed (1: as
-    configured). Another seed is another draw of the same model from the same data."""
-    config = target / "config.yml"
-    original = _SEED.search(paths.CONFIG_FILE.read_text(encoding="utf-8"))
-    if original is None:
-        raise ValueError("config.yml names no random_seed")
-    seed = int(original.group(2)) + training - 1
-    config.write_text(_SEED.sub(lambda m: f"{m.group(1)}{seed}", config.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 def _yaml(data: object) -> str:

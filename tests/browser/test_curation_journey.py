@@ -12,33 +12,17 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 
 from tests.browser.chromium import SCREENSHOTS, launch, log_in, new_citizen
 
 pytestmark = pytest.mark.model
-GATE_QUESTIONS = Path(__file__).with_name("gate_questions.yml")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def gate_questions():
-    """Before the stack starts: its publisher's gate reads these (see gate_questions.yml)."""
-    from bot.faq.gate import QUESTIONS_ENV
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(QUESTIONS_ENV, str(GATE_QUESTIONS))
-        yield
-
-
 FAQ_ID = "gio_lam_viec"
-# Handed off as low confidence by the starter model (top candidate gio_lam_viec). Once added as a
-# variant the training data changes, and the gate judges the new model on GATE_QUESTIONS: on the
-# real held-back set a model trained with one more example is another draw that the strict gate
-# refuses about as often as it accepts (docs/nlu.md; bench/teach_variant.py tries wordings).
-# A change to the training data or config can move the starter's decision: the test says so.
-UNANSWERED = "mấy giờ xã tan làm"
+# Handed off by the starter model, gio_lam_viec among the candidates; the model trained with it
+# added passes the real gate. A change to the training data or config can move either:
+# `python bench/teach_variant.py` tries wordings and prints both.
+UNANSWERED = "giờ giấc ở xã sao ạ"
 # A training question of gio_lam_viec (data/faq/gio_lam_viec.yml): answered by every model.
 FAQ_QUESTION = "Bộ phận một cửa của xã mở cửa từ mấy giờ đến mấy giờ?"
 # The editor's fix: a sentence put before the answer's last paragraph.
@@ -221,8 +205,9 @@ def test_an_editor_fixes_an_answer_teaches_a_variant_publishes_and_the_citizen_g
             expect(comparison).to_be_visible()
             expect(comparison.locator("thead")).to_contain_text("Mô hình đang chạy")
             expect(comparison.locator("thead")).to_contain_text("Mô hình mới")
-            for label in ("Trả lời đúng", "Trả lời sai", "Số câu kiểm tra"):
-                expect(comparison.locator("tbody tr").filter(has_text=label)).to_have_count(1)
+            for label in ("Trả lời đúng", "Trả lời sai", "Số câu kiểm tra", "Kiểm định chéo: trả lời đúng",
+                          "Kiểm định chéo: trả lời sai", "Số câu kiểm định chéo"):
+                expect(comparison.locator("tbody th").filter(has_text=re.compile(f"^{label}$"))).to_have_count(1)
             expect(gate).to_contain_text("Từ lúc bắt đầu đến khi chạy:")
             expect(page.locator(".publish-box")).to_contain_text(f"Đang chạy: bản #{release_id}")
 

@@ -140,8 +140,9 @@ def _turn(stack, sender: str, text: str) -> httpx.Response:
 
 
 def test_turns_are_answered_while_a_model_loads(stack, publisher):
-    """Rasa's own PUT /model loads inside the event loop: every turn waited for it. The channel's
-    swap loads beside the running model, so a turn sent after the swap began ends before it."""
+    """Rasa's own PUT /model loads inside the event loop: every turn waited for it (about 3 s with
+    DIET). The channel's swap loads beside the running model: turns sent while it loads are
+    answered as they are otherwise."""
     model = publisher.live().model
     finished: dict[str, float] = {}
 
@@ -153,12 +154,15 @@ def test_turns_are_answered_while_a_model_loads(stack, publisher):
 
     swapping = threading.Thread(target=swap)
     swapping.start()
-    time.sleep(0.3)  # the swap has started loading
-    reply = _turn(stack, "swap-watcher", "xin chào")
-    finished["turn"] = time.monotonic()
+    turns: list[tuple[float, float]] = []  # (sent, seconds to the reply)
+    while swapping.is_alive():
+        sent = time.monotonic()
+        reply = _turn(stack, "swap-watcher", "xin chào")
+        turns.append((sent, time.monotonic() - sent))
+        assert reply.status_code == 200 and reply.json()["messages"]
     swapping.join()
-    assert reply.status_code == 200 and reply.json()["messages"]
-    assert finished["turn"] < finished["swap"]
+    during = [seconds for sent, seconds in turns if sent < finished["swap"]]
+    assert during and max(during) < 2.0, turns
 
 
 def test_a_model_swap_needs_the_token_and_a_model_and_keeps_the_running_one_otherwise(stack, publisher):

@@ -438,8 +438,14 @@ async def roll_back(request: Request, release_id: int, _: Session = Depends(chec
 
 def report_rows(report: dict) -> list[tuple[str, Any, Any]]:
     live, candidate = report.get("live") or {}, report.get("candidate") or {}
-    return [(label, live.get(key, "—"), candidate.get(key, "—"))
+    rows = [(label, live.get(key, "—"), candidate.get(key, "—"))
             for key, label in (("correct", "Trả lời đúng"), ("wrong", "Trả lời sai"), ("total", "Số câu kiểm tra"))]
+    cv = report.get("cross_validation")
+    if cv:
+        rows += [("Kiểm định chéo: trả lời đúng", cv["live_correct"], cv["candidate_correct"]),
+                 ("Kiểm định chéo: trả lời sai", cv["live_wrong"], cv["candidate_wrong"]),
+                 ("Số câu kiểm định chéo", cv["total"], cv["total"])]
+    return rows
 
 
 templates.env.globals["gate_rows"] = report_rows

@@ -11,7 +11,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import delete, insert
 
 from bot.db import decision_log
-from bot.faq.conflicts import ConfusedPair, Conflicts, confused_pairs, folded_question, near_duplicates, read_cv_confusions
+from bot.faq.conflicts import ConfusedPair, Conflicts, confused_pairs, folded_question, near_duplicates
 from bot.faq.knowledge_base import QUESTION_STYLES, Faq
 from bot.faq.store import KnowledgeStore
 
@@ -81,16 +81,6 @@ def test_pairs_offered_together_and_cross_validation_mistakes_are_counted_both_w
     assert [p.faq_a for p in confused_pairs(clarifications, cv, known={"ket_hon", "xac_nhan_hon_nhan"})] == ["ket_hon"]
 
 
-def test_the_cross_validation_file_is_optional(tmp_path):
-    assert read_cv_confusions(tmp_path / "missing.json") is None
-    broken = tmp_path / "broken.json"
-    broken.write_text("{not json", encoding="utf-8")
-    assert read_cv_confusions(broken) is None
-    good = tmp_path / "cv.json"
-    good.write_text(json.dumps([{"expected": "a", "predicted": "b", "count": 2}, 3]), encoding="utf-8")
-    assert read_cv_confusions(good) == [{"expected": "a", "predicted": "b", "count": 2}]
-
-
 @pytest.fixture
 def clarifications(db_engine):
     prefix = f"c{uuid.uuid4().hex[:8]}"
@@ -106,14 +96,12 @@ def clarifications(db_engine):
         conn.execute(delete(decision_log).where(decision_log.c.sender_id.like(f"{prefix}%")))
 
 
-def test_the_report_reads_real_traffic_and_the_cross_validation_file(db_engine, clarifications, tmp_path):
+def test_the_report_reads_real_traffic_and_the_live_models_cross_validation(db_engine, clarifications):
     clarifications(["tam_tru", "thuong_tru"], "đăng ký tạm trú hay thường trú cho con")
     clarifications(["thuong_tru", "tam_tru"], "nhập khẩu cho con")
     clarifications(["tam_tru", "khong_con_faq_nay"], "tạm trú")
-    cv = tmp_path / "cv_confusions.json"
-    cv.write_text(json.dumps([{"expected": "ho_ngheo", "predicted": "tro_cap_nguoi_cao_tuoi", "count": 3}]), encoding="utf-8")
     store = KnowledgeStore(db_engine)
-    report = Conflicts(db_engine, store, cv).report()
+    report = Conflicts(db_engine, store, lambda: [{"expected": "ho_ngheo", "predicted": "tro_cap_nguoi_cao_tuoi", "count": 3}]).report()
     pairs = {(p.faq_a, p.faq_b): p for p in report.confused}
     assert pairs[("tam_tru", "thuong_tru")].traffic >= 2
     assert pairs[("ho_ngheo", "tro_cap_nguoi_cao_tuoi")].cross_validation == 3
@@ -122,5 +110,5 @@ def test_the_report_reads_real_traffic_and_the_cross_validation_file(db_engine, 
     titles = report.title("tam_tru"), report.title("thuong_tru")
     assert report.confusion_advice(pairs[("tam_tru", "thuong_tru")]).startswith(
         f"Thêm cách hỏi phân biệt hoặc từ loại trừ cho “{titles[0]}” và “{titles[1]}”")
-    assert not Conflicts(db_engine, store, tmp_path / "none.json").report().cv_available
+    assert not Conflicts(db_engine, store, lambda: None).report().cv_available
     assert all(d.faq_a != d.faq_b for d in report.near_duplicates)

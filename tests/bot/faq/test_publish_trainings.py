@@ -1,9 +1,8 @@
-"""Publisher.build's trainings, without Rasa: a refused model from changed training data is
-trained once more with the next seed; a model that is the live one is not."""
+"""Publisher.build without Rasa: one training per release, the gate's verdict final, a release
+whose model is the live one not trained at all, a gate that cannot score ends the release."""
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,21 +12,16 @@ from sqlalchemy import create_engine
 from bot import paths
 from bot.faq import gate, publish
 from bot.faq.gate import GateScore
-from bot.faq.release import reseed
 from bot.migrate import upgrade
 from bot.model import fingerprint
 
 LIVE = GateScore(correct=10, wrong=0, total=12)
 
 
-def _seed(config: Path) -> int:
-    return int(re.search(r"random_seed:\s*(\d+)", config.read_text(encoding="utf-8")).group(1))
-
-
 @pytest.fixture
 def world(tmp_path, monkeypatch):
-    """A publisher on a fresh database; trainings write empty model files; the gate's score of a
-    candidate depends on its seed through `scores` (seed -> GateScore)."""
+    """A publisher on a fresh database; trainings write empty model files and are counted; the
+    gate scores every candidate `scores["candidate"]`."""
     url = f"sqlite:///{tmp_path / 'kb.db'}"
     upgrade(url)
     publisher = publish.Publisher(create_engine(url, future=True), "http://rasa.invalid",
@@ -35,20 +29,20 @@ def world(tmp_path, monkeypatch):
     live_model = tmp_path / "live.tar.gz"
     live_model.write_bytes(b"")
     monkeypatch.setattr(publisher, "live", lambda: publish.LiveModel(live_model, paths.ROOT, None))
-    trainings: list[int] = []
-    scores: dict[int, GateScore] = {}
+    trainings: list[Path] = []
+    scores: dict[str, GateScore] = {}
 
     def ensure_model(models: Path, root: Path, progress=None) -> Path:
         if fingerprint(root) == fingerprint(paths.ROOT):
             return live_model
-        trainings.append(_seed(root / "config.yml"))
+        trainings.append(root)
         models.mkdir(parents=True, exist_ok=True)
         model = models / f"{fingerprint(root)}.tar.gz"
         model.write_bytes(b"")
         return model
 
     def score(model: Path, data_dir: Path, faq_ids: set[str]) -> GateScore:
-        return LIVE if model == live_model else scores[_seed(data_dir.parent / "config.yml")]
+        return LIVE if model == live_model else scores["candidate"]
 
     async def load_into_rasa(model: Path) -> None:
         return None
@@ -63,31 +57,28 @@ def _publish(publisher) -> publish.Release:
     return asyncio.run(publisher.build(publisher.request("bien-tap").release_id))
 
 
-def test_a_model_refused_by_chance_is_trained_again_with_the_next_seed(world):
+def test_a_better_model_is_trained_once_and_goes_live(world):
     publisher, trainings, scores = world
-    seed = _seed(paths.CONFIG_FILE)
-    scores.update({seed: GateScore(9, 0, 12), seed + 1: GateScore(11, 0, 12)})
+    scores["candidate"] = GateScore(11, 0, 12)
     publisher.store.add_variants("gio_lam_viec", ["mấy giờ ủy ban xã tan tầm"], "bien-tap")
 
     release = _publish(publisher)
 
-    assert trainings == [seed, seed + 1]
+    assert len(trainings) == 1
     assert release.status == publish.LIVE and release.live
-    assert release.report["trainings"] == 2 and release.report["candidate"]["correct"] == 11
+    assert release.report["candidate"]["correct"] == 11
     assert release.fingerprint == fingerprint(Path(release.data_dir))
 
 
-def test_a_second_refusal_is_final_and_says_why(world):
+def test_a_refusal_is_final_after_one_training_and_says_why(world):
     publisher, trainings, scores = world
-    seed = _seed(paths.CONFIG_FILE)
-    scores.update({seed: GateScore(9, 0, 12), seed + 1: GateScore(10, 1, 12, [{"text": "x", "expect": "a", "got": "b"}])})
+    scores["candidate"] = GateScore(10, 1, 12, [{"text": "x", "expect": "a", "got": "b"}])
     publisher.store.add_variants("gio_lam_viec", ["mấy giờ ủy ban xã tan tầm"], "bien-tap")
 
     release = _publish(publisher)
 
-    assert trainings == [seed, seed + 1]
+    assert len(trainings) == 1
     assert release.status == publish.REFUSED and not release.live
-    assert release.report["trainings"] == 2
     assert release.progress == "Mô hình mới trả lời sai 1 câu, nhiều hơn mô hình đang chạy (0)."
 
 
@@ -99,17 +90,7 @@ def test_the_live_model_is_not_trained_again_when_only_answers_changed(world, mo
 
     release = _publish(publisher)
 
-    assert trainings == [] and release.status == publish.REFUSED and release.report["trainings"] == 1
-
-
-def test_reseed_moves_only_the_seed(tmp_path):
-    config = tmp_path / "config.yml"
-    config.write_text(paths.CONFIG_FILE.read_text(encoding="utf-8"), encoding="utf-8")
-    reseed(tmp_path, 3)
-    before, after = paths.CONFIG_FILE.read_text(encoding="utf-8"), config.read_text(encoding="utf-8")
-    assert _seed(config) == _seed(paths.CONFIG_FILE) + 2
-    assert [a for a, b in zip(before.splitlines(), after.splitlines()) if a != b] == [
-        line for line in before.splitlines() if "random_seed" in line]
+    assert trainings == [] and release.status == publish.REFUSED
 
 
 def test_the_gate_reads_another_question_file_when_the_environment_names_one(tmp_path, monkeypatch):

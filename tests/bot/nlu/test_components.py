@@ -1,15 +1,11 @@
-import numpy as np
 import pytest
-import scipy.sparse
 from rasa.nlu.constants import TOKENS_NAMES
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, INTENT, TEXT
-from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.folded_view import DiacriticsFoldedView
 from bot.nlu.normalizer import VietnameseNormalizer
-from bot.nlu.sentence_features import SentenceFeaturesOnly
 from bot.nlu.tokenizer import VietnameseTokenizer
 
 
@@ -50,28 +46,3 @@ def test_training_data_is_processed_and_intents_stay_whole():
     example = data.training_examples[0]
     assert [t.text for t in example.get(TOKENS_NAMES[INTENT])] == ["faq_tam_tru"]
     assert [t.text for t in example.get(TOKENS_NAMES[TEXT])][-1].endswith("trú")
-
-
-def _features(rows: int, columns: int, feature_type: str, attribute: str = TEXT) -> Features:
-    return Features(scipy.sparse.coo_matrix(np.ones((rows, columns))), feature_type, attribute, "CountVectorsFeaturizer")
-
-
-def test_sentence_features_only_keeps_the_bag_and_one_token():
-    message = _pipeline("làm căn cước ở đâu")
-    message.features = [
-        _features(4, 30, FEATURE_TYPE_SEQUENCE), _features(1, 30, FEATURE_TYPE_SENTENCE),
-        _features(4, 900, FEATURE_TYPE_SEQUENCE), _features(1, 900, FEATURE_TYPE_SENTENCE),
-        _features(1, 5, FEATURE_TYPE_SEQUENCE, INTENT),
-    ]
-    SentenceFeaturesOnly.create({}, None, None, None).process([message])
-
-    sequence, sentence = message.get_sparse_features(TEXT)
-    assert sentence.features.shape == (1, 930)
-    assert sequence.features.shape == (1, 1)
-    assert message.get_sparse_features(INTENT)[0].features.shape == (1, 5)
-
-
-def test_sentence_features_only_leaves_a_message_without_features_alone():
-    message = _pipeline(":)")
-    SentenceFeaturesOnly.create({}, None, None, None).process([message])
-    assert message.features == []

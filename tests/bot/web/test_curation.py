@@ -580,6 +580,10 @@ def _release(release_id: int, status: str, by: str = "bientap", live: bool = Fal
                    progress, report or {}, live)
 
 
+CROSS_VALIDATION = {"total": 3100, "live_correct": 2400, "live_wrong": 30, "candidate_correct": 2402, "candidate_wrong": 31,
+                    "newly_wrong": [{"text": "mấy giờ rồi", "expect": "out_of_scope", "got": "gio_lam_viec"}], "lost": []}
+
+
 @pytest.fixture
 def fake_publisher(kb_world, tmp_path):
     model = tmp_path / "model.tar.gz"
@@ -587,7 +591,8 @@ def fake_publisher(kb_world, tmp_path):
     score = {"correct": 40, "wrong": 1, "total": 50, "wrong_examples": [{"text": "làm sổ đỏ", "expect": "so_do_lan_dau", "got": "tach_thua"}]}
     worse = {"correct": 38, "wrong": 3, "total": 50, "wrong_examples": [{"text": "đăng ký xe máy", "expect": "dang_ky_xe", "got": "ho_kinh_doanh"}]}
     publisher = FakePublisher([
-        _release(1, RETIRED, model=str(model), report={"accepted": True, "reason": "Đạt", "live": score, "candidate": score}),
+        _release(1, RETIRED, model=str(model), report={"accepted": True, "reason": "Đạt", "live": score, "candidate": score,
+                                                       "cross_validation": CROSS_VALIDATION}),
         _release(2, LIVE, live=True, model=str(model)),
         _release(3, REFUSED, report={"accepted": False, "reason": "Mô hình mới trả lời sai 3 câu, nhiều hơn mô hình đang chạy (1).",
                                      "live": score, "candidate": worse}),
@@ -607,6 +612,10 @@ def test_the_publish_page_shows_progress_the_gate_comparison_and_rollback(kb_wor
     refused_row = page.text.split('data-release="3"')[1].split('data-release="2"')[0]
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r'<td class="num">(.*?)</td>', refused_row)]
     assert cells == ["40", "38", "1", "3", "50", "50"]  # live vs candidate: correct, wrong, total
+    accepted_row = page.text.split('data-release="1"')[1]
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r'<td class="num">(.*?)</td>', accepted_row)]
+    assert cells[6:] == ["2400", "2402", "30", "31", "3100", "3100"]  # the cross-validation's rows
+    assert "Kiểm định chéo: câu mới bị trả lời sai" in _text(accepted_row) and "mấy giờ rồi" in accepted_row
     assert 'action="/bien-tap/xuat-ban/1/quay-lai"' in page.text  # a kept model
     assert 'action="/bien-tap/xuat-ban/2/quay-lai"' not in page.text and 'action="/bien-tap/xuat-ban/3/quay-lai"' not in page.text
     assert re.search(r'<form method="post" action="/bien-tap/xuat-ban/1/quay-lai"[^>]*data-confirm="Quay lại bản #1\?', page.text)
