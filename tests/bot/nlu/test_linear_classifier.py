@@ -139,3 +139,13 @@ def test_without_folds_nothing_is_cross_validated(classifier, tmp_path):
     component = classifier(cross_validation_folds=0)
     component.train(_texts_training_data())
     assert component.held_out == [] and not (tmp_path / "clf" / CROSS_VALIDATION_FILE).exists()
+
+
+def test_the_weights_are_kept_column_major_after_training_and_loading(classifier, tmp_path):
+    component = classifier()
+    component.train(_training_data())
+    loaded = LinearIntentClassifier.load(
+        LinearIntentClassifier.get_default_config(), LocalModelStorage(tmp_path), Resource("clf"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+    assert component.clf.coef_.T.flags.c_contiguous and loaded.clf.coef_.T.flags.c_contiguous
