@@ -43,6 +43,14 @@ def classifier(tmp_path):
     return make
 
 
+def _load(storage_dir) -> LinearIntentClassifier:
+    """The component saved as "clf" under `storage_dir`, as Rasa loads it."""
+    return LinearIntentClassifier.load(
+        LinearIntentClassifier.get_default_config(), LocalModelStorage(storage_dir), Resource("clf"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+
+
 def _ranking(component: LinearIntentClassifier, bag: list[int]) -> list[tuple[str, float]]:
     (message,) = component.process([_message(bag)])
     return [(r["name"], r["confidence"]) for r in message.get("intent_ranking")]
@@ -75,10 +83,7 @@ def test_c_is_a_setting(classifier):
 def test_the_trained_model_survives_saving_and_loading(classifier, tmp_path):
     component = classifier()
     component.train(_training_data())
-    loaded = LinearIntentClassifier.load(
-        LinearIntentClassifier.get_default_config(), LocalModelStorage(tmp_path), Resource("clf"),
-        ExecutionContext(GraphSchema({}), "test"),
-    )
+    loaded = _load(tmp_path)
     assert _ranking(loaded, [0, 1, 1, 3, 0, 0]) == pytest.approx(_ranking(component, [0, 1, 1, 3, 0, 0]))
     assert _ranking(loaded, [0, 1, 1, 3, 0, 0])[0][0] == "faq_khai_sinh"
 
@@ -144,8 +149,5 @@ def test_without_folds_nothing_is_cross_validated(classifier, tmp_path):
 def test_the_weights_are_kept_column_major_after_training_and_loading(classifier, tmp_path):
     component = classifier()
     component.train(_training_data())
-    loaded = LinearIntentClassifier.load(
-        LinearIntentClassifier.get_default_config(), LocalModelStorage(tmp_path), Resource("clf"),
-        ExecutionContext(GraphSchema({}), "test"),
-    )
+    loaded = _load(tmp_path)
     assert component.clf.coef_.T.flags.c_contiguous and loaded.clf.coef_.T.flags.c_contiguous
