@@ -279,7 +279,8 @@ def evaluate(systems: list[str], train: list[Example], test: list[Example], kb: 
             model = ours_model
             if model is None:
                 # This benchmark cross-validates by itself: the model's own folds would only cost time.
-                config = config_with(ROOT / "config.yml", f"{LinearIntentClassifier.__module__}.{LinearIntentClassifier.__name__}", {FOLDS: 0}, workdir / "config.yml")
+                classifier = f"{LinearIntentClassifier.__module__}.{LinearIntentClassifier.__name__}"
+                config = config_with(ROOT / "config.yml", classifier, {FOLDS: 0}, workdir / "config.yml")
                 model, seconds = train_nlu(config, nlu_file, workdir / "ours")
             system = OursSystem(model, kb)
         elif name == "stock":

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot import intents
-from bot.decision import IntentScore, Signals, decide
+from bot.decision import Decision, IntentScore, Signals, decide
 from bot.faq.knowledge_base import faq_id_of
 from bot.text.normalize import normalize
 from bot.understanding import Understanding
@@ -66,7 +66,7 @@ def expectation(intent: str) -> str:
     return "out_of_scope" if intent in intents.OUT_OF_SCOPE else "handoff"
 
 
-def decide_held_out(held_out: HeldOut, understanding: Understanding):
+def decide_held_out(held_out: HeldOut, understanding: Understanding) -> Decision:
     """Decided as the bot decides, without the fuzzy match: the question itself is among the FAQ's
     questions the fuzzy index holds, and the model that ranked it never saw it."""
     signals = Signals(normalize(held_out.text).folded, held_out.ranking)
