@@ -25,6 +25,10 @@ from bot.text.normalize import normalize, normalize_text, place_tone
         ("  nhiều    khoảng   trắng \t\n ", "nhiều khoảng trắng"),
         ("", ""),
         ("😀👍", ""),
+        ("gặp ct ub x", "gặp chủ tịch ủy ban xã"),
+        ("lên cs p xin giấy xn cư trú", "lên công an phường xin giấy xác nhận cư trú"),
+        ("làm gks vs lltp", "làm giấy khai sinh với lý lịch tư pháp"),
+        ("chờ 5 p", "chờ 5 phút"),
     ],
 )
 def test_normalize_expands_slang_and_cleans(typed, expected):
