@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 # or under a release's folder for a model published from the database) and the NLU code.
 _TRAINING_INPUTS = ("config.yml", "domain.yml", "data/rules.yml")
 _TRAINING_GLOBS = ("data/nlu/*.yml",)
-_CODE = ("data/slang.yml",)
+_CODE = ("data/slang.yml", "data/english.yml")
 _CODE_GLOBS = ("bot/nlu/*.py", "bot/text/*.py")
 
 

@@ -2,14 +2,16 @@
 
 Steps, per word of the original text: Unicode NFC, lower case, clean-up of letters repeated for
 emphasis ("ạaaa" -> "ạ"), one tone-mark placement convention ("hoà" -> "hòa", "thuý" -> "thúy"),
-then chat-slang expansion from `data/slang.yml` ("ko" -> "không", "10t" -> "10 tuổi").
-Every output syllable carries the start/end offsets of the word it came from, so tokens built on
-top of it satisfy Rasa's contract that offsets point into the message text as received.
+then the English terms of `data/english.yml` ("birth certificate" -> "giấy khai sinh") and
+chat-slang expansion from `data/slang.yml` ("ko" -> "không", "10t" -> "10 tuổi").
+Every output syllable carries the start/end offsets of the word(s) it came from, so tokens built
+on top of it satisfy Rasa's contract that offsets point into the message text as received.
 """
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import yaml
 from bot.text.fold import fold_diacritics
 
 SLANG_FILE = Path(__file__).resolve().parents[2] / "data" / "slang.yml"
+ENGLISH_FILE = Path(__file__).resolve().parents[2] / "data" / "english.yml"
 
 # Letters, combining marks (text typed in NFD) and digits; everything else separates words.
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
@@ -58,17 +61,30 @@ class SlangTable:
     words: dict[str, str]
     after_number: dict[str, str]
     number_suffix: dict[str, str]
+    # English terms: the words of a key in a row -> Vietnamese
+    phrases: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+    @property
+    def longest_phrase(self) -> int:
+        return max(map(len, self.phrases), default=0)
 
 
 @lru_cache(maxsize=4)
-def load_slang(path: Path = SLANG_FILE) -> SlangTable:
-    """Read the slang table once per process."""
+def load_slang(path: Path = SLANG_FILE, english: Path | None = ENGLISH_FILE) -> SlangTable:
+    """Read the slang table (and the English glossary) once per process."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    glossary = yaml.safe_load(english.read_text(encoding="utf-8"))["phrases"] if english else {}
     return SlangTable(
         words={str(k): str(v) for k, v in data["words"].items()},
         after_number={str(k): str(v) for k, v in data["after_number"].items()},
         number_suffix={str(k): str(v) for k, v in data["number_suffix"].items()},
+        phrases={phrase_key(str(k)): str(v) for k, v in glossary.items()},
     )
+
+
+def phrase_key(phrase: str) -> tuple[str, ...]:
+    """A glossary key as the words a message is split into ("one-stop" -> ("one", "stop"))."""
+    return tuple(clean_word(w) for w in _WORD.findall(phrase))
 
 
 def normalize(text: str, slang: SlangTable | None = None) -> NormalizedText:
@@ -77,12 +93,39 @@ def normalize(text: str, slang: SlangTable | None = None) -> NormalizedText:
     words = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
     cleaned = [clean_word(w) for w, _, _ in words]
     pieces: list[Piece] = []
-    for i, (word, (_, start, end)) in enumerate(zip(cleaned, words)):
+    i = 0
+    while i < len(cleaned):
+        span, translation = _english_term(cleaned, i, slang)
+        if span:
+            start, end = words[i][1], words[i + span - 1][2]
+            pieces.extend(Piece(syllable, start, end) for syllable in translation.split())
+            i += span
+            continue
         previous = cleaned[i - 1] if i > 0 else None
         following = cleaned[i + 1] if i + 1 < len(cleaned) else None
-        for syllable in _expand(word, previous, following, slang):
-            pieces.append(Piece(syllable, start, end))
+        pieces.extend(Piece(syllable, words[i][1], words[i][2])
+                      for syllable in _expand(cleaned[i], previous, following, slang))
+        i += 1
     return NormalizedText(tuple(pieces))
+
+
+def _english_term(words: list[str], i: int, slang: SlangTable) -> tuple[int, str]:
+    """The longest glossary key starting at word i: (its length in words, its Vietnamese), or (0, "")."""
+    for span in range(min(slang.longest_phrase, len(words) - i), 0, -1):
+        candidate = words[i : i + span]
+        for key in _singular_forms(candidate):
+            if key in slang.phrases:
+                return span, slang.phrases[key]
+    return 0, ""
+
+
+def _singular_forms(words: list[str]) -> Iterator[tuple[str, ...]]:
+    """The words as typed, then with a plural ending dropped from the last one."""
+    yield tuple(words)
+    last = words[-1]
+    for ending in ("es", "s"):
+        if len(last) > len(ending) + 2 and last.endswith(ending):
+            yield (*words[:-1], last[: -len(ending)])
 
 
 def normalize_text(text: str) -> str:

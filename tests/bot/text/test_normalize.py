@@ -1,7 +1,9 @@
 import pytest
+import yaml
 
+from bot.faq.knowledge_base import load_knowledge_base
 from bot.text.fold import fold_diacritics, has_diacritics
-from bot.text.normalize import normalize, normalize_text, place_tone
+from bot.text.normalize import ENGLISH_FILE, _WORD, clean_word, load_slang, normalize, normalize_text, place_tone
 
 
 @pytest.mark.parametrize(
@@ -85,3 +87,49 @@ def test_folding_meets_text_without_diacritics():
     assert normalize("làm căn cước ở đâu").folded == normalize("lam can cuoc o dau").folded
     assert fold_diacritics("Đăng ký") == "Dang ky"
     assert has_diacritics("đâu") and not has_diacritics("dau")
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("How do I get a birth certificate?", "how do i get anh giấy khai sinh"),
+        ("Birth Certificates", "giấy khai sinh"),
+        ("the ward's one-stop office", "the phường s bộ phận một cửa"),
+        ("opening hours on Saturday", "giờ làm việc on thứ bảy"),
+        ("my land title", "my sổ đỏ"),
+    ],
+)
+def test_english_terms_become_the_vietnamese_words_of_the_training_data(typed, expected):
+    assert normalize_text(typed) == expected
+
+
+def test_an_english_term_keeps_the_offsets_of_all_its_words():
+    text = "Lost my ID card"
+    assert [(p.text, text[p.start:p.end]) for p in normalize(text).pieces] == [
+        ("lost", "Lost"), ("my", "my"), ("thẻ", "ID card"), ("căn", "ID card"), ("cước", "ID card"),
+    ]
+
+
+def test_the_longest_english_term_wins():
+    assert normalize_text("land use right certificate") == "giấy chứng nhận quyền sử dụng đất"
+    assert normalize_text("land") == "đất"
+
+
+def test_no_english_key_is_a_word_citizens_type_in_vietnamese():
+    """A key that is also Vietnamese (or a loanword such as "online") would rewrite Vietnamese messages."""
+    keys = load_slang().phrases
+    clashes = []
+    for faq in load_knowledge_base().faqs.values():
+        for style, questions in faq.questions.items():
+            if style == "english":
+                continue
+            for question in questions:
+                words = tuple(clean_word(w) for w in _WORD.findall(question))
+                clashes += [(key, question) for key in keys
+                            for i in range(len(words) - len(key) + 1) if words[i:i + len(key)] == key]
+    assert clashes == []
+
+
+def test_every_english_key_is_lower_case_and_translated():
+    glossary = yaml.safe_load(ENGLISH_FILE.read_text(encoding="utf-8"))["phrases"]
+    assert all(key == key.lower() and value.strip() for key, value in glossary.items())
