@@ -56,6 +56,10 @@ def main() -> int:
             trained = time.monotonic() - started
             verdict = gate.judge(live, gate.score_in_subprocess(model, target / "data", set(kb.faqs)))
             print(f"  trained in {trained:.0f} s; gate {'accepts' if verdict.accepted else 'refuses'}: {verdict.reason}")
+            cv = verdict.cross_validation
+            for title, rows in (("newly wrong", cv.newly_wrong if cv else []), ("no longer right", cv.lost if cv else [])):
+                for row in rows:
+                    print(f"    {title}: «{row['text']}» expected {row['expect']}, got {row['got']}")
     return 0
 
 

@@ -75,6 +75,15 @@ def test_the_same_data_trains_the_same_model(classifier):
     assert np.array_equal(first.clf.coef_, second.clf.coef_)
 
 
+def test_training_reaches_the_optimum_whatever_the_order_of_the_examples(classifier):
+    first, reordered = classifier("a"), classifier("b")
+    first.train(_training_data())
+    data = _training_data()
+    reordered.train(TrainingData(training_examples=list(reversed(data.training_examples))))
+    assert first.clf.tol <= 1e-6 and first.clf.n_iter_[0] < first.clf.max_iter
+    assert np.allclose(first.clf.coef_, reordered.clf.coef_, atol=1e-3)
+
+
 def test_c_is_a_setting(classifier):
     assert classifier(C=3).clf.C == 3.0
     assert classifier().clf.C == 100.0
