@@ -9,7 +9,7 @@ import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.constants import RANKING_LENGTH
@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 from bot.cross_validation import FILE_NAME as CROSS_VALIDATION_FILE
 
 FOLDS = "cross_validation_folds"
+WEIGHTS = "featurizer_weights"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -33,9 +34,10 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
     data already differed by 4 to 8 of them, so the gate refused harmless edits by chance.
 
     Rasa's class fixes C at 1, which over raw counts of three featurizers answers questions the
-    catalogue does not cover with near-certainty. Counts are scaled as 1 + log(count) and each
-    message's vector to unit length, so a long message weighs as much as a short one, and C is
-    a setting (docs/nlu.md has the figures that chose it).
+    catalogue does not cover with near-certainty. Counts are scaled as 1 + log(count), and each
+    featurizer's block of a message to unit length times its weight (`featurizer_weights`, in
+    pipeline order), so a long message weighs as much as a short one and its hundreds of
+    character n-grams do not drown its words; C is a setting (docs/nlu.md has the figures).
 
     Training also cross-validates: each training question is ranked by a model fitted without
     its fold, and the rankings are saved in the model (`bot.cross_validation` reads them for the
@@ -49,7 +51,7 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
         # moved for every intent (the publish gate then refused a harmless variant); at 1e-6 the
         # same data gives the optimum, and a new question moves only its neighbours.
         return {**LogisticRegressionClassifier.get_default_config(), "C": 100.0, "tol": 1e-6, "max_iter": 1000,
-                FOLDS: 3}
+                FOLDS: 3, WEIGHTS: []}
 
     def __init__(self, config: dict[str, Any], *args: Any) -> None:
         super().__init__(config, *args)
@@ -57,13 +59,11 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
         self.held_out: list[dict] = []
 
     def _create_X(self, messages: list[Message]) -> csr_matrix:
-        bags = [_bag(message) for message in messages]
+        bags = [_bag(message, self.config[WEIGHTS]) for message in messages]
         width = getattr(self.clf, "n_features_in_", 0) or max(bag.shape[1] for bag in bags)
         # A message without any feature ("???", an emoji) is an empty bag, not an error.
-        counts = vstack([bag if bag.shape[1] == width else csr_matrix((1, width)) for bag in bags], format="csr")
-        counts.eliminate_zeros()
-        counts.data = 1.0 + np.log(counts.data)
-        return normalize(counts)
+        return normalize(vstack([bag if bag.shape[1] == width else csr_matrix((1, width)) for bag in bags],
+                                format="csr"))
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
@@ -113,11 +113,17 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
                 (model_dir / CROSS_VALIDATION_FILE).write_text(text, encoding="utf-8")
 
 
-def _bag(message: Message) -> csr_matrix:
-    """The message's sentence features, sparse then dense, as one row."""
-    parts = [csr_matrix(features.features, dtype=np.float64)
-             for features in (message.get_sparse_features(TEXT)[1], message.get_dense_features(TEXT)[1])
-             if features is not None]
+def _bag(message: Message, weights: list[float]) -> csr_matrix:
+    """The message's sentence features, one block per featurizer: counts log-scaled, each block
+    scaled to unit length times its weight (1 where none is given)."""
+    blocks = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
+    parts = []
+    for i, features in enumerate(blocks):
+        block = csr_matrix(features.features, dtype=np.float64)
+        if features.is_sparse():
+            block.eliminate_zeros()
+            block.data = 1.0 + np.log(block.data)
+        parts.append(normalize(block) * (float(weights[i]) if i < len(weights) else 1.0))
     return hstack(parts, format="csr") if parts else csr_matrix((1, 0))
 
 

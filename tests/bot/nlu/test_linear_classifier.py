@@ -62,6 +62,17 @@ def test_counts_are_log_scaled_and_each_message_has_unit_length(classifier):
     assert row == pytest.approx(expected / np.linalg.norm(expected))
 
 
+def test_each_featurizers_block_has_unit_length_times_its_weight(classifier):
+    blocks = [Features(scipy.sparse.coo_matrix(np.array([bag], dtype=float)), FEATURE_TYPE_SENTENCE, TEXT, origin)
+              for bag, origin in (([3, 4], "words"), ([1, 1, 1, 1, 1, 1, 1, 1, 1], "characters"))]
+    (row,) = classifier(featurizer_weights=[0.5])._create_X([Message(data={TEXT: "x"}, features=blocks)]).toarray()
+    words = np.array([1 + np.log(3), 1 + np.log(4)])
+    expected = np.concatenate([0.5 * words / np.linalg.norm(words), np.full(9, 1 / 3)])
+    assert row == pytest.approx(expected / np.linalg.norm(expected))
+    # the nine character n-grams weigh as much as the two words would at weight 1, not 4.5 times more
+    assert np.linalg.norm(row[2:]) == pytest.approx(2 * np.linalg.norm(row[:2]))
+
+
 def test_a_message_said_twice_over_is_the_same_message(classifier):
     component = classifier()
     component.train(_training_data())
