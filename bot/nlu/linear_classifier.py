@@ -13,9 +13,8 @@ from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.constants import RANKING_LENGTH
-from scipy.sparse import csr_matrix, hstack, vstack
+from scipy.sparse import csr_matrix
 from sklearn.base import clone
-from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
 from bot.cross_validation import FILE_NAME as CROSS_VALIDATION_FILE
@@ -59,11 +58,17 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
         self.held_out: list[dict] = []
 
     def _create_X(self, messages: list[Message]) -> csr_matrix:
-        bags = [_bag(message, self.config[WEIGHTS]) for message in messages]
-        width = getattr(self.clf, "n_features_in_", 0) or max(bag.shape[1] for bag in bags)
-        # A message without any feature ("???", an emoji) is an empty bag, not an error.
-        return normalize(vstack([bag if bag.shape[1] == width else csr_matrix((1, width)) for bag in bags],
-                                format="csr"))
+        rows = [_row(message, self.config[WEIGHTS]) for message in messages]
+        width = getattr(self.clf, "n_features_in_", 0) or max(row_width for _, _, row_width in rows)
+        indptr, indices, data = [0], [], []
+        for columns, values, row_width in rows:
+            # A message without any feature ("???", an emoji) is an empty row, not an error.
+            if row_width == width and values.size:
+                indices.append(columns)
+                data.append(values / np.sqrt(values @ values))
+            indptr.append(indptr[-1] + (values.size if row_width == width else 0))
+        return csr_matrix((np.concatenate(data) if data else np.zeros(0), np.concatenate(indices) if indices
+                           else np.zeros(0, dtype=np.int32), np.array(indptr)), shape=(len(rows), width))
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
@@ -113,18 +118,31 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
                 (model_dir / CROSS_VALIDATION_FILE).write_text(text, encoding="utf-8")
 
 
-def _bag(message: Message, weights: list[float]) -> csr_matrix:
-    """The message's sentence features, one block per featurizer: counts log-scaled, each block
-    scaled to unit length times its weight (1 where none is given)."""
+def _row(message: Message, weights: list[float]) -> tuple[np.ndarray, np.ndarray, int]:
+    """The message's sentence features as (columns, values, width), one block per featurizer:
+    counts log-scaled, each block scaled to unit length times its weight (1 where none is given).
+    Plain numpy: scipy's and sklearn's checks cost more than the arithmetic for one message."""
+    columns, values, width = [], [], 0
     blocks = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
-    parts = []
     for i, features in enumerate(blocks):
-        block = csr_matrix(features.features, dtype=np.float64)
         if features.is_sparse():
-            block.eliminate_zeros()
-            block.data = 1.0 + np.log(block.data)
-        parts.append(normalize(block) * (float(weights[i]) if i < len(weights) else 1.0))
-    return hstack(parts, format="csr") if parts else csr_matrix((1, 0))
+            block = features.features.tocoo()
+            block.sum_duplicates()
+            keep = block.data != 0
+            block_columns, block_values = block.col[keep], 1.0 + np.log(block.data[keep].astype(np.float64))
+        else:
+            dense = np.asarray(features.features, dtype=np.float64).ravel()
+            block_columns = np.flatnonzero(dense)
+            block_values = dense[block_columns]
+        norm = np.sqrt(block_values @ block_values)
+        if norm:
+            block_values = block_values * ((float(weights[i]) if i < len(weights) else 1.0) / norm)
+        columns.append(block_columns.astype(np.int32) + width)
+        values.append(block_values)
+        width += features.features.shape[-1]
+    if not blocks:
+        return np.zeros(0, dtype=np.int32), np.zeros(0), 0
+    return np.concatenate(columns), np.concatenate(values), width
 
 
 def _score_fast(clf: Any) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import regex
@@ -64,9 +64,13 @@ class SlangTable:
     # English terms: the words of a key in a row -> Vietnamese
     phrases: dict[tuple[str, ...], str] = field(default_factory=dict)
 
-    @property
-    def longest_phrase(self) -> int:
-        return max(map(len, self.phrases), default=0)
+    @cached_property
+    def longest_phrase_from(self) -> dict[str, int]:
+        """First word of a glossary key -> the most words a key starting with it has."""
+        longest: dict[str, int] = {}
+        for key in self.phrases:
+            longest[key[0]] = max(longest.get(key[0], 0), len(key))
+        return longest
 
 
 @lru_cache(maxsize=4)
@@ -89,7 +93,16 @@ def phrase_key(phrase: str) -> tuple[str, ...]:
 
 def normalize(text: str, slang: SlangTable | None = None) -> NormalizedText:
     """Normalize `text` (any string, even with lone surrogates or control characters)."""
-    slang = slang or load_slang()
+    return _normalize(text, slang) if slang else _normalize_with_data_files(text)
+
+
+@lru_cache(maxsize=256)
+def _normalize_with_data_files(text: str) -> NormalizedText:
+    # A message is normalized by the NLU pipeline and again by the decision: once is enough.
+    return _normalize(text, load_slang())
+
+
+def _normalize(text: str, slang: SlangTable) -> NormalizedText:
     words = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
     cleaned = [clean_word(w) for w, _, _ in words]
     pieces: list[Piece] = []
@@ -111,9 +124,9 @@ def normalize(text: str, slang: SlangTable | None = None) -> NormalizedText:
 
 def _english_term(words: list[str], i: int, slang: SlangTable) -> tuple[int, str]:
     """The longest glossary key starting at word i: (its length in words, its Vietnamese), or (0, "")."""
-    for span in range(min(slang.longest_phrase, len(words) - i), 0, -1):
-        candidate = words[i : i + span]
-        for key in _singular_forms(candidate):
+    longest = max(slang.longest_phrase_from.get(form[0], 0) for form in _singular_forms(words[i : i + 1]))
+    for span in range(min(longest, len(words) - i), 0, -1):
+        for key in _singular_forms(words[i : i + span]):
             if key in slang.phrases:
                 return span, slang.phrases[key]
     return 0, ""
