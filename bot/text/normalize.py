@@ -29,6 +29,7 @@ _NUMBER_WITH_SUFFIX = regex.compile(r"(\d+)([a-zđ]+)")
 _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _VOWELS = set("aăâeêioôơuưy")
 _MODIFIED_VOWELS = set("ăâêôơư")
+_HOUSEHOLD_BOOK_VERBS = {"nhập", "nhap", "sổ", "cắt", "chuyển", "tách", "xóa"}
 _NEGATIONS = {"không", "ko", "k", "kh", "hk", "hok", "hông", "hem", "khum", "khong"}
 
 
@@ -163,6 +164,8 @@ def _expand(word: str, previous: str | None, following: str | None, slang: Slang
     if word in ("dk", "đk"):
         # "làm dk ko" is "được"; "dk kết hôn" is "đăng ký".
         return ["được"] if following is None or following in _NEGATIONS else ["đăng", "ký"]
+    if word == "hk" and previous in _HOUSEHOLD_BOOK_VERBS:
+        return ["hộ", "khẩu"]  # "nhập hk", "sổ hk" is the household book; elsewhere hk is "không"
     if word == "a" and following is None:
         return ["ạ"]  # a final "a" is the polite particle typed without its dot
     if word in slang.words:

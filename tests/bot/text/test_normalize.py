@@ -31,6 +31,8 @@ from bot.text.normalize import ENGLISH_FILE, _WORD, clean_word, load_slang, norm
         ("lên cs p xin giấy xn cư trú", "lên công an phường xin giấy xác nhận cư trú"),
         ("làm gks vs lltp", "làm giấy khai sinh với lý lịch tư pháp"),
         ("chờ 5 p", "chờ 5 phút"),
+        ("nhập hk cho bé đc hk", "nhập hộ khẩu cho bé được không"),
+        ("thẻ cc hết hạn", "thẻ căn cước hết hạn"),
     ],
 )
 def test_normalize_expands_slang_and_cleans(typed, expected):
