@@ -62,13 +62,13 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
         width = getattr(self.clf, "n_features_in_", 0) or max(row_width for _, _, row_width in rows)
         indptr, indices, data = [0], [], []
         for columns, values, row_width in rows:
-            # A message without any feature ("???", an emoji) is an empty row, not an error.
-            if row_width == width and values.size:
-                indices.append(columns)
-                data.append(values / np.sqrt(values @ values))
-            indptr.append(indptr[-1] + (values.size if row_width == width else 0))
-        return csr_matrix((np.concatenate(data) if data else np.zeros(0), np.concatenate(indices) if indices
-                           else np.zeros(0, dtype=np.int32), np.array(indptr)), shape=(len(rows), width))
+            if row_width != width or not values.size:
+                # A message without any feature ("???", an emoji) is an empty row, not an error.
+                columns, values = columns[:0], values[:0]
+            indices.append(columns)
+            data.append(values / np.sqrt(values @ values) if values.size else values)
+            indptr.append(indptr[-1] + values.size)
+        return csr_matrix((np.concatenate(data), np.concatenate(indices), np.array(indptr)), shape=(len(rows), width))
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]

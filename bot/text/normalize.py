@@ -29,7 +29,6 @@ _NUMBER_WITH_SUFFIX = regex.compile(r"(\d+)([a-zđ]+)")
 _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _VOWELS = set("aăâeêioôơuưy")
 _MODIFIED_VOWELS = set("ăâêôơư")
-_HOUSEHOLD_BOOK_VERBS = {"nhập", "nhap", "sổ", "cắt", "chuyển", "tách", "xóa"}
 _NEGATIONS = {"không", "ko", "k", "kh", "hk", "hok", "hông", "hem", "khum", "khong"}
 
 
@@ -62,6 +61,8 @@ class SlangTable:
     words: dict[str, str]
     after_number: dict[str, str]
     number_suffix: dict[str, str]
+    # word -> (its expansion, the previous words that call for it)
+    after_word: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
     # English terms: the words of a key in a row -> Vietnamese
     phrases: dict[tuple[str, ...], str] = field(default_factory=dict)
 
@@ -83,6 +84,8 @@ def load_slang(path: Path = SLANG_FILE, english: Path | None = ENGLISH_FILE) -> 
         words={str(k): str(v) for k, v in data["words"].items()},
         after_number={str(k): str(v) for k, v in data["after_number"].items()},
         number_suffix={str(k): str(v) for k, v in data["number_suffix"].items()},
+        after_word={str(k): (str(v["expansion"]), frozenset(map(str, v["after"])))
+                    for k, v in (data.get("after_word") or {}).items()},
         phrases={phrase_key(str(k)): str(v) for k, v in glossary.items()},
     )
 
@@ -164,8 +167,8 @@ def _expand(word: str, previous: str | None, following: str | None, slang: Slang
     if word in ("dk", "đk"):
         # "làm dk ko" is "được"; "dk kết hôn" is "đăng ký".
         return ["được"] if following is None or following in _NEGATIONS else ["đăng", "ký"]
-    if word == "hk" and previous in _HOUSEHOLD_BOOK_VERBS:
-        return ["hộ", "khẩu"]  # "nhập hk", "sổ hk" is the household book; elsewhere hk is "không"
+    if word in slang.after_word and previous in slang.after_word[word][1]:
+        return slang.after_word[word][0].split()
     if word == "a" and following is None:
         return ["ạ"]  # a final "a" is the polite particle typed without its dot
     if word in slang.words:
