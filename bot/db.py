@@ -73,6 +73,10 @@ zalo_event = Table(
     Column("body", Text, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     Column("handled_at", UtcDateTime),
+    # an event that fails again and again is parked (dead_at) with its error, for operators
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("dead_at", UtcDateTime),
 )
 
 # Each reply the bot tried to send on Zalo, with its fate (sent, undelivered after retries, or
