@@ -156,9 +156,18 @@ staff = Table(
     Column("role", String(16), nullable=False),  # officer | leader | admin
     Column("department_code", String(64), ForeignKey("department.code")),
     Column("active", Boolean, nullable=False, default=True),
-    Column("failed_logins", Integer, nullable=False, default=0),
-    Column("locked_until", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Log-in attempts per account and source address in the current window (one conditional UPDATE
+# takes an attempt, so concurrent guesses cannot all be checked).
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("address", String(64), primary_key=True),
+    Column("attempts", Integer, nullable=False),
+    Column("window_start", UtcDateTime, nullable=False, index=True),
 )
 
 # A signed-in browser: the cookie holds the token, the database only its hash.
@@ -219,6 +228,22 @@ audit_log = Table(
     Column("action", String(64), nullable=False),
     Column("ticket_id", Integer, index=True),
     Column("detail", Text, nullable=False, default=""),
+)
+
+
+# A citizen's data erased (Zalo user_withdraw or an admin's action): who, why, what counts were
+# kept; the citizen is named only by subject_hash (bot.privacy.subject_hash).
+citizen_erasure = Table(
+    "citizen_erasure",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("subject_hash", String(64), nullable=False, index=True),
+    Column("source", String(16), nullable=False),  # user_withdraw | admin
+    Column("reason", Text, nullable=False),
+    Column("staff_id", Integer, ForeignKey("staff.id")),
+    Column("username", String(64)),
+    Column("counts", Text, nullable=False),  # JSON {table: rows erased or anonymised}
+    Column("at", UtcDateTime, nullable=False),
 )
 
 

@@ -8,18 +8,23 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import and_, case, delete, insert, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import staff, staff_session, utc_now
+from bot.db import UtcDateTime, login_throttle, staff, staff_session, utc_now
 from bot.handoff.audit import audit
 
 OFFICER, LEADER, ADMIN, EDITOR = "officer", "leader", "admin", "editor"
 # Editors curate the FAQs and publish the bot; officers may only suggest.
 ROLES = {OFFICER: "Cán bộ", LEADER: "Lãnh đạo", EDITOR: "Biên tập viên", ADMIN: "Quản trị"}
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
+MAX_FAILED_LOGINS = 5  # attempts per account and address …
+LOCKOUT = timedelta(minutes=15)  # … in this window
+LOGIN_REFUSED = (
+    f"Tên đăng nhập hoặc mật khẩu không đúng. Sau {MAX_FAILED_LOGINS} lần sai, máy này phải chờ "
+    f"{int(LOCKOUT.total_seconds() // 60)} phút mới đăng nhập lại được tài khoản đó."
+)
 SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 10
 
@@ -77,7 +82,7 @@ class StaffDirectory:
                     username=username, display_name=display_name.strip() or username,
                     password_hash=_hasher.hash(password), role=role,
                     department_code=department_code if role == OFFICER else department_code or None,
-                    active=True, failed_logins=0, created_at=utc_now(),
+                    active=True, created_at=utc_now(),
                 ))
                 staff_id = int(result.inserted_primary_key[0])
                 audit(conn, by.id if by else None, by.username if by else "cli", "staff.create",
@@ -118,47 +123,68 @@ class StaffDirectory:
             raise StaffError(f"mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự")
         with self.engine.begin() as conn:
             conn.execute(update(staff).where(staff.c.id == staff_id).values(
-                password_hash=_hasher.hash(password), failed_logins=0, locked_until=None))
+                password_hash=_hasher.hash(password)))
+            conn.execute(delete(login_throttle).where(login_throttle.c.username == _username(conn, staff_id)))
             conn.execute(delete(staff_session).where(staff_session.c.staff_id == staff_id))
             audit(conn, by.id if by else None, by.username if by else "cli", "staff.password", detail=f"#{staff_id}")
 
-    def authenticate(self, username: str, password: str) -> Staff:
-        """The staff member, or LoginRefused; failures count towards a temporary lock-out."""
-        username = username.strip().lower()
-        # Raised only after the transaction commits: raising inside it would roll back the
-        # failure count (no lock-out ever) and the audit line of the failed attempt.
-        refusal: LoginRefused | None = None
+    def authenticate(self, username: str, password: str, address: str = "") -> Staff:
+        """The staff member, or LoginRefused with the one message every failure gets.
+
+        Each attempt first takes one of MAX_FAILED_LOGINS per LOCKOUT window for this account from
+        this address, whether the account exists or not, so an attacker neither learns which
+        accounts exist nor locks an officer out who signs in from elsewhere. Every refusal costs
+        one argon2 verification, so the time tells nothing either.
+        """
+        username, address = username.strip().lower()[:64], (address or "-")[:64]
+        if not self._take_attempt(username, address):
+            _hasher_dummy_verify(password)
+            with self.engine.begin() as conn:
+                audit(conn, None, username, "login.throttled", detail=address)
+            raise LoginRefused(LOGIN_REFUSED)
+        with self.engine.connect() as conn:
+            row = conn.execute(select(staff).where(staff.c.username == username)).first()
+        if row is None or not row.active:
+            _hasher_dummy_verify(password)
+            verified = False
+        else:
+            try:
+                verified = _hasher.verify(row.password_hash, password)
+            except (VerificationError, InvalidHashError):
+                verified = False
         with self.engine.begin() as conn:
-            row = conn.execute(select(staff).where(staff.c.username == username).with_for_update()).first()
-            if row is None or not row.active:
-                _hasher_dummy_verify(password)
-                audit(conn, None, username[:64], "login.failed", detail="tài khoản không tồn tại hoặc đã khóa")
-                refusal = LoginRefused("Tên đăng nhập hoặc mật khẩu không đúng.")
-            elif row.locked_until and row.locked_until > utc_now():
-                audit(conn, row.id, username, "login.locked")
-                minutes = max(1, int((row.locked_until - utc_now()).total_seconds() // 60) + 1)
-                refusal = LoginRefused(f"Tài khoản tạm khóa do đăng nhập sai nhiều lần. Thử lại sau {minutes} phút.")
+            if not verified:
+                audit(conn, row.id if row is not None else None, username, "login.failed", detail=address)
             else:
-                try:
-                    _hasher.verify(row.password_hash, password)
-                except (VerificationError, InvalidHashError):
-                    failures = row.failed_logins + 1
-                    lock = utc_now() + LOCKOUT if failures >= MAX_FAILED_LOGINS else None
-                    conn.execute(update(staff).where(staff.c.id == row.id).values(
-                        failed_logins=0 if lock else failures, locked_until=lock))
-                    audit(conn, row.id, username, "login.failed", detail=f"lần sai thứ {failures}")
-                    refusal = LoginRefused(
-                        f"Đăng nhập sai {MAX_FAILED_LOGINS} lần: tài khoản tạm khóa {int(LOCKOUT.total_seconds() // 60)} phút."
-                        if lock else "Tên đăng nhập hoặc mật khẩu không đúng.")
-                else:
-                    values = {"failed_logins": 0, "locked_until": None}
-                    if _hasher.check_needs_rehash(row.password_hash):
-                        values["password_hash"] = _hasher.hash(password)
-                    conn.execute(update(staff).where(staff.c.id == row.id).values(**values))
-                    audit(conn, row.id, username, "login")
-        if refusal is not None:
-            raise refusal
+                conn.execute(delete(login_throttle).where(and_(
+                    login_throttle.c.username == username, login_throttle.c.address == address)))
+                if _hasher.check_needs_rehash(row.password_hash):
+                    conn.execute(update(staff).where(staff.c.id == row.id).values(password_hash=_hasher.hash(password)))
+                audit(conn, row.id, username, "login", detail=address)
+        if not verified:
+            raise LoginRefused(LOGIN_REFUSED)
         return _as_staff(row)
+
+    def _take_attempt(self, username: str, address: str) -> bool:
+        """Count one attempt in one conditional UPDATE; False when this window's are used up."""
+        now = utc_now()
+        expired = login_throttle.c.window_start < now - LOCKOUT
+        with self.engine.begin() as conn:
+            conn.execute(_insert_ignoring_duplicates(conn).values(
+                username=username, address=address, attempts=0, window_start=now))
+            taken = conn.execute(
+                update(login_throttle)
+                .where(and_(login_throttle.c.username == username, login_throttle.c.address == address,
+                            or_(expired, login_throttle.c.attempts < MAX_FAILED_LOGINS)))
+                .values(attempts=case((expired, 1), else_=login_throttle.c.attempts + 1),
+                        window_start=case((expired, literal(now, UtcDateTime())), else_=login_throttle.c.window_start))
+            ).rowcount
+        return taken == 1
+
+    def forget_old_attempts(self) -> int:
+        """Delete attempt counters whose window is over; returns how many."""
+        with self.engine.begin() as conn:
+            return conn.execute(delete(login_throttle).where(login_throttle.c.window_start < utc_now() - LOCKOUT)).rowcount
 
     def start_session(self, member: Staff) -> tuple[str, str]:
         """(cookie token, CSRF token); only the token's hash is stored."""
@@ -201,12 +227,24 @@ def _check_new(username: str, password: str, role: str, department_code: str | N
         raise StaffError(f"mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự")
 
 
-_DUMMY_HASH = _hasher.hash("not a password anyone has")
+_dummy_hashes: dict[int, str] = {}
 
 
 def _hasher_dummy_verify(password: str) -> None:
-    """Spend the same time on an unknown user as on a wrong password (no user enumeration)."""
+    """Spend the same time on an unknown user or a spent attempt as on a wrong password."""
+    # One per hasher: tests swap in a cheap one, and the dummy must cost what real hashes cost.
+    dummy = _dummy_hashes.setdefault(id(_hasher), _hasher.hash("not a password anyone has"))
     try:
-        _hasher.verify(_DUMMY_HASH, password)
+        _hasher.verify(dummy, password)
     except VerificationError:
         pass
+
+
+def _username(conn: Connection, staff_id: int) -> str | None:
+    return conn.execute(select(staff.c.username).where(staff.c.id == staff_id)).scalar_one_or_none()
+
+
+def _insert_ignoring_duplicates(conn: Connection):
+    """INSERT of a login_throttle row that does nothing when the row exists (SQLite, PostgreSQL)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(login_throttle).on_conflict_do_nothing()

@@ -105,7 +105,7 @@ def log_in(request: Request, username: str = Form(""), password: str = Form(""),
         return _login_page(request, "Trang đăng nhập đã quá hạn. Hãy nhập lại tên đăng nhập và mật khẩu.",
                            username, safe_next(next), status=403)
     try:
-        member = directory.authenticate(username, password)
+        member = directory.authenticate(username, password, request.client.host if request.client else "")
     except LoginRefused as refused:
         return _login_page(request, str(refused), username, safe_next(next), status=401)
     directory.end_session(request.cookies.get(COOKIE))  # never keep a token from before the log-in

@@ -166,7 +166,7 @@ def _name(departments: dict[str, Department], code: str) -> str:
 
 
 ACTION_NAMES = {
-    "login": "Đăng nhập", "login.failed": "Đăng nhập sai", "login.locked": "Đăng nhập khi tài khoản đang tạm khóa",
+    "login": "Đăng nhập", "login.failed": "Đăng nhập sai", "login.throttled": "Đăng nhập khi máy đã sai quá số lần cho phép",
     "logout": "Đăng xuất", "csrf.refused": "Từ chối thao tác thiếu mã bảo vệ",
     "staff.create": "Tạo tài khoản", "staff.update": "Sửa tài khoản", "staff.password": "Đặt mật khẩu",
     "ticket.claim": "Nhận xử lý", "ticket.reply": "Trả lời công dân", "ticket.reply_failed": "Trả lời không gửi được",
