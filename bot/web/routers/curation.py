@@ -36,6 +36,12 @@ from bot.web.routers import inbox as inbox_pages
 router = APIRouter(route_class=PageRoute, tags=["curation"])
 editor_only = require_role(EDITOR)
 HOME = "/bien-tap/"
+# What each `confidence` level means, in an officer's words; the rule that sets it is in data/faq/FORMAT.md.
+CONFIDENCE_MEANINGS = {
+    "high": "Cao: mọi số liệu trong câu trả lời đã đối chiếu với văn bản gốc, nói chắc được.",
+    "medium": "Trung bình: phần chính đã kiểm chứng, còn chi tiết chưa chắc — câu trả lời nói thận trọng và chỉ chỗ hỏi lại.",
+    "low": "Thấp: có số liệu chưa kiểm chứng — câu trả lời phải nói rõ chỗ cần hỏi lại cán bộ.",
+}
 GROUPS_PER_PAGE = 40
 NO_PUBLISHER = ("Máy chủ web này đang chạy không có bộ xuất bản (ZALO_GATEWAY=off), nên chưa xuất bản hay quay lại "
                 "được. Hãy chạy máy chủ web đầy đủ (có kênh Zalo) rồi thử lại.")
@@ -140,6 +146,7 @@ def _edit_page(request: Request, box: Desk, form: FaqForm, version: int | None, 
         "record": record, "faq": form.faq, "active": form.active, "version": version, "is_new": record is None,
         "departments": box.units.all(), "names": names, "preview": shown, "limit": ANSWER_LIMIT,
         "unit": box.store.unit, "styles": STYLE_NAMES, "style_order": QUESTION_STYLES, "confidences": CONFIDENCE_NAMES,
+        "confidence_meanings": CONFIDENCE_MEANINGS,
         "problems": problems or [], "conflict": conflict,
         "conflict_changes": diff(snapshot(conflict.faq, conflict.active), form_snapshot(form), names) if conflict else [],
         "decision_ids": "", "suggestion_id": "",

@@ -25,6 +25,7 @@ from bot.faq.knowledge_base import QUESTION_STYLES
 from bot.faq.publish import BUSY, LIVE, QUEUED, REFUSED, RETIRED, TRAINING, PublishRequest, Release
 from bot.faq.store import FaqRecord, KnowledgeStore
 from bot.handoff.staff import EDITOR
+from bot.web.routers.curation import CONFIDENCE_MEANINGS
 from tests.bot.web.conftest import PASSWORD, Actor
 
 FAQ = "khai_sinh"  # edited by the tests (and put back)
@@ -234,6 +235,15 @@ def test_the_edit_page_previews_the_answer_exactly_as_zalo_shows_it(kb_world):
     assert 'src="/static/curation.js"' in page.text
     unit = json.loads(html.unescape(re.search(r"data-unit='([^']*)'", page.text).group(1)))
     assert unit["hotline"] == kb.unit["hotline"]  # the preview script fills placeholders from these
+
+
+def test_the_edit_page_says_what_each_confidence_level_means(kb_world):
+    page = kb_world.get(kb_world.editor, f"/bien-tap/faq/{FAQ}")
+    text = html.unescape(page.text)
+    assert set(CONFIDENCE_MEANINGS) == {"high", "medium", "low"}
+    for meaning in CONFIDENCE_MEANINGS.values():
+        assert meaning in text
+    assert "Thấp: có số liệu chưa kiểm chứng" in text
 
 
 def test_preview_is_render_answer_and_shows_what_is_missing(kb_world):
