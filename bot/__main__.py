@@ -7,6 +7,8 @@
               checkout's data, trained if needed)
   gate        (internal) score a model on the held-back questions: gate MODEL KB_DIR --faqs ...
   migrate     bring the database (DATABASE_URL or var/bot.db) to the newest schema
+  purge       blank citizens' message texts and names older than the retention period
+              (BOT_RETENTION_MONTHS, default 12); the web process also does it every 6 hours
   create-admin USERNAME [--name "Họ tên"] [--password-stdin]
               create an administrator account for the inbox (password asked twice,
               or read from stdin when it is not a terminal)
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["gate"]:
         return _gate(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["classify", "generate", "check", "model", "migrate", "create-admin"])
+    parser.add_argument("command", choices=["classify", "generate", "check", "model", "migrate", "create-admin", "purge"])
     parser.add_argument("username", nargs="?", help="create-admin: the new account's user name")
     parser.add_argument("--name", help="create-admin: the person's full name, e.g. \"Nguyễn Văn An\"")
     parser.add_argument("--password-stdin", action="store_true", help="create-admin: read the password from stdin")
@@ -123,6 +125,17 @@ def main(argv: list[str] | None = None) -> int:
 
         upgrade()
         print(live_model(get_engine()).model)
+        return 0
+    if args.command == "purge":
+        import json
+
+        from bot.config import database_url
+        from bot.db import get_engine
+        from bot.migrate import upgrade
+        from bot.privacy import purge_expired
+
+        upgrade()
+        print(json.dumps(purge_expired(get_engine(database_url())), ensure_ascii=False))
         return 0
     from bot.migrate import upgrade
 

@@ -12,8 +12,29 @@ def database_url() -> str:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         return url
-    paths.VAR.mkdir(exist_ok=True)
-    return f"sqlite:///{paths.VAR / 'bot.db'}"
+    return f"sqlite:///{private_var() / 'bot.db'}"
+
+
+def private_var() -> Path:
+    """var/ readable by the service's own user only: 0700, the database and logs in it 0600.
+
+    They hold citizens' messages and names (Nghị định 13/2023/NĐ-CP); a umask of 022 would have
+    left them readable by every account on the machine.
+    """
+    var = paths.VAR
+    if var in _secured:
+        return var
+    var.mkdir(mode=0o700, exist_ok=True)
+    var.chmod(0o700)
+    database = var / "bot.db"
+    os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))  # SQLite gives -wal and -shm its mode
+    for path in [database, *var.glob("bot.db-*"), *var.glob("*.log")]:
+        path.chmod(0o600)
+    _secured.add(var)
+    return var
+
+
+_secured: set[Path] = set()
 
 
 def rasa_url() -> str:
@@ -25,3 +46,8 @@ def releases_dir() -> Path:
     """Where published releases (knowledge base + training data) are kept: RELEASES_DIR or var/releases."""
     value = os.environ.get("RELEASES_DIR", "").strip()
     return Path(value) if value else paths.VAR / "releases"
+
+
+def public_url() -> str:
+    """Where citizens reach the web process (the privacy page's link): PUBLIC_URL or the local default."""
+    return (os.environ.get("PUBLIC_URL", "").strip() or "http://127.0.0.1:8000").rstrip("/")

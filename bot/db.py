@@ -107,6 +107,7 @@ zalo_conversation = Table(
     Column("last_error_code", Integer),
     Column("last_error_message", Text),
     Column("withdrawn_at", UtcDateTime),
+    Column("privacy_notice_at", UtcDateTime),  # when the privacy notice went to them (once)
     Column("updated_at", UtcDateTime, nullable=False),
 )
 

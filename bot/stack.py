@@ -95,7 +95,7 @@ def start_stack(model: Path, workdir: Path, database_url: str | None = None, tim
                          "--log-level", "warning", "--ws", "none"])
         names.append("simulator")
     for name, command in zip(names, commands):
-        log = (workdir / f"{name}.log").open("wb")
+        log = os.fdopen(os.open(workdir / f"{name}.log", os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600), "wb")
         process_env = env | {"ZALO_GATEWAY": "off"} if name == "simulator" else env
         stack.processes.append(subprocess.Popen(command, cwd=paths.ROOT, env=process_env, stdout=log, stderr=subprocess.STDOUT))
     try:

@@ -140,6 +140,14 @@ class ZaloStore:
                 status=status, last_error=error, updated_at=now(),
             ))
 
+    def mark_notified(self, user_id: str) -> bool:
+        """True once per citizen: the first call, which records that the privacy notice went out."""
+        with self.engine.begin() as conn:
+            _upsert_conversation(conn, user_id)
+            return conn.execute(update(zalo_conversation).where(and_(
+                zalo_conversation.c.user_id == user_id, zalo_conversation.c.privacy_notice_at.is_(None),
+            )).values(privacy_notice_at=now())).rowcount == 1
+
 
 def _read_token(conn: Connection, for_update: bool = False) -> TokenPair | None:
     query = select(zalo_token).where(zalo_token.c.id == TOKEN_ROW)

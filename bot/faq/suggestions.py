@@ -119,7 +119,7 @@ class Suggestions:
                 kind=TEACH, faq_id=None, question=storable(question), answer=storable(text), ticket_id=ticket_id,
                 staff_id=member.id, username=member.username, status=OPEN, created_at=now,
             )).inserted_primary_key[0])
-            audit(conn, member.id, member.username, "kb.suggest", ticket_id, f"#{suggestion_id}: {question[:200]}")
+            audit(conn, member.id, member.username, "kb.suggest", ticket_id, f"#{suggestion_id}")
         return self.get(suggestion_id)
 
     # ---- editors

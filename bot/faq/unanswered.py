@@ -225,7 +225,9 @@ class UnansweredMessages:
         if ids is not None and not ids:
             return []
         reviewed = select(kb_reviewed_message.c.decision_id).where(kb_reviewed_message.c.decision_id == decision_log.c.id)
-        query = (select(decision_log).where(and_(decision_log.c.decision.in_(UNANSWERED), ~reviewed.exists()))
+        # A text blanked by erasure or retention (bot.privacy) has nothing left to review.
+        query = (select(decision_log).where(and_(decision_log.c.decision.in_(UNANSWERED), ~reviewed.exists(),
+                                                 decision_log.c.text != ""))
                  .order_by(decision_log.c.id.desc()).limit(limit))
         if ids is not None:
             query = query.where(decision_log.c.id.in_(list(ids)))

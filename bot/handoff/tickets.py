@@ -252,8 +252,9 @@ class TicketDesk:
         with self.engine.begin() as conn:
             _add_event(conn, ticket_id, OFFICER_REPLY if delivered else REPLY_FAILED, text, at=now, staff_id=by.id, data=data)
             conn.execute(update(ticket).where(ticket.c.id == ticket_id).values(updated_at=now))
+            # Who did what, never the words: admins read the audit log but not the tickets.
             audit(conn, by.id, by.username, "ticket.reply" if delivered else "ticket.reply_failed", ticket_id,
-                  text if delivered else f"{data.get('error', '')}: {text}")
+                  "" if delivered else str(data.get("error", "")))
 
     def add_note(self, ticket_id: int, by: Staff, text: str) -> None:
         if not text.strip():
@@ -263,7 +264,7 @@ class TicketDesk:
         with self.engine.begin() as conn:
             _add_event(conn, ticket_id, NOTE, text.strip(), at=now, staff_id=by.id)
             conn.execute(update(ticket).where(ticket.c.id == ticket_id).values(updated_at=now))
-            audit(conn, by.id, by.username, "ticket.note", ticket_id, text.strip())
+            audit(conn, by.id, by.username, "ticket.note", ticket_id)
 
     def transfer(self, ticket_id: int, by: Staff, to_department: str, reason: str) -> None:
         current = self.get(ticket_id)
@@ -282,7 +283,7 @@ class TicketDesk:
                 department_code=target.code, holder_id=None, status=NEW, due_at=due, updated_at=now))
             _add_event(conn, ticket_id, TRANSFERRED, reason.strip(), at=now, staff_id=by.id,
                        data={"from": current.department_code, "to": target.code})
-            audit(conn, by.id, by.username, "ticket.transfer", ticket_id, f"{current.department_code} → {target.code}: {reason.strip()}")
+            audit(conn, by.id, by.username, "ticket.transfer", ticket_id, f"{current.department_code} → {target.code}")
 
     def set_waiting(self, ticket_id: int, by: Staff) -> None:
         current = self.get(ticket_id)

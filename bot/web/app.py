@@ -21,8 +21,9 @@ from fastapi.staticfiles import StaticFiles
 from bot.config import rasa_url, releases_dir
 from bot.db import get_engine
 from bot.faq.publish import Publisher
+from bot.privacy import purge_forever
 from bot.web import auth
-from bot.web.routers import admin, curation, health, inbox, kb_files, zalo_webhook
+from bot.web.routers import admin, curation, health, inbox, kb_files, privacy, zalo_webhook
 from bot.zalo_sim.routers import chat, control, media, oauth, openapi, page
 from connectors.zalo.gateway import ZaloGateway
 from connectors.zalo.settings import ZaloSettings
@@ -42,12 +43,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     publisher = Publisher(get_engine(), rasa_url(), os.environ.get("RASA_TOKEN") or None, releases_dir())
     app.state.publisher = publisher
     worker = asyncio.create_task(publisher.run_forever())
+    # Texts and names past the retention period are purged here, as `python -m bot purge` does.
+    purger = asyncio.create_task(purge_forever(get_engine()))
     try:
         yield
     finally:
-        worker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await worker
+        for task in (worker, purger):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await gateway.stop()
 
 
@@ -58,6 +62,7 @@ def create_app() -> FastAPI:
     app.include_router(auth.router)
     app.include_router(inbox.router)
     app.include_router(admin.router)
+    app.include_router(privacy.router)
     app.include_router(curation.router)
     app.include_router(kb_files.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")

@@ -173,4 +173,5 @@ ACTION_NAMES = {
     "ticket.note": "Ghi chú nội bộ", "ticket.transfer": "Chuyển bộ phận", "ticket.waiting": "Chờ công dân",
     "ticket.resolved": "Đánh dấu xong", "ticket.cancelled_by_citizen": "Công dân báo không cần hỗ trợ",
     "department.update": "Sửa bộ phận", "holiday.add": "Thêm ngày nghỉ", "holiday.remove": "Xóa ngày nghỉ",
+    "privacy.erase": "Xóa dữ liệu công dân", "privacy.export": "Tải bản sao dữ liệu công dân",
 }

@@ -15,9 +15,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from bot.handoff.cancel import is_cancel_request
+from bot.privacy import WITHDRAW, erase_citizen
 from bot.handoff.tickets import ATTACHMENT, TicketDesk
 from bot.replies import Replies
-from bot.zalo_store import ZaloStore, now
+from bot.zalo_store import ZaloStore
 from connectors.zalo.api import ZaloApiClient
 from connectors.zalo.events import (
     CLICK_CHAT_NOW, FOLLOW, UNFOLLOW, USER_WITHDRAW, MalformedEvent, ZaloEvent, parse_event,
@@ -44,6 +45,7 @@ class ZaloDispatcher:
         on_new_message: Callable[[BotTurn], Awaitable[Any]],
         output_factory: Callable[[str, str | None], Any],
         desk: TicketDesk,
+        notice: str = "",
     ) -> None:
         self._app_id = app_id
         self._secret = oa_secret_key
@@ -53,6 +55,7 @@ class ZaloDispatcher:
         self._on_new_message = on_new_message
         self._output_factory = output_factory
         self.desk = desk
+        self._notice = notice  # the privacy notice, sent once on a citizen's first contact
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}
         self._buttons: dict[str, list[dict[str, Any]]] = {}
@@ -131,6 +134,7 @@ class ZaloDispatcher:
             async with lock:
                 try:
                     await self.handle(event)
+                    await self._notify_once(event)
                 except Exception:  # noqa: BLE001 - the outermost boundary of a background task
                     logger.exception("handling %s failed; it stays unhandled and the next sweep tries again", event.key)
                     return
@@ -173,7 +177,10 @@ class ZaloDispatcher:
         elif event.is_oa_message:
             return  # the echo of our own send
         elif event.name == USER_WITHDRAW:
-            await asyncio.to_thread(self.store.update_conversation, user, withdrawn_at=now())
+            # Consent withdrawn (Nghị định 13/2023/NĐ-CP): everything about them goes now, and with
+            # their unhandled events marked handled nothing more is sent to them.
+            self._buttons.pop(user, None)
+            await asyncio.to_thread(erase_citizen, self.store.engine, user, WITHDRAW, "")
         else:
             logger.info("event %s is not handled; recorded only", event.name)
 
@@ -208,3 +215,12 @@ class ZaloDispatcher:
         output = self._output_factory(user, event_key)
         await output.send_text_message(user, text)
         await output.flush()
+
+    async def _notify_once(self, event: ZaloEvent) -> None:
+        """The privacy notice, after the reply to a citizen's first follow, chat-now click or message."""
+        if not self._notice or event.user_id is None:
+            return
+        if not (event.is_user_text or event.is_user_attachment or event.name in (FOLLOW, CLICK_CHAT_NOW)):
+            return
+        if await asyncio.to_thread(self.store.mark_notified, event.user_id):
+            await self._send(event.user_id, self._notice, event.key)

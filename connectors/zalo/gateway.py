@@ -17,6 +17,7 @@ from bot.config import rasa_url as default_rasa_url
 from bot.faq.knowledge_base import load_knowledge_base
 from bot.handoff.departments import Departments
 from bot.handoff.tickets import TicketDesk
+from bot.privacy import notice_text
 from bot.replies import Replies, load_templates
 from bot.zalo_store import ZaloStore, now
 from connectors.zalo.api import ZaloApiClient
@@ -39,10 +40,11 @@ class ZaloGateway:
         self.tokens = TokenManager(self.store, OAuthClient(settings.oauth_base, settings.app_id, settings.app_secret))
         self.client = ZaloApiClient(settings.api_base, self.tokens)
         self.turns = RasaTurnClient(rasa_url or default_rasa_url(), settings.oa_secret_key)
+        replies = Replies(load_templates(), load_knowledge_base().unit)
         self.dispatcher = ZaloDispatcher(
             settings.app_id, settings.oa_secret_key, self.store, self.client,
-            Replies(load_templates(), load_knowledge_base().unit), self.turns, self.output,
-            TicketDesk(engine, Departments(engine)),
+            replies, self.turns, self.output,
+            TicketDesk(engine, Departments(engine)), notice=notice_text(replies),
         )
         self._sweeper: asyncio.Task | None = None
 

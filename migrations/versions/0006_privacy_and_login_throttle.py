@@ -1,4 +1,4 @@
-"""login attempts per (account, address); citizens' erasures; audit lines without texts
+"""login attempts per (account, address); citizens' erasures; the privacy notice; audit lines without texts
 
 Revision ID: 0006
 Revises: 0005
@@ -39,6 +39,9 @@ def upgrade() -> None:
         sa.Column("counts", sa.Text, nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     )
+    # The privacy notice goes once to each citizen, on their first contact.
+    with op.batch_alter_table("zalo_conversation") as batch:
+        batch.add_column(sa.Column("privacy_notice_at", sa.DateTime(timezone=True)))
     # The audit log records who did what, not the words of officers' replies and notes.
     audit_log = sa.table("audit_log", sa.column("action", sa.String), sa.column("detail", sa.Text))
     op.execute(audit_log.update()
@@ -47,6 +50,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("zalo_conversation") as batch:
+        batch.drop_column("privacy_notice_at")
     op.drop_table("citizen_erasure")
     with op.batch_alter_table("staff") as batch:
         batch.add_column(sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"))
