@@ -18,6 +18,7 @@ from bot.db import storable, utc_now as now, zalo_conversation, zalo_event, zalo
 SENT, UNDELIVERED, REFUSED = "sent", "undelivered", "refused"
 TOKEN_OK, TOKEN_RECONSENT = "ok", "reconsent_required"
 TOKEN_ROW = 1
+ERROR_LIMIT = 2000  # an error kept for operators: its type and message, not a whole traceback
 
 
 @dataclass(frozen=True)
@@ -53,14 +54,36 @@ class ZaloStore:
             conn.execute(update(zalo_event).where(zalo_event.c.event_key == key).values(handled_at=now()))
 
     def unhandled_events(self) -> list[tuple[str, str]]:
-        """(key, body) of events acknowledged but not handled, oldest first."""
+        """(key, body) of events acknowledged but neither handled nor parked as dead, oldest first."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(zalo_event.c.event_key, zalo_event.c.body)
-                .where(zalo_event.c.handled_at.is_(None))
+                .where(and_(zalo_event.c.handled_at.is_(None), zalo_event.c.dead_at.is_(None)))
                 .order_by(zalo_event.c.id)
             ).all()
         return [(r.event_key, r.body) for r in rows]
+
+    def record_failure(self, key: str, error: str, max_attempts: int) -> bool:
+        """Count a failed handling; True when this one parks the event as dead (it is not retried)."""
+        with self.engine.begin() as conn:
+            conn.execute(update(zalo_event).where(zalo_event.c.event_key == key).values(
+                attempts=zalo_event.c.attempts + 1, last_error=storable(error)[:ERROR_LIMIT]))
+            # The guard is in the WHERE: two racing failures park it once.
+            parked = conn.execute(update(zalo_event).where(and_(
+                zalo_event.c.event_key == key, zalo_event.c.dead_at.is_(None),
+                zalo_event.c.attempts >= max_attempts)).values(dead_at=now()))
+        return parked.rowcount == 1
+
+    def dead_events(self, limit: int = 200) -> list[Any]:
+        """Events parked after failing again and again, newest first, for operators."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(zalo_event.c.id, zalo_event.c.event_key, zalo_event.c.event_name, zalo_event.c.user_id,
+                       zalo_event.c.received_at, zalo_event.c.attempts, zalo_event.c.last_error, zalo_event.c.dead_at)
+                .where(zalo_event.c.dead_at.is_not(None))
+                .order_by(zalo_event.c.dead_at.desc(), zalo_event.c.id.desc())
+                .limit(limit)
+            ).all()
 
     def was_answered(self, key: str) -> bool:
         with self.engine.connect() as conn:

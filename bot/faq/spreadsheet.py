@@ -65,7 +65,7 @@ SINGLE_LINE = (ID, DEPARTMENT, TOPIC, TITLE, QUESTION, ACTIVE, CONFIDENCE)
 SHEET, GUIDE_SHEET, DEPARTMENT_SHEET = "FAQ", "Hướng dẫn", "Bộ phận"
 CSV_BOM = "\ufeff"
 CELL_LIMIT = 32767  # Excel keeps no more characters in a cell
-UNPACKED_LIMIT = 400 * 10**6  # an XLSX of 2,000 FAQs unpacks to about 17 MB
+UNPACKED_LIMIT = 40 * 10**6  # an XLSX of 2,000 FAQs unpacks to about 17 MB
 TOPIC_LIMIT = 255  # the database column
 YES, NO = "có", "không"
 CONFIDENCE_LABELS = {"high": "cao", "medium": "trung bình", "low": "thấp", "": ""}
@@ -223,6 +223,7 @@ def _xlsx_bytes(rows: list[list[str]], departments: list[HasCodeAndName]) -> byt
             cell = sheet.cell(row=r, column=c, value=_ILLEGAL.sub("", value) or None)
             if cell.data_type == "f":  # text that starts with "=": keep it text, never a formula
                 cell.data_type = "s"
+            cell.number_format = "@"  # the Text format: re-typed in Excel, "=…" stays text too
             cell.alignment = wrap
     widths = {ID: 22, DEPARTMENT: 18, TOPIC: 16, TITLE: 30, QUESTION: 40, ANSWER: 70, ACTIVE: 10, CONFIDENCE: 12}
     for c, name in enumerate(COLUMNS, start=1):
@@ -357,6 +358,8 @@ def _xlsx_cell(cell: Any) -> _Cell:
     value = cell.value
     if cell.data_type == "f":
         return _Cell(str(value), formula=True)
+    if isinstance(value, str) and value[:1].isspace() and _csv_formula(value):
+        return _Cell(value, formula=True)  # a formula once trimmed: the check must see what is kept
     if cell.data_type == "e":
         return _Cell("", error=str(value))
     if isinstance(value, bool):
@@ -398,7 +401,12 @@ def _csv_rows(content: bytes) -> list[tuple[int, list[_Cell]]]:
 
 
 def _csv_formula(text: str) -> bool:
-    """How Excel reads a CSV cell: "=…", "+…", "@…" and "-x…" are formulas; "- item" is text."""
+    """How Excel reads a CSV cell: "=…", "+…", "@…" and "-x…" are formulas; "- item" is text.
+
+    Leading spaces do not count: the import trims them, so " =HYPERLINK(…)" would be stored as a
+    formula-to-be (and some spreadsheet programs run it as typed).
+    """
+    text = text.lstrip()
     if not text:
         return False
     if text[0] in "=+@":

@@ -32,6 +32,8 @@ ATTACHMENT, NOTE, OPENED, CLAIMED, TRANSFERRED, STATUS, CLOSED = (
     "attachment", "note", "opened", "claimed", "transferred", "status", "closed",
 )
 DUE_SOON = timedelta(hours=1)
+# Each channel caps a message at 2,000 characters; this bounds any other text kept on a ticket.
+STORED_TEXT_LIMIT = 4000
 CONVERSATION_KINDS = (CITIZEN, BOT, OFFICER_REPLY, OFFICER_IN_ZALO, ATTACHMENT)
 
 
@@ -217,18 +219,29 @@ class TicketDesk:
             count, latest = conn.execute(query).one()
         return f"{count}:{latest.isoformat() if latest else ''}"
 
-    def events(self, ticket_id: int, after_id: int = 0) -> list[TicketEvent]:
+    def events(self, ticket_id: int, after_id: int = 0, before_id: int | None = None,
+               last: int | None = None) -> list[TicketEvent]:
+        """The ticket's events in order: after `after_id`, before `before_id`, only the `last` n."""
+        conditions = [ticket_event.c.ticket_id == ticket_id, ticket_event.c.id > after_id]
+        if before_id is not None:
+            conditions.append(ticket_event.c.id < before_id)
         query = (
             select(ticket_event, staff.c.display_name.label("staff_name"))
             .outerjoin(staff, staff.c.id == ticket_event.c.staff_id)
-            .where(and_(ticket_event.c.ticket_id == ticket_id, ticket_event.c.id > after_id))
-            .order_by(ticket_event.c.id)
+            .where(and_(*conditions))
         )
+        query = query.order_by(ticket_event.c.id.desc()).limit(last) if last else query.order_by(ticket_event.c.id)
         with self.engine.connect() as conn:
-            return [
-                TicketEvent(r.id, r.ticket_id, r.kind, r.staff_id, r.staff_name, r.text, json.loads(r.data or "{}"), r.created_at)
-                for r in conn.execute(query)
-            ]
+            rows = conn.execute(query).all()
+        return [
+            TicketEvent(r.id, r.ticket_id, r.kind, r.staff_id, r.staff_name, r.text, json.loads(r.data or "{}"), r.created_at)
+            for r in (reversed(rows) if last else rows)
+        ]
+
+    def has_events_before(self, ticket_id: int, event_id: int) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(ticket_event.c.id).where(and_(
+                ticket_event.c.ticket_id == ticket_id, ticket_event.c.id < event_id)).limit(1)).first() is not None
 
     def claim(self, ticket_id: int, by: Staff) -> ClaimResult:
         """Exactly one of several officers claiming at once wins; the others learn who has it."""
@@ -364,6 +377,6 @@ def _as_ticket(row: Any) -> Ticket:
 def _add_event(conn: Connection, ticket_id: int, kind: str, text: str, at: datetime,
                staff_id: int | None = None, data: dict[str, Any] | None = None) -> None:
     conn.execute(insert(ticket_event).values(
-        ticket_id=ticket_id, kind=kind, staff_id=staff_id, text=storable(text),
+        ticket_id=ticket_id, kind=kind, staff_id=staff_id, text=storable(text)[:STORED_TEXT_LIMIT],
         data=json.dumps(data or {}, ensure_ascii=False), created_at=at,
     ))

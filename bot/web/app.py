@@ -22,7 +22,7 @@ from bot.config import rasa_url, releases_dir
 from bot.db import get_engine
 from bot.faq.publish import Publisher
 from bot.privacy import purge_forever
-from bot.web import auth
+from bot.web import auth, edge
 from bot.web.routers import admin, curation, health, inbox, kb_files, privacy, zalo_webhook
 from bot.zalo_sim.routers import chat, control, media, oauth, openapi, page
 from connectors.zalo.gateway import ZaloGateway
@@ -56,7 +56,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="Trợ lý Zalo OA của UBND", lifespan=lifespan)
+    # No /docs, /redoc or /openapi.json: the routes are pages and Zalo's webhook, not a public API.
+    app = FastAPI(title="Trợ lý Zalo OA của UBND", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    edge.install(app)
     app.include_router(health.router)
     app.include_router(zalo_webhook.router)
     app.include_router(auth.router)

@@ -32,6 +32,34 @@ logger = logging.getLogger(__name__)
 OFFICER = "officer"  # zalo_outbound status of a message an officer typed in Zalo's OA chat tool
 # Turns in flight to Rasa at once: Rasa runs NLU on one event loop, so more only queue there.
 MAX_CONCURRENT_TURNS = 4
+# A failing event is tried on arrival and at each sweep (30 s apart); after this many failures it
+# is parked as dead, an officer gets it as a ticket and the citizen is told.
+MAX_ATTEMPTS = 5
+PARKED_REASON = "Hệ thống không xử lý được tin nhắn này sau nhiều lần thử"
+# Zalo's events nest four levels (message.attachments[].payload); deeper is not Zalo.
+MAX_DEPTH = 8
+
+
+def nesting_depth(raw: bytes) -> int:
+    """How deep the JSON's arrays and objects nest, brackets inside strings not counted."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
 
 
 class ZaloDispatcher:
@@ -68,9 +96,11 @@ class ZaloDispatcher:
 
     async def accept(self, raw: bytes, headers: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
         """Check, store and schedule one webhook delivery; returns (HTTP status, JSON body)."""
+        if nesting_depth(raw) > MAX_DEPTH:
+            return 400, {"error": f"the JSON nests deeper than {MAX_DEPTH} levels"}
         try:
             body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return 400, {"error": "the body is not JSON"}
         if not isinstance(body, dict):
             return 400, {"error": "the body is not a JSON object"}
@@ -105,9 +135,9 @@ class ZaloDispatcher:
                 continue
             try:
                 event = parse_event(json.loads(body))
-            except (ValueError, MalformedEvent):
-                logger.exception("stored event %s cannot be read; marked handled", key)
-                await asyncio.to_thread(self.store.mark_handled, key)
+            except (ValueError, MalformedEvent, RecursionError) as exc:
+                logger.exception("stored event %s cannot be read; parked as dead", key)
+                await asyncio.to_thread(self.store.record_failure, key, f"{type(exc).__name__}: {exc}", 1)
                 continue
             self._schedule(event)
             count += 1
@@ -135,8 +165,9 @@ class ZaloDispatcher:
                 try:
                     await self.handle(event)
                     await self._notify_once(event)
-                except Exception:  # noqa: BLE001 - the outermost boundary of a background task
-                    logger.exception("handling %s failed; it stays unhandled and the next sweep tries again", event.key)
+                except Exception as exc:  # noqa: BLE001 - the outermost boundary of a background task
+                    logger.exception("handling %s failed", event.key)
+                    await self._failed(event, exc)
                     return
                 await asyncio.to_thread(self.store.mark_handled, event.key)
         finally:
@@ -144,6 +175,30 @@ class ZaloDispatcher:
             self._waiting[user] -= 1
             if not self._waiting[user]:
                 del self._waiting[user], self._locks[user]
+
+    async def _failed(self, event: ZaloEvent, exc: Exception) -> None:
+        """Count the failure; at MAX_ATTEMPTS park the event, hand the citizen to an officer, say so."""
+        try:
+            dead = await asyncio.to_thread(self.store.record_failure, event.key, f"{type(exc).__name__}: {exc}", MAX_ATTEMPTS)
+        except Exception:  # noqa: BLE001 - the database itself failing: the next sweep tries again
+            logger.exception("the failure of %s could not be recorded", event.key)
+            return
+        if not dead:
+            logger.info("%s stays unhandled; the next sweep tries again", event.key)
+            return
+        logger.error("%s parked as dead after %d failed attempts", event.key, MAX_ATTEMPTS)
+        user = event.user_id
+        if user is None or not (event.is_user_text or event.is_user_attachment):
+            return
+        try:
+            conversation = await asyncio.to_thread(self.store.conversation, user)
+            name = conversation.display_name if conversation is not None else None
+            general = await asyncio.to_thread(self.desk.departments.general_queue)
+            await asyncio.to_thread(self.desk.open_ticket, user, "zalo", event.text or f"({event.name})", general.code,
+                                    PARKED_REASON, name)
+            await self._send(user, self._replies.text("message_failed"), event.key)
+        except Exception:  # noqa: BLE001 - parked and shown to operators either way
+            logger.exception("could not hand the parked event %s to an officer", event.key)
 
     async def handle(self, event: ZaloEvent) -> None:
         user = event.user_id

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.limits import clean_text
+
 USER_TEXT = "user_send_text"
 FOLLOW = "follow"
 UNFOLLOW = "unfollow"
@@ -71,7 +73,7 @@ def parse_event(body: Any) -> ZaloEvent:
         timestamp=str(timestamp),
         user_id=_citizen_id(name, body),
         msg_id=str(message["msg_id"]) if message.get("msg_id") is not None else None,
-        text=text if isinstance(text, str) else None,
+        text=clean_text(text) if isinstance(text, str) else None,
         attachments=tuple(a for a in attachments if isinstance(a, dict)),
         admin_id=str(sender["admin_id"]) if sender.get("admin_id") else None,
         raw=body,

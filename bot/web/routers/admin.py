@@ -1,4 +1,5 @@
-"""Administration under /quan-tri/ (staff accounts, departments, holidays) and the audit log /nhat-ky.
+"""Administration under /quan-tri/ (staff accounts, departments, holidays, Zalo events parked as
+dead) and the audit log /nhat-ky.
 
 Admins manage the unit and see no ticket; leaders and admins read the audit log.
 """
@@ -15,10 +16,12 @@ from bot.handoff.staff import ADMIN, LEADER, OFFICER, ROLES, Session, Staff, Sta
 from bot.web import services, views
 from bot.web.auth import check_csrf, require_role
 from bot.web.pages import PageError, PageRoute, redirect, render, sentence
+from bot.zalo_store import ZaloStore
 
 router = APIRouter(route_class=PageRoute, tags=["administration"])
 admin_only = require_role(ADMIN)
 AUDIT_LIMIT = 300
+DEAD_EVENTS_LIMIT = 200
 
 
 def _log(db: Engine, by: Staff, action: str, detail: str) -> None:
@@ -232,6 +235,14 @@ def remove_holiday(day: date, _: Session = Depends(check_csrf), member: Staff = 
     units.remove_holiday(day)
     _log(db, member, "holiday.remove", f"{day:%d/%m/%Y}: {names[day]}")
     return redirect("/quan-tri/ngay-nghi?ok=holiday_removed")
+
+
+# ---- Zalo events the gateway gave up on
+@router.get("/quan-tri/su-co")
+def dead_events_page(request: Request, member: Staff = Depends(admin_only),
+                     store: ZaloStore = Depends(services.zalo_store)) -> Response:
+    return render(request, "admin_dead_events.html", {"events": store.dead_events(DEAD_EVENTS_LIMIT),
+                                                      "limit": DEAD_EVENTS_LIMIT, "section": "dead_events"})
 
 
 # ---- audit log

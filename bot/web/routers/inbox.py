@@ -25,6 +25,9 @@ from connectors.zalo.api import TEXT_LIMIT
 from connectors.zalo.gateway import ZaloGateway
 
 router = APIRouter(prefix="/inbox", route_class=PageRoute, tags=["inbox"])
+# A conversation shows its latest events; older ones a page at a time ("?truoc=<event id>"): a
+# ticket with thousands of messages made a page browsers gave up on.
+CONVERSATION_PAGE = 100
 NO_GATEWAY = "Kênh Zalo chưa được bật trên máy chủ này (ZALO_GATEWAY=off), nên chưa gửi được tin cho công dân."
 
 
@@ -108,18 +111,20 @@ def queue_api(version: str = "", department: str = "", box: Inbox = Depends(inbo
 
 
 # ---- ticket page
-def _ticket_page(request: Request, box: Inbox, ticket_id: int, error: str = "", draft: str = "", status: int = 200) -> Response:
+def _ticket_page(request: Request, box: Inbox, ticket_id: int, error: str = "", draft: str = "", status: int = 200,
+                 before: int | None = None) -> Response:
     current = _viewable(box, ticket_id)
     departments = box.units.all()
     known = {d.code: d for d in departments}
     department = known.get(current.department_code)
     window = reply_window(current, sent_since(box.store, current))
-    events = box.desk.events(ticket_id)
+    events = box.desk.events(ticket_id, before_id=before, last=CONVERSATION_PAGE)
+    older = events[0].id if events and box.desk.has_events_before(ticket_id, events[0].id) else None
     unit = load_knowledge_base().unit
     canned = [(c.title, views.fill_canned(c.text, department, unit)) for c in department.canned_replies] if department else []
     return render(request, "ticket.html", {
         "ticket": current, "department": department, "departments": departments, "names": known,
-        "events": events, "last_id": events[-1].id if events else 0,
+        "events": events, "last_id": events[-1].id if events else 0, "older": older, "paged": before is not None,
         "window": window, "panel": views.window_panel(window, current.last_citizen_at),
         "urgency": current.urgency(), "canned": canned, "draft": draft, "error": error,
         "holder_is_me": current.holder_id == box.member.id, "reply_blocked": _reply_blocked(box, current, window.can_send),
@@ -145,14 +150,14 @@ def _reply_blocked(box: Inbox, current: Ticket, window_open: bool) -> str:
 
 
 @router.get("/tickets/{ticket_id}")
-def ticket_page(request: Request, ticket_id: int, box: Inbox = Depends(inbox)) -> Response:
-    return _ticket_page(request, box, ticket_id)
+def ticket_page(request: Request, ticket_id: int, truoc: int | None = None, box: Inbox = Depends(inbox)) -> Response:
+    return _ticket_page(request, box, ticket_id, before=truoc)
 
 
 @router.get("/api/tickets/{ticket_id}/events")
 def events_api(ticket_id: int, after: int = 0, box: Inbox = Depends(inbox)) -> dict[str, Any]:
     current = _viewable(box, ticket_id)
-    events = box.desk.events(ticket_id, after_id=after)
+    events = box.desk.events(ticket_id, after_id=after, last=CONVERSATION_PAGE)
     window = reply_window(current, sent_since(box.store, current))
     html = render_fragment("_events.html", events=events, names=box.units.by_code()) if events else ""
     return {"events": [views.event_json(e) for e in events], "html": html,

@@ -272,7 +272,9 @@ def test_a_formula_in_an_xlsx_cell_is_refused_wherever_it_is(kb, starter):
 
 @pytest.mark.parametrize("cell, formula", [
     ("=1+1", True), ("+84 912 345 678", True), ("@SUM(A1)", True), ("-2+3+cmd|' /C calc'!A0", True),
-    ("- Hồ sơ gồm:\n- Tờ khai", False), ("Hồ sơ:\n=không phải ô đầu", False), (" =có khoảng trắng đầu", False),
+    ("- Hồ sơ gồm:\n- Tờ khai", False), ("Hồ sơ:\n=không phải ô đầu", False),
+    # issue 17: the check ran before trimming, so a leading space let a formula through
+    (" =HYPERLINK(\"http://x.example\",\"bấm\")", True), ("\t+84 912", True), ("  - mục một", False),
     ("'=được bảo vệ", False), ("--", False),
 ])
 def test_csv_formula_rule_looks_only_at_the_start_of_the_cell(kb, starter, cell, formula):
@@ -283,6 +285,48 @@ def test_csv_formula_rule_looks_only_at_the_start_of_the_cell(kb, starter, cell,
     assert flagged == formula
     if not formula:
         assert result.problems == []
+
+
+def test_an_xlsx_text_that_is_a_formula_once_trimmed_is_refused(kb, starter):
+    """Issue 17: " =HYPERLINK(...)" is text in the file but would be kept as "=HYPERLINK(...)"."""
+    rows = rows_of(starter)
+    set_cell(rows, 3, ANSWER, " =HYPERLINK(\"http://x.example\",\"bấm\")")
+    result = parse(kb, "kho.xlsx", xlsx_of(rows))
+    assert problems_at(result) == {(3, ANSWER)} and "công thức" in result.problems[0].message
+
+
+def test_exported_xlsx_text_cells_are_formatted_as_text(starter, departments):
+    """Re-typed in Excel, a cell in the Text format ("@") stays text even when it starts with "="."""
+    sheet = openpyxl.load_workbook(io.BytesIO(export_xlsx(starter, departments)))[SHEET]
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.value is not None]
+    assert cells and all(cell.number_format == "@" for cell in cells)
+
+
+def test_an_xlsx_bomb_is_refused_unread_in_little_time_and_memory(kb, starter, departments):
+    """Issue 17: 531 KB that unpacked to 160 MB took 44 s and 800 MB. The limit is what 2,000 FAQs
+    need (test_a_2000_faq_file_... reads one under it)."""
+    import tracemalloc
+    import zipfile
+
+    from bot.faq import spreadsheet
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(export_xlsx(starter[:3], departments))) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for member in source.infolist():
+            bomb.writestr(member, source.read(member))
+        bomb.writestr("xl/media/padding.bin", b"\0" * (spreadsheet.UNPACKED_LIMIT + 1))
+    content = out.getvalue()
+    assert len(content) < 200_000
+    tracemalloc.start()
+    started = time.perf_counter()
+    result = parse(kb, "kho.xlsx", content)
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(result.problems) == 1 and "giải nén" in result.problems[0].message
+    assert elapsed < 1.0 and peak < 5 * 2**20
+    assert spreadsheet.UNPACKED_LIMIT <= 50 * 10**6
 
 
 def test_an_over_long_xlsx_cell_is_reported_and_never_exported_cut(kb, starter, departments):
