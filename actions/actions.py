@@ -16,9 +16,13 @@ from bot.decision import HANDOFF, load_thresholds
 from bot.faq.knowledge_base import load_knowledge_base
 from bot.faq.live import LiveKnowledgeDir
 from bot.handoff.service import HandOff, history_from_events
+from bot.replies import Reply
 from bot.understanding import Understanding, ranking_from_parse
+from connectors.limits import HANDOFFS_PER_MINUTE, SenderRate
 
 logger = logging.getLogger(__name__)
+# Opening and cancelling tickets in a loop would flood officers' queues.
+_handoffs = SenderRate(HANDOFFS_PER_MINUTE)
 
 
 @lru_cache(maxsize=1)
@@ -62,7 +66,10 @@ class ActionRespond(Action):
         turn = conversation.respond(text, ranking_from_parse(message), state)
         channel = tracker.get_latest_input_channel() or "unknown"
         replies, events = turn.replies, []
-        if turn.decision.kind == HANDOFF:
+        if turn.decision.kind == HANDOFF and not _handoffs.allow(tracker.sender_id):
+            logger.warning("hand-off for %s refused: more than %d a minute", tracker.sender_id, HANDOFFS_PER_MINUTE)
+            replies = (Reply(conversation.replies.text("handoff_too_often")),)
+        elif turn.decision.kind == HANDOFF:
             opened = _handoff().open(tracker.sender_id, channel, text, turn.decision, history_from_events(tracker.events))
             replies = (conversation.handoff_reply(turn.decision, opened.department.name, opened.when),)
             _handoff().desk.add_bot_message(opened.ticket.id, replies[0].text)

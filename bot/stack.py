@@ -58,7 +58,7 @@ def start_stack(model: Path, workdir: Path, database_url: str | None = None, tim
     web = f"http://127.0.0.1:{web_port}"
     sim = f"http://127.0.0.1:{sim_port}" if separate_simulator else web
     (workdir / "credentials.yml").write_text(
-        "rest:\n"
+        "connectors.rest.RestInput:\n"
         "connectors.zalo.channel.ZaloInput:\n"
         "  app_id: sim-app\n  app_secret: sim-app-secret\n  oa_secret_key: sim-oa-secret\n"
         "  access_token: sim-access-0\n  refresh_token: sim-refresh-0\n"
@@ -67,6 +67,7 @@ def start_stack(model: Path, workdir: Path, database_url: str | None = None, tim
     )
     (workdir / "endpoints.yml").write_text(
         f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
+        "  headers:\n    X-Action-Token: ${ACTION_SERVER_TOKEN}\n"
         "tracker_store:\n  type: bot.tracker_store.AppTrackerStore\n",
         encoding="utf-8",
     )
@@ -77,16 +78,17 @@ def start_stack(model: Path, workdir: Path, database_url: str | None = None, tim
         ZALO_CREDENTIALS=str(workdir / "credentials.yml"),
         RASA_URL=f"http://127.0.0.1:{rasa_port}",
         RASA_TOKEN=secrets.token_hex(16),
+        ACTION_SERVER_TOKEN=secrets.token_hex(16),
+        ACTIONS_PORT=str(action_port),
         RELEASES_DIR=str(workdir / "releases"),
         TF_CPP_MIN_LOG_LEVEL="3",
         LOG_LEVEL_LIBRARIES="ERROR",
     )
     stack = Stack(f"http://127.0.0.1:{rasa_port}", web, f"http://127.0.0.1:{action_port}", database_url, sim, env["RASA_TOKEN"])
     commands = [
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+        [sys.executable, "-m", "actions.server"],
         [sys.executable, "-m", "uvicorn", "bot.web.app:app", "--host", "127.0.0.1", "--port", str(web_port), "--log-level", "warning", "--ws", "none"],
-        [sys.executable, "-m", "rasa", "run", "--model", str(model), "--port", str(rasa_port), "--enable-api",
-         "--auth-token", env["RASA_TOKEN"],
+        [sys.executable, "-m", "connectors.serve_rasa", "--model", str(model), "--port", str(rasa_port), "--enable-api",
          "--credentials", str(workdir / "credentials.yml"), "--endpoints", str(workdir / "endpoints.yml")],
     ]
     names = ["actions", "web", "rasa"]

@@ -10,17 +10,23 @@ export TF_CPP_MIN_LOG_LEVEL=3 LOG_LEVEL_LIBRARIES=ERROR
 "$PY" -m bot migrate
 model="$("$PY" -m bot model)"
 mkdir -p var
-# Rasa's HTTP API (used to load a newly published model) answers only with this token.
-if [ -z "${RASA_TOKEN:-}" ]; then
-  [ -s var/rasa_token ] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > var/rasa_token)
-  RASA_TOKEN="$(cat var/rasa_token)"
-fi
-export RASA_TOKEN RASA_URL="${RASA_URL:-http://127.0.0.1:5005}"
+# Secrets live in files only this user reads and reach the processes through the environment,
+# never the command line (`ps` shows that to everyone): Rasa's HTTP API token (loading a newly
+# published model) and the action server's shared secret with Rasa (endpoints.yml).
+secret() {
+  [ -s "var/$1" ] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "var/$1")
+  cat "var/$1"
+}
+RASA_TOKEN="${RASA_TOKEN:-$(secret rasa_token)}"
+ACTION_SERVER_TOKEN="${ACTION_SERVER_TOKEN:-$(secret action_token)}"
+# Everything listens on 127.0.0.1; a deployment on several machines sets these (docs/architecture.md).
+export RASA_TOKEN ACTION_SERVER_TOKEN RASA_URL="${RASA_URL:-http://127.0.0.1:5005}"
+export RASA_HOST="${RASA_HOST:-127.0.0.1}" ACTIONS_HOST="${ACTIONS_HOST:-127.0.0.1}"
 pids=()
 stop() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap stop EXIT INT TERM
 
-"$PY" -m rasa run actions --actions actions --port 5055 >var/actions.log 2>&1 &
+"$PY" -m actions.server >var/actions.log 2>&1 &
 pids+=($!)
 
 # The web process: Zalo's webhook (handed to Rasa turn by turn), the Zalo simulator (when no
@@ -34,11 +40,12 @@ if [ "${1:-}" = "shell" ]; then
   exit
 fi
 
-"$PY" -m rasa run "${rasa_args[@]}" --enable-api --auth-token "$RASA_TOKEN" --port 5005 >var/rasa.log 2>&1 &
+"$PY" -m connectors.serve_rasa "${rasa_args[@]}" --enable-api --port 5005 >var/rasa.log 2>&1 &
 pids+=($!)
 echo "starting the Rasa server (model ${model##*/}); logs in var/rasa.log and var/actions.log"
-for _ in $(seq 1 120); do
-  curl -fs http://localhost:5005/status >/dev/null 2>&1 && break
+# The Zalo channel's health route needs no token and says "ok" once the model is loaded.
+for _ in $(seq 1 180); do
+  curl -fs http://127.0.0.1:5005/webhooks/zalo/ >/dev/null 2>&1 && break
   sleep 1
 done
 cat <<MSG
@@ -61,6 +68,7 @@ cat <<MSG
   Chat from a terminal:
     curl -s localhost:5005/webhooks/rest/webhook -H 'Content-Type: application/json' \\
       -d '{"sender": "cong-dan-1", "message": "cho hỏi làm căn cước cho con 10 tuổi ở đâu"}'
+    (a REST sender is "rest:cong-dan-1" in the inbox; with ZALO_APP_ID set, REST needs RASA_REST_TOKEN)
   or open Rasa's console with: make shell
 
   Ctrl-C stops everything.

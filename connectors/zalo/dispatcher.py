@@ -19,6 +19,7 @@ from bot.privacy import WITHDRAW, erase_citizen
 from bot.handoff.tickets import ATTACHMENT, TicketDesk
 from bot.replies import Replies
 from bot.zalo_store import ZaloStore
+from connectors.limits import MESSAGES_PER_MINUTE, SenderRate
 from connectors.zalo.api import ZaloApiClient
 from connectors.zalo.events import (
     CLICK_CHAT_NOW, FOLLOW, UNFOLLOW, USER_WITHDRAW, MalformedEvent, ZaloEvent, parse_event,
@@ -90,6 +91,8 @@ class ZaloDispatcher:
         self._tasks: set[asyncio.Task] = set()
         self._in_flight: set[str] = set()
         self._turns = asyncio.Semaphore(MAX_CONCURRENT_TURNS)
+        self._rate = SenderRate(MESSAGES_PER_MINUTE)
+        self._slow_down_told = SenderRate(1)  # "too fast" is said once a minute, not to every message
         # The acknowledgement's one insert gets threads of its own: queued behind the background
         # work's database calls in the shared default pool, it waited hundreds of milliseconds.
         self._ledger = ThreadPoolExecutor(max_workers=2, thread_name_prefix="zalo-ledger")
@@ -254,6 +257,11 @@ class ZaloDispatcher:
                 await self._send(user, self._replies.text("handoff_cancelled"), event.key)
             else:
                 await asyncio.to_thread(self.desk.add_citizen_message, held.id, text)
+            return
+        if not self._rate.allow(user):
+            logger.warning("%s sent more than %d messages a minute; %s not given to the bot", user, MESSAGES_PER_MINUTE, event.key)
+            if self._slow_down_told.allow(user):
+                await self._send(user, self._replies.text("too_many_messages"), event.key)
             return
         buttons = self._buttons.pop(user, None)
         if buttons:

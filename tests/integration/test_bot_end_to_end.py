@@ -16,6 +16,7 @@ import urllib.request
 import pytest
 from sqlalchemy import create_engine, select
 
+from actions.server import HEADER
 from bot import paths
 from bot.db import decision_log
 from bot.migrate import upgrade
@@ -70,12 +71,15 @@ def app_database(tmp_path_factory):
     return url
 
 
+ACTION_TOKEN = "e2e-action-token"
+
+
 @pytest.fixture(scope="module")
 def action_server(app_database):
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": app_database}
+    env = {**os.environ, "DATABASE_URL": app_database, "ACTION_SERVER_TOKEN": ACTION_TOKEN, "ACTIONS_PORT": str(port)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        [sys.executable, "-m", "actions.server"],
         cwd=paths.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
@@ -102,7 +106,7 @@ def agent(trained_model, action_server):
     from rasa.utils.endpoints import EndpointConfig
 
     loop = asyncio.new_event_loop()
-    agent = Agent.load(str(trained_model), action_endpoint=EndpointConfig(action_server))
+    agent = Agent.load(str(trained_model), action_endpoint=EndpointConfig(action_server, headers={HEADER: ACTION_TOKEN}))
     yield agent, loop
     loop.close()
 

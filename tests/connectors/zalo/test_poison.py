@@ -133,3 +133,25 @@ def test_sender_rate_allows_per_minute_and_recovers():
     assert rate.allow("b")
     clock[0] = 61.0
     assert rate.allow("a")
+
+
+def test_a_citizen_over_the_message_rate_is_told_once_and_the_bot_is_spared(loop, store, client, fake_zalo):
+    from connectors.limits import MESSAGES_PER_MINUTE
+
+    replies = Replies({**REPLIES._templates, "too_many_messages": "Anh/chị đang nhắn nhanh quá."}, {})
+    bot = EchoBot()
+    dispatcher = ZaloDispatcher(APP_ID, OA_SECRET, store, client, replies, bot,
+                                lambda user, key: ZaloOutput(client, store, user, key),
+                                TicketDesk(store.engine, Departments(store.engine)))
+    bodies = [fixture_body("user_send_text", message={"msg_id": f"flood-{n}", "text": f"câu {n}"})
+              for n in range(MESSAGES_PER_MINUTE + 5)]
+
+    async def go():
+        for raw in bodies:
+            await dispatcher.accept(raw, signed(raw))
+        await dispatcher.drain()
+
+    loop.run_until_complete(go())
+    assert len(bot.seen) == MESSAGES_PER_MINUTE
+    assert fake_zalo.texts_to(CITIZEN).count("Anh/chị đang nhắn nhanh quá.") == 1
+    assert store.unhandled_events() == []
