@@ -181,11 +181,6 @@ class StaffDirectory:
             ).rowcount
         return taken == 1
 
-    def forget_old_attempts(self) -> int:
-        """Delete attempt counters whose window is over; returns how many."""
-        with self.engine.begin() as conn:
-            return conn.execute(delete(login_throttle).where(login_throttle.c.window_start < utc_now() - LOCKOUT)).rowcount
-
     def start_session(self, member: Staff) -> tuple[str, str]:
         """(cookie token, CSRF token); only the token's hash is stored."""
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
