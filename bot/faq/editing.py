@@ -20,6 +20,8 @@ from bot.text.normalize import normalize
 STYLE_NAMES = {
     "diacritics": "Có dấu", "no_diacritics": "Không dấu", "teencode": "Viết tắt, tiếng lóng",
     "long": "Câu dài, kể hoàn cảnh", "english": "Tiếng Anh", "short": "Ngắn gọn",
+    "formal": "Kiểu văn bản, tiêu đề cổng dịch vụ công",
+    "not_covered": "Câu hỏi cùng chủ đề mà câu trả lời KHÔNG bao gồm (bot chuyển cán bộ)",
 }
 CONFIDENCE_NAMES = {"high": "Cao", "medium": "Trung bình", "low": "Thấp"}
 REVISION_NAMES = {
@@ -33,6 +35,7 @@ FIELD_LABELS = {
     "questions.diacritics": "Cách hỏi – có dấu", "questions.no_diacritics": "Cách hỏi – không dấu",
     "questions.teencode": "Cách hỏi – viết tắt, tiếng lóng", "questions.long": "Cách hỏi – câu dài, kể hoàn cảnh",
     "questions.english": "Cách hỏi – tiếng Anh", "questions.short": "Cách hỏi – ngắn gọn",
+    "questions.formal": "Cách hỏi – kiểu văn bản", "questions.not_covered": "Câu hỏi câu trả lời không bao gồm",
 }
 ID_LIMIT = 64
 CONTEXT_LINES = 1

@@ -12,7 +12,12 @@ import yaml
 
 from bot import paths
 
-QUESTION_STYLES = ("diacritics", "no_diacritics", "teencode", "long", "english", "short")
+# The ways citizens ask a FAQ's question: the model learns each as that FAQ.
+TRAINING_STYLES = ("diacritics", "no_diacritics", "teencode", "long", "english", "short", "formal")
+# Questions that touch the FAQ's topic but that its answer does not cover (a foreign element, an
+# organisation, a change or re-issue, a fine, a refund...): the model learns them as NOT_COVERED.
+NOT_COVERED = "not_covered"
+QUESTION_STYLES = (*TRAINING_STYLES, NOT_COVERED)
 ANSWER_LIMIT = 2000  # one Zalo consultation message
 
 
@@ -38,10 +43,15 @@ class Faq:
     def intent(self) -> str:
         return intent_for(self.id)
 
+    @property
+    def near_misses(self) -> tuple[str, ...]:
+        """Questions of this topic that the answer does not cover."""
+        return self.questions.get(NOT_COVERED, ())
+
     def training_questions(self) -> list[str]:
         """The catalogue question, then every training question, styles in a fixed order."""
         ordered = [self.question]
-        for style in QUESTION_STYLES:
+        for style in TRAINING_STYLES:
             ordered.extend(self.questions.get(style, ()))
         return ordered
 

@@ -56,6 +56,8 @@ STYLE_COLUMNS = {
     "long": "Cách hỏi dài",
     "english": "Cách hỏi tiếng Anh",
     "short": "Cách hỏi ngắn",
+    "formal": "Cách hỏi kiểu văn bản",
+    "not_covered": "Câu hỏi FAQ không trả lời",
 }
 assert tuple(STYLE_COLUMNS) == QUESTION_STYLES
 COLUMNS = (ID, DEPARTMENT, TOPIC, TITLE, QUESTION, ANSWER, LEGAL_BASIS, KEYWORDS, EXCLUDES, ACTIVE, CONFIDENCE,
@@ -121,7 +123,11 @@ COLUMN_GUIDE = {
         "long": "Câu hỏi dài, kể hoàn cảnh (30–80 chữ).",
         "english": "Câu hỏi bằng tiếng Anh.",
         "short": "Vài chữ nêu chủ đề (2–6 chữ), ví dụ: giờ làm việc của xã.",
+        "formal": "Câu hỏi kiểu tiêu đề cổng dịch vụ công, báo, trang hỏi đáp pháp luật.",
     }.items()},
+    STYLE_COLUMNS["not_covered"]: ("Câu hỏi cùng chủ đề mà câu trả lời KHÔNG bao gồm (có người nước ngoài, công ty thay "
+                                   "cho cá nhân, điều chỉnh, cấp lại, phạt, hoàn tiền, thuế…): trợ lý ảo học để chuyển "
+                                   "cán bộ thay vì trả lời. Mỗi câu một dòng."),
 }
 
 

@@ -24,6 +24,10 @@ def faq_nlu_yaml(kb: KnowledgeBase) -> str:
     for faq in kb.faqs.values():
         lines.append(f"- intent: {faq.intent}\n  examples: |\n")
         lines.extend(f"    - {_one_line(q)}\n" for q in _unique(faq.training_questions()))
+    near_misses = _unique(q for faq in kb.faqs.values() for q in faq.near_misses)
+    if near_misses:
+        lines.append(f"- intent: {intents.NOT_COVERED}\n  examples: |\n")
+        lines.extend(f"    - {_one_line(q)}\n" for q in near_misses)
     return "".join(lines)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from bot import paths
+from bot import intents, paths
 from bot.faq.knowledge_base import (
     ANSWER_LIMIT, KnowledgeBase, placeholders, read_catalogue,
 )
@@ -49,6 +49,8 @@ def validate(kb: KnowledgeBase, catalogue: Path = paths.CATALOGUE, other_example
                 problems.append(f"{faq.id}: rendered answer is {length} characters, over {ANSWER_LIMIT}")
         for question in set(faq.training_questions()):
             owners[normalize(question).folded].add(faq.id)
+        for question in set(faq.near_misses):
+            owners[normalize(question).folded].add(intents.NOT_COVERED)
     for intent, examples in (other_examples or {}).items():
         for example in examples:
             owners[normalize(example).folded].add(intent)

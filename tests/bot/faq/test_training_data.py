@@ -1,4 +1,4 @@
-from bot import paths
+from bot import intents, paths
 from bot.faq.knowledge_base import load_knowledge_base
 from bot.faq.training_data import faq_nlu_yaml, generated_files, read_nlu_examples, rules_yaml
 
@@ -17,7 +17,15 @@ def test_committed_generated_files_are_up_to_date(kb):
 
 def test_every_faq_is_an_intent_with_its_questions(kb):
     examples = read_nlu_examples(paths.GENERATED_NLU)
-    assert set(examples) == {faq.intent for faq in kb.faqs.values()}
+    assert set(examples) == {faq.intent for faq in kb.faqs.values()} | {intents.NOT_COVERED}
     for faq in kb.faqs.values():
         assert len(examples[faq.intent]) >= 15
         assert faq.question in examples[faq.intent]
+
+
+def test_every_faqs_uncovered_cases_are_one_hand_off_intent(kb):
+    examples = read_nlu_examples(paths.GENERATED_NLU)[intents.NOT_COVERED]
+    for faq in kb.faqs.values():
+        assert faq.near_misses, f"{faq.id} has no not_covered questions"
+        assert set(faq.near_misses) <= set(examples)
+        assert not set(faq.near_misses) & set(faq.training_questions())
