@@ -77,8 +77,22 @@ class Conversation:
         """Who will answer and when: the ticket's department and due time once it is open."""
         department = department_name or self.kb.department_name(decision.department or GENERAL_QUEUE)
         when = when or self.replies.text("handoff_when_default")
+        not_covered = self._not_covered(decision.reason)
+        if not_covered is not None:
+            title, case = not_covered
+            return Reply(self.replies.text("handoff_not_covered", title=title, case=case, department=department, when=when))
         key = {"request_human": "handoff_requested", "repeated_failure": "handoff_repeated"}.get(decision.reason, "handoff")
         return Reply(self.replies.text(key, department=department, when=when))
+
+    def _not_covered(self, reason: str) -> tuple[str, str] | None:
+        """(the FAQ's title, the case named to the citizen) of a not_covered hand-off."""
+        kind, _, rest = reason.partition(":")
+        faq_id, _, why = rest.partition(":")
+        if kind != "not_covered" or faq_id not in self.kb.faqs:
+            return None
+        says = self.understanding.subcases.says(why)
+        case = self.replies.text("not_covered_case", says=says) if says else self.replies.text("not_covered_case_default")
+        return self.kb.faqs[faq_id].title, case
 
     def _clarify(self, options: tuple[str, ...]) -> Reply:
         titles = [self.kb.faqs[f].title for f in options]

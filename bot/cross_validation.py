@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import tarfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 from bot import intents
-from bot.decision import Decision, IntentScore, Signals, decide
+from bot.decision import Decision, IntentScore, decide
 from bot.faq.knowledge_base import faq_id_of
-from bot.text.normalize import normalize
 from bot.understanding import Understanding
 
 FILE_NAME = "cross_validation.json"
@@ -69,7 +68,7 @@ def expectation(intent: str) -> str:
 def decide_held_out(held_out: HeldOut, understanding: Understanding) -> Decision:
     """Decided as the bot decides, without the fuzzy match: the question itself is among the FAQ's
     questions the fuzzy index holds, and the model that ranked it never saw it."""
-    signals = Signals(normalize(held_out.text).folded, held_out.ranking)
+    signals = replace(understanding.signals(held_out.text, held_out.ranking), fuzzy=())
     return decide(signals, understanding.guards, understanding.thresholds)
 
 

@@ -45,6 +45,9 @@ class FaqGuard:
     department: str
     keywords: tuple[str, ...]  # folded
     excludes: tuple[str, ...]  # folded
+    # the sub-case cues (data/subcases.yml) that the FAQ's own questions use: a cue of another
+    # class in a message means a case the answer was not written for
+    covered_cues: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,14 @@ class Signals:
     folded_text: str  # normalized, no diacritics
     ranking: tuple[IntentScore, ...]
     fuzzy: tuple[FuzzyMatch, ...] = ()
+    cues: tuple[str, ...] = ()  # sub-case classes named in the message (bot.subcases)
 
 
 @dataclass(frozen=True)
 class Thresholds:
     answer_confidence: float
     answer_margin: float
+    not_covered_confidence: float
     confidence_without_keyword: float
     fuzzy_agree: float
     confidence_with_fuzzy: float
@@ -77,6 +82,7 @@ class Thresholds:
         return cls(
             answer_confidence=float(data["answer"]["confidence"]),
             answer_margin=float(data["answer"]["margin"]),
+            not_covered_confidence=float(data["answer"]["not_covered_confidence"]),
             confidence_without_keyword=float(data["answer"]["confidence_without_keyword"]),
             fuzzy_agree=float(data["answer"]["fuzzy_agree"]),
             confidence_with_fuzzy=float(data["answer"]["confidence_with_fuzzy"]),
@@ -115,7 +121,7 @@ def decide(
 ) -> Decision:
     """Decide what to do with one message. Pure: same inputs, same decision."""
     text = signals.folded_text
-    if not any(c.isalpha() for c in text):
+    if not _has_words(text):
         return Decision(OUT_OF_SCOPE, NOT_UNDERSTOOD, 0.0, reason="no_words")
     if not signals.ranking:
         return Decision(HANDOFF, None, 0.0, department=general_queue, reason="no_prediction")
@@ -134,6 +140,8 @@ def decide(
         if top.confidence >= thresholds.smalltalk_confidence:
             return Decision(SMALLTALK, top.name, top.confidence, reason="smalltalk")
         return handoff("low_confidence")
+    if top.name == intents.NOT_COVERED and faqs and top.confidence >= thresholds.handoff_confidence:
+        return _not_covered(top, faqs[0], guards, candidates, "model")
     if top.name in intents.HANDOFF:
         return handoff(top.name if top.confidence >= thresholds.handoff_confidence else "low_confidence")
     if top.name in intents.OUT_OF_SCOPE:
@@ -149,6 +157,12 @@ def decide(
     excluded = next((e for e in guard.excludes if _contains(text, e)), None)
     if excluded is not None:
         return handoff(f"other_procedure:{excluded}")
+    uncovered = next((c for c in signals.cues if c not in guard.covered_cues), None)
+    if uncovered is not None:
+        return _not_covered(best, best, guards, candidates, uncovered)
+    not_covered = next((s for s in signals.ranking if s.name == intents.NOT_COVERED), None)
+    if not_covered is not None and not_covered.confidence >= thresholds.not_covered_confidence:
+        return _not_covered(not_covered, best, guards, candidates, "model")
 
     second = faqs[1].confidence if len(faqs) > 1 else 0.0
     has_keyword = any(_contains(text, k) for k in guard.keywords)
@@ -165,6 +179,16 @@ def decide(
     if len(options) >= 2:
         return Decision(CLARIFY, best.name, best.confidence, None, department, options, "close_candidates")
     return handoff("low_confidence")
+
+
+def _not_covered(
+    top: IntentScore, faq: IntentScore, guards: Mapping[str, FaqGuard], candidates: tuple[str, ...], why: str
+) -> Decision:
+    """A case of this FAQ's topic that its answer does not cover: its department answers, and the
+    FAQ stays among the candidates (the citizen may be shown it as background)."""
+    faq_id = faq_id_of(faq.name)
+    return Decision(HANDOFF, top.name, top.confidence, None, guards[faq_id].department, candidates,
+                    f"not_covered:{faq_id}:{why}")
 
 
 def _clarify_options(
@@ -186,6 +210,14 @@ def _department(faqs: list[IntentScore], guards: Mapping[str, FaqGuard], general
     if faqs and faqs[0].confidence >= 0.5:
         return guards[faq_id_of(faqs[0].name)].department
     return general_queue
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+_LONGEST_WORD = 24  # "nghiêng" is 7 letters, "responsibilities" 16; 10,000 x's are no word
+
+
+def _has_words(text: str) -> bool:
+    return any(len(run) <= _LONGEST_WORD for run in _LETTERS.findall(text))
 
 
 @lru_cache(maxsize=4096)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from bot.decision import Decision, FaqGuard, IntentScore, Signals, Thresholds, decide, load_thresholds
 from bot.faq.fuzzy import QuestionIndex
 from bot.faq.knowledge_base import KnowledgeBase, load_knowledge_base
+from bot.faq.subcases import Subcases, load_subcases
 from bot.text.normalize import normalize
 
 GENERAL_QUEUE = "van_phong"
@@ -14,9 +15,10 @@ GENERAL_QUEUE = "van_phong"
 class Understanding:
     """Everything the decision needs that does not change between messages, loaded once."""
 
-    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds) -> None:
+    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds, subcases: Subcases | None = None) -> None:
         self.kb = kb
         self.thresholds = thresholds
+        self.subcases = subcases if subcases is not None else load_subcases()
         self.index = QuestionIndex(kb)
         # A FAQ's keywords anchor its whole topic: the model tells siblings apart ("căn cước"
         # anchors first card, lost card and child's card alike), the keywords only say that the
@@ -29,6 +31,7 @@ class Understanding:
                 department=faq.department,
                 keywords=_folded(topic_keywords[faq.topic]),
                 excludes=_folded(faq.excludes),
+                covered_cues=self.subcases.covered_by([faq.title, *faq.training_questions()]),
             )
             for faq in kb.faqs.values()
         }
@@ -50,8 +53,9 @@ class Understanding:
         return found
 
     def signals(self, text: str, ranking: Iterable[IntentScore]) -> Signals:
-        folded = normalize(text).folded
-        return Signals(folded, tuple(ranking), self.index.match(folded))
+        normalized = normalize(text)
+        folded = normalized.folded
+        return Signals(folded, tuple(ranking), self.index.match(folded), self.subcases.named_in(normalized))
 
     def decide(self, text: str, ranking: Iterable[IntentScore]) -> Decision:
         return decide(self.signals(text, ranking), self.guards, self.thresholds, GENERAL_QUEUE)

@@ -11,6 +11,7 @@ WHY_HANDED_OFF = {
     "personal_case": "Trường hợp, hồ sơ cá nhân của công dân",
     "personal_case_pattern": "Có mã hồ sơ, số biên nhận hoặc việc trễ hẹn của cá nhân",
     "other_procedure": "Thủ tục chưa có trong bộ câu hỏi thường gặp",
+    "not_covered": "Câu trả lời có sẵn chưa bao gồm trường hợp công dân hỏi",
     "low_confidence": "Trợ lý không chắc câu trả lời",
     "unknown_intent": "Trợ lý không nhận ra chủ đề",
     "no_prediction": "Trợ lý không nhận ra chủ đề",

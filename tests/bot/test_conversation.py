@@ -65,3 +65,19 @@ def test_a_reply_that_picks_nothing_is_decided_afresh(reply):
 def test_answer_fits_one_zalo_message(conversation, kb):
     for faq_id in kb.faqs:
         assert len(kb.render_answer(faq_id)) <= 2000
+
+
+def test_a_case_the_answer_does_not_cover_is_said_honestly(conversation, kb):
+    ranking = (IntentScore("faq_ket_hon", 0.95), IntentScore("faq_khai_sinh", 0.02))
+    turn = conversation.respond("em lấy chồng Hàn Quốc thì đăng ký kết hôn ở đâu", ranking, DialogueState())
+    assert turn.decision.kind == HANDOFF and turn.decision.candidates[0] == "ket_hon"
+    text = turn.replies[0].text
+    assert f"“{kb.faqs['ket_hon'].title}” chưa nói tới trường hợp có yếu tố nước ngoài" in text
+    assert kb.department_name("tu_phap_ho_tich") in text
+
+
+def test_a_case_the_model_finds_uncovered_is_said_without_naming_it(conversation, kb):
+    ranking = (IntentScore("not_covered", 0.9), IntentScore("faq_giay_phep_xay_dung", 0.05))
+    turn = conversation.respond("xin phép xây dựng cho nhà văn hóa thôn", ranking, DialogueState())
+    assert turn.decision.kind == HANDOFF
+    assert "chưa nói tới trường hợp cụ thể anh/chị hỏi" in turn.replies[0].text

@@ -96,3 +96,32 @@ def test_text_without_words_is_not_understood(text):
 
 def test_no_prediction_hands_off():
     assert _decide("abc").kind == HANDOFF
+
+
+def test_a_case_the_answer_does_not_cover_is_handed_to_the_faqs_department():
+    d = _decide("ket hon voi nguoi han quoc", ("not_covered", 0.7), ("faq_khai_sinh", 0.2))
+    assert (d.kind, d.department, d.reason) == (HANDOFF, "tu_phap_ho_tich", "not_covered:khai_sinh:model")
+    assert d.candidates[0] == "khai_sinh"
+
+
+def test_a_likely_uncovered_case_hands_off_even_below_a_faq():
+    just_below = T.not_covered_confidence - 0.01
+    d = _decide("lam can cuoc lan dau", ("faq_can_cuoc_cap_moi", 0.75), ("not_covered", just_below))
+    assert d.kind == ANSWER
+    d = _decide("lam can cuoc lan dau", ("faq_can_cuoc_cap_moi", 0.75), ("not_covered", T.not_covered_confidence))
+    assert d.kind == HANDOFF and d.reason.startswith("not_covered:can_cuoc_cap_moi")
+
+
+def test_a_sub_case_the_faqs_questions_never_name_hands_off():
+    ranking = (("faq_can_cuoc_cap_moi", 0.95), ("faq_can_cuoc_cap_lai", 0.02))
+    signals = Signals("cong ty lam can cuoc cho cong nhan", tuple(IntentScore(n, c) for n, c in ranking), cues=("organisation",))
+    d = decide(signals, GUARDS, T)
+    assert (d.kind, d.reason, d.department) == (HANDOFF, "not_covered:can_cuoc_cap_moi:organisation", "cong_an")
+    covered = {**GUARDS, "can_cuoc_cap_moi": FaqGuard("cong_an", ("can cuoc",), (), frozenset({"organisation"}))}
+    assert decide(signals, covered, T).kind == ANSWER
+
+
+@pytest.mark.parametrize("text", ["x" * 10_000, "khaisinh" * 40])
+def test_a_run_of_letters_longer_than_any_word_is_not_understood(text):
+    d = _decide(text, ("faq_dia_chi_mot_cua", 0.99))
+    assert d.kind == OUT_OF_SCOPE and d.intent == "nlu_fallback"

@@ -1,0 +1,78 @@
+"""Sub-cases a FAQ's answer is not written for: a foreign element, an organisation, a change, a
+fine, a debt, a refund, a tax, a dispute (data/subcases.yml).
+
+Which classes a FAQ covers is read from its own questions, not listed by hand: a FAQ whose
+questions speak of fines (khai_sinh_qua_han) covers fines; one whose questions never do does not.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from bot import paths
+from bot.text.fold import fold_diacritics
+from bot.text.normalize import NormalizedText, normalize
+
+SUBCASES_FILE = paths.DATA / "subcases.yml"
+# A class counts as covered by a FAQ when this many of its questions name it: one narrative
+# mention ("em làm công ty ở Bình Dương") does not make the answer speak to companies.
+COVERING_QUESTIONS = 2
+
+
+@dataclass(frozen=True)
+class SubcaseClass:
+    name: str
+    says: str  # how the bot names the case to the citizen
+    accented: tuple[str, ...]  # phrases matched on the text with its diacritics
+    folded: tuple[str, ...]  # phrases of two or more syllables, and foreign words, matched folded
+
+
+@dataclass(frozen=True)
+class Subcases:
+    classes: tuple[SubcaseClass, ...]
+
+    def named_in(self, message: NormalizedText) -> tuple[str, ...]:
+        """The classes a message names, in file order."""
+        accented, folded = f" {message.text} ", f" {message.folded} "
+        return tuple(
+            c.name for c in self.classes
+            if any(f" {p} " in accented for p in c.accented) or any(f" {p} " in folded for p in c.folded)
+        )
+
+    def covered_by(self, questions: Iterable[str]) -> frozenset[str]:
+        """The classes that at least COVERING_QUESTIONS of a FAQ's questions name."""
+        counts: dict[str, int] = {}
+        for question in questions:
+            for name in self.named_in(normalize(question)):
+                counts[name] = counts.get(name, 0) + 1
+        return frozenset(name for name, n in counts.items() if n >= COVERING_QUESTIONS)
+
+    def says(self, name: str) -> str:
+        return next((c.says for c in self.classes if c.name == name), "")
+
+
+@lru_cache(maxsize=2)
+def load_subcases(path: Path = SUBCASES_FILE) -> Subcases:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    classes = []
+    for name, item in (data.get("classes") or {}).items():
+        phrases = [_normalized(p) for p in item.get("phrases") or ()]
+        # as typed: the normalizer would turn "tax" into "thuế", whose fold is also "thuê" (rent)
+        words = [str(w).lower().strip() for w in item.get("words") or ()]
+        classes.append(SubcaseClass(
+            name=str(name),
+            says=str(item.get("says", "")),
+            accented=tuple(p for p in phrases if p),
+            folded=tuple(fold_diacritics(p) for p in phrases if len(p.split()) > 1)
+            + tuple(fold_diacritics(w) for w in words if w),
+        ))
+    return Subcases(tuple(classes))
+
+
+def _normalized(phrase: str) -> str:
+    return re.sub(r"\s+", " ", normalize(str(phrase)).text).strip()
