@@ -9,13 +9,16 @@ Systems:
   fuzzy  rapidfuzz: the label of the nearest training question (WRatio >= 75), else hand off
 
 Sets: ../shared/eval/dev.jsonl, data/eval/holdout.yml (our own held-out questions: citizens'
-hard styles and portal questions the catalogue does not cover) and data/gate/questions.yml (the
-publish gate's), each scored by the model trained on all data; and a stratified k-fold
-cross-validation of the training questions (each fold trains every system on the other folds).
+hard styles and portal questions the catalogue does not cover), data/eval/near_misses.yml (cases
+of a FAQ's topic that its answer does not cover, by class), data/eval/formal.yml (portal and
+headline style, two questions in one) and data/gate/questions.yml (the publish gate's), each scored
+by the model trained on all data; a stratified k-fold cross-validation of the training questions
+(each fold trains every system on the other folds); and --leave-faqs-out K: the FAQs in K groups,
+each group's near misses scored by our model trained without that group's `not_covered` questions.
 
   python bench/nlu_eval.py [--folds 3] [--stock-epochs 20] [--systems ours,stock,fuzzy]
                            [--cv-systems ours,fuzzy] [--skip-dev] [--skip-cv] [--dump FILE]
-                           [--sets dev,holdout,gate]
+                           [--sets dev,holdout,near_misses,formal,gate] [--leave-faqs-out K]
 """
 from __future__ import annotations
 
@@ -40,13 +43,18 @@ from rapidfuzz import fuzz, process  # noqa: E402
 
 from bot import cross_validation  # noqa: E402
 from bot.decision import load_thresholds  # noqa: E402
-from bot.faq.knowledge_base import KnowledgeBase, faq_id_of, load_knowledge_base  # noqa: E402
+from bot import intents  # noqa: E402
+from bot.faq.knowledge_base import (  # noqa: E402
+    NOT_COVERED, TRAINING_STYLES, KnowledgeBase, faq_id_of, load_knowledge_base,
+)
 from bot.faq.training_data import hand_written_examples  # noqa: E402
 from bot.nlu.linear_classifier import FOLDS, LinearIntentClassifier  # noqa: E402
 from bot.understanding import Understanding  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 HOLDOUT = ROOT / "data" / "eval" / "holdout.yml"
+NEAR_MISSES = ROOT / "data" / "eval" / "near_misses.yml"
+FORMAL = ROOT / "data" / "eval" / "formal.yml"
 GATE = ROOT / "data" / "gate" / "questions.yml"
 STOCK_CONFIG = ROOT / "bench" / "stock_config.yml"
 RASA_FALLBACK_THRESHOLD = 0.3  # FallbackClassifier's default
@@ -58,6 +66,8 @@ class Example:
     expect: str  # faq id | handoff | out_of_scope | smalltalk:<intent>
     style: str
     intent: str = ""
+    group: str = ""  # a near miss's class
+    faq: str = ""  # the FAQ a near miss is near
 
 
 @dataclass(frozen=True)
@@ -80,8 +90,9 @@ def training_examples(kb: KnowledgeBase) -> list[Example]:
     out = []
     for faq in kb.faqs.values():
         out.append(Example(faq.question, faq.id, "catalogue", faq.intent))
-        for style, questions in faq.questions.items():
-            out.extend(Example(q, faq.id, style, faq.intent) for q in questions)
+        for style in TRAINING_STYLES:
+            out.extend(Example(q, faq.id, style, faq.intent) for q in faq.questions.get(style, ()))
+        out.extend(Example(q, "handoff", NOT_COVERED, intents.NOT_COVERED, faq=faq.id) for q in faq.near_misses)
     for intent, examples in hand_written_examples().items():
         out.extend(Example(t, expectation(intent), expectation(intent).split(":")[0], intent) for t in examples)
     return out
@@ -101,7 +112,8 @@ def yaml_examples(path: Path) -> list[Example]:
     for r in rows:
         expect = str(r["expect"])
         # The gate says "smalltalk" without the intent: any smalltalk intent counts there.
-        out.append(Example(str(r["text"]), "smalltalk:" if expect == "smalltalk" else expect, str(r.get("style", "?"))))
+        out.append(Example(str(r["text"]), "smalltalk:" if expect == "smalltalk" else expect, str(r.get("style", "?")),
+                           group=str(r.get("class", "")), faq=str(r.get("faq", ""))))
     return out
 
 
@@ -225,6 +237,7 @@ def _kind_of(intent: str) -> str:
 
 def score(examples: list[Example], predictions: list[Prediction]) -> dict[str, str]:
     styles: dict[str, Counter] = defaultdict(Counter)
+    groups: dict[str, Counter] = defaultdict(Counter)
     tot: Counter = Counter()
     for e, p in zip(examples, predictions):
         answered = p.decision == "answer"
@@ -233,6 +246,9 @@ def score(examples: list[Example], predictions: list[Prediction]) -> dict[str, s
             wrong = answered
         elif e.expect in ("handoff", "out_of_scope"):
             kind, ok, wrong = "safe", not answered, answered
+            if e.group:
+                groups[e.group]["n"] += 1
+                groups[e.group]["ok"] += ok
         else:
             kind, ok, wrong = "faq", answered and p.faq_id == e.expect, answered and p.faq_id != e.expect
             styles[e.style]["n"] += 1
@@ -247,6 +263,8 @@ def score(examples: list[Example], predictions: list[Prediction]) -> dict[str, s
         rows[f"  style {style}"] = pct(styles[style]["ok"], styles[style]["n"])
     rows["answered wrongly (of all)"] = pct(tot["wrong"], tot["n"])
     rows["handoff/out-of-scope not answered"] = pct(tot["safe_ok"], tot["safe_n"])
+    for group in sorted(groups):
+        rows[f"  class {group}"] = pct(groups[group]["ok"], groups[group]["n"])
     rows["smalltalk right"] = pct(tot["smalltalk_ok"], tot["smalltalk_n"])
     lat = sorted(p.latency_ms for p in predictions)
     rows["latency p50 / p95 (ms)"] = f"{statistics.median(lat):.1f} / {lat[int(0.95 * (len(lat) - 1))]:.1f}"
@@ -319,6 +337,27 @@ def merge(fold_columns: list[dict[str, dict[str, str]]]) -> dict[str, dict[str, 
     return merged
 
 
+def leave_faqs_out(examples: list[Example], near_misses: list[Example], kb: KnowledgeBase, workdir: Path,
+                   groups: int) -> dict[str, dict[str, str]]:
+    """Our model trained without one group of FAQs' not_covered questions scores that group's
+    held-out near misses: does the answerability check hold on FAQs whose near misses it never saw?"""
+    ids = list(kb.faqs)
+    per_group = []
+    for g in range(groups):
+        unseen = set(ids[g::groups])
+        train = [e for e in examples if not (e.intent == intents.NOT_COVERED and e.faq in unseen)]
+        test = [e for e in near_misses if e.faq in unseen]
+        if not test:
+            continue
+        group_dir = workdir / f"faqs{g}"
+        group_dir.mkdir()
+        unseen_kb = replace(kb, faqs={fid: replace(f, questions={**f.questions, NOT_COVERED: ()}) if fid in unseen else f
+                                      for fid, f in kb.faqs.items()})
+        per_group.append(evaluate(["ours"], train, test, unseen_kb, group_dir, 0))
+        print(f"FAQ group {g + 1}/{groups} done", file=sys.stderr)
+    return merge(per_group)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", type=int, default=3)
@@ -327,7 +366,11 @@ def main() -> int:
     parser.add_argument("--dev", type=Path, default=DEV)
     parser.add_argument("--skip-cv", action="store_true")
     parser.add_argument("--skip-dev", action="store_true", help="no held-out set, only the cross-validation")
-    parser.add_argument("--sets", default="dev,holdout,gate", help="held-out sets scored by the model trained on all data")
+    parser.add_argument("--sets", default="dev,holdout,near_misses,formal,gate",
+                        help="held-out sets scored by the model trained on all data")
+    parser.add_argument("--leave-faqs-out", type=int, default=0, metavar="K",
+                        help="score each of K groups of FAQs' held-out near misses with our model trained without "
+                             "those FAQs' not_covered questions")
     parser.add_argument("--cv-systems", help="systems for the cross-validation (default: --systems); "
                         "the stock pipeline takes ~25 min a fold on 2 cores")
     parser.add_argument("--dump", type=Path, help="write our rankings of every evaluated message here (JSON lines)")
@@ -341,7 +384,9 @@ def main() -> int:
     from bot.model import ensure_model
 
     with tempfile.TemporaryDirectory() as tmp:
-        held_out = {"dev": (args.dev, dev_examples), "holdout": (HOLDOUT, yaml_examples), "gate": (GATE, yaml_examples)}
+        held_out = {"dev": (args.dev, dev_examples), "holdout": (HOLDOUT, yaml_examples),
+                    "near_misses": (NEAR_MISSES, yaml_examples), "formal": (FORMAL, yaml_examples),
+                    "gate": (GATE, yaml_examples)}
         wanted = [] if args.skip_dev else [n for n in args.sets.split(",") if held_out[n][0].exists()]
         if wanted:
             started = time.perf_counter()
@@ -354,6 +399,9 @@ def main() -> int:
             columns = evaluate(systems, examples, load(path), kb, set_dir, args.stock_epochs, ours_model,
                                dump=args.dump)
             print_table(f"{path.name} (trained on all training data)", columns)
+        if args.leave_faqs_out:
+            print_table(f"data/eval/near_misses.yml, each FAQ's near misses unseen ({args.leave_faqs_out} groups of FAQs)",
+                        leave_faqs_out(examples, yaml_examples(NEAR_MISSES), kb, Path(tmp), args.leave_faqs_out))
         if not args.skip_cv:
             folds = stratified_folds(examples, args.folds)
             per_fold = []
