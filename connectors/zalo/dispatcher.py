@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from bot.handoff.cancel import is_cancel_request
-from bot.privacy import WITHDRAW, erase_citizen
+from bot.privacy import WITHDRAW, Erasure, erase_citizen
 from bot.handoff.tickets import ATTACHMENT, TicketDesk
 from bot.replies import Replies
 from bot.zalo_store import ZaloStore
@@ -278,6 +278,21 @@ class ZaloDispatcher:
         output = self._output_factory(user, event_key)
         await output.send_text_message(user, text)
         await output.flush()
+
+    async def erase(self, user: str, source: str, reason: str, staff_id: int | None = None,
+                    username: str | None = None) -> Erasure:
+        """Erase a citizen between two of their events: erased under a turn in flight, the turn's
+        reply, decision and Rasa's tracker (saved whole when its rows are gone) would come back."""
+        lock = self._locks.setdefault(user, asyncio.Lock())
+        self._waiting[user] = self._waiting.get(user, 0) + 1
+        try:
+            async with lock:
+                self._buttons.pop(user, None)
+                return await asyncio.to_thread(erase_citizen, self.store.engine, user, source, reason, staff_id, username)
+        finally:
+            self._waiting[user] -= 1
+            if not self._waiting[user]:
+                del self._waiting[user], self._locks[user]
 
     async def _notify_once(self, event: ZaloEvent) -> None:
         """The privacy notice, after the reply to a citizen's first follow, chat-now click or message."""

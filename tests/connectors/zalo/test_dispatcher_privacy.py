@@ -2,6 +2,8 @@
 nothing reaches them afterwards; the privacy notice goes once, after the first reply."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import delete
 
@@ -11,7 +13,7 @@ from bot.handoff.tickets import TicketDesk
 from bot.privacy import was_erased
 from connectors.zalo.dispatcher import ZaloDispatcher
 from connectors.zalo.output import ZaloOutput
-from tests.connectors.zalo.conftest import APP_ID, OA_SECRET, fixture_body
+from tests.connectors.zalo.conftest import APP_ID, OA_SECRET, fixture_body, signed
 from tests.connectors.zalo.test_dispatcher import CITIZEN, REPLIES, EchoBot, _accept_all, loop  # noqa: F401 - fixture
 
 NOTICE = "Về dữ liệu cá nhân: … Chi tiết: http://web.test/du-lieu-ca-nhan"
@@ -63,3 +65,20 @@ def test_the_privacy_notice_goes_once_after_the_first_reply(loop, store, client,
 def test_a_follower_gets_the_notice_after_the_welcome(loop, store, client, fake_zalo):
     _accept_all(loop, _dispatcher(store, client, EchoBot(), notice=NOTICE), [fixture_body("follow")])
     assert fake_zalo.texts_to(CITIZEN) == ["Chào mừng đến với xã An Phú!", NOTICE]
+
+
+def test_an_erasure_waits_for_the_citizens_turn_in_flight(loop, store, client, fake_zalo):
+    # erased under a running turn, the turn's reply (and Rasa's tracker) would be written back
+    dispatcher = _dispatcher(store, client, EchoBot(delay=0.2))
+
+    async def go():
+        await dispatcher.accept(fixture_body("user_send_text"), signed(fixture_body("user_send_text")))
+        await asyncio.sleep(0.05)  # the turn is now waiting on the bot
+        erasure = await dispatcher.erase(CITIZEN, "admin", "Công dân yêu cầu xóa")
+        await dispatcher.drain()
+        return erasure
+
+    erasure = loop.run_until_complete(go())
+    assert len(fake_zalo.texts_to(CITIZEN)) == 1  # the answer went out before the erasure
+    assert store.outbound(CITIZEN) == [] and store.conversation(CITIZEN) is None
+    assert erasure.counts["zalo_outbound"] == 1
