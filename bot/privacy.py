@@ -153,7 +153,14 @@ def _erase(conn: Connection, user_id: str, alias: str, note: str, now: datetime)
         sender_id=alias, text="")).rowcount
     counts["zalo_event"] = conn.execute(update(zalo_event).where(or_(
         zalo_event.c.user_id == user_id, zalo_event.c.body.contains(user_id, autoescape=True),
+        zalo_event.c.event_key.contains(user_id, autoescape=True),
     )).values(user_id=None, body="{}", last_error=None, handled_at=func.coalesce(zalo_event.c.handled_at, now))).rowcount
+    # Events without a message id are keyed by the citizen's id (connectors/zalo/events.py).
+    keyed = conn.execute(select(zalo_event.c.id, zalo_event.c.event_key)
+                         .where(zalo_event.c.event_key.contains(user_id, autoescape=True))).all()
+    for row in keyed:
+        digest = hashlib.sha256(row.event_key.encode("utf-8")).hexdigest()
+        conn.execute(update(zalo_event).where(zalo_event.c.id == row.id).values(event_key=f"erased:{digest}"))
     counts["zalo_outbound"] = conn.execute(delete(zalo_outbound).where(zalo_outbound.c.user_id == user_id)).rowcount
     counts["zalo_conversation"] = conn.execute(
         delete(zalo_conversation).where(zalo_conversation.c.user_id == user_id)).rowcount

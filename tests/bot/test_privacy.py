@@ -61,9 +61,13 @@ def _citizen_data(engine, citizen: str, officer) -> int:
     """What a citizen leaves behind, made by the product's own code; returns the ticket id."""
     store = ZaloStore(engine)
     body = json.dumps({"event_name": "user_send_text", "user_id": citizen, "message": {"text": QUESTION}}, ensure_ascii=False)
-    store.record_event(f"{citizen}:1", "user_send_text", citizen, body)
-    store.record_event(f"{citizen}:2", "user_send_text", citizen, body)  # acknowledged, not yet handled
-    store.mark_handled(f"{citizen}:1")
+    store.record_event(f"user_send_text:{uuid.uuid4().hex}", "user_send_text", citizen, body)
+    store.record_event(f"follow:{citizen}:1763900000000", "follow", citizen, "{}")  # keyed by the citizen's id
+    store.record_event(f"user_send_text:{uuid.uuid4().hex}", "user_send_text", citizen, body)  # not handled yet
+    with engine.begin() as conn:
+        conn.execute(update(zalo_event).where(zalo_event.c.event_key.not_like("user_send_text:%")
+                                              | (zalo_event.c.id == _first_text_event(conn, citizen)))
+                     .values(handled_at=utc_now()))
     store.update_conversation(citizen, display_name=NAME, is_follower=True)
     store.record_outbound(f"{citizen}:1", citizen, REPLY, SENT, 1)
     with engine.begin() as conn:
@@ -86,6 +90,10 @@ def _citizen_data(engine, citizen: str, officer) -> int:
     return opened.ticket.id
 
 
+def _first_text_event(conn, citizen: str) -> int:
+    return conn.execute(select(func.min(zalo_event.c.id)).where(zalo_event.c.user_id == citizen)).scalar_one()
+
+
 def _traces(engine, citizen: str) -> dict[str, int]:
     """Rows in every table that name the citizen or carry their words."""
     def words(column):
@@ -93,7 +101,8 @@ def _traces(engine, citizen: str) -> dict[str, int]:
 
     queries = {
         "zalo_conversation": select(func.count()).where(zalo_conversation.c.user_id == citizen),
-        "zalo_event": select(func.count()).where(or_(zalo_event.c.user_id == citizen, zalo_event.c.body.contains(citizen))),
+        "zalo_event": select(func.count()).where(or_(zalo_event.c.user_id == citizen, zalo_event.c.body.contains(citizen),
+                                                     zalo_event.c.event_key.contains(citizen))),
         "zalo_outbound": select(func.count()).where(or_(zalo_outbound.c.user_id == citizen, words(zalo_outbound.c.text))),
         "decision_log": select(func.count()).where(or_(decision_log.c.sender_id == citizen, words(decision_log.c.text))),
         "ticket": select(func.count()).where(or_(ticket.c.citizen_id == citizen, ticket.c.citizen_name == NAME,
@@ -157,7 +166,7 @@ def test_a_citizen_gets_a_copy_of_everything_stored_about_them(db_engine, tracke
     assert copy["conversation"]["display_name"] == NAME
     assert [d["text"] for d in copy["decisions"]] == [QUESTION]
     assert [r["text"] for r in copy["replies"]] == [REPLY]
-    assert len(copy["zalo_events"]) == 2 and copy["zalo_events"][0]["body"]["message"]["text"] == QUESTION
+    assert len(copy["zalo_events"]) == 3 and copy["zalo_events"][0]["body"]["message"]["text"] == QUESTION
     assert copy["rasa_tracker"][0]["data"]["text"] == QUESTION
     (only,) = copy["tickets"]
     assert only["question"] == QUESTION and {REPLY, NOTE} <= {e["text"] for e in only["events"]}
