@@ -8,27 +8,32 @@ from bot import paths
 
 
 def database_url() -> str:
-    """DATABASE_URL, or the SQLite file var/bot.db (created on first use)."""
+    """DATABASE_URL, or the SQLite file var/bot.db (created on first use, 0600)."""
+    var = private_var()
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         return url
-    return f"sqlite:///{private_var() / 'bot.db'}"
+    database = var / "bot.db"
+    if database not in _secured:
+        # Created by us rather than SQLite, which would follow the umask; its -wal and -shm take its mode.
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+        database.chmod(0o600)
+        _secured.add(database)
+    return f"sqlite:///{database}"
 
 
 def private_var() -> Path:
-    """var/ readable by the service's own user only: 0700, the database and logs in it 0600.
+    """var/ readable by the service's own user only: 0700, the database files and logs in it 0600.
 
     They hold citizens' messages and names (Nghị định 13/2023/NĐ-CP); a umask of 022 would have
-    left them readable by every account on the machine.
+    left them readable by every account on the machine. Checked once per process.
     """
     var = paths.VAR
     if var in _secured:
         return var
     var.mkdir(mode=0o700, exist_ok=True)
     var.chmod(0o700)
-    database = var / "bot.db"
-    os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))  # SQLite gives -wal and -shm its mode
-    for path in [database, *var.glob("bot.db-*"), *var.glob("*.log")]:
+    for path in [*var.glob("bot.db*"), *var.glob("*.log")]:
         path.chmod(0o600)
     _secured.add(var)
     return var

@@ -32,3 +32,14 @@ def test_var_and_the_default_database_are_readable_by_the_service_only(tmp_path,
     assert _mode(var / "bot.db") == 0o600 and _mode(var / "web.log") == 0o600
     assert not wal.exists() or _mode(wal) == 0o600
     engine.dispose()
+
+
+def test_logs_in_var_are_private_with_postgresql_too(tmp_path, monkeypatch):
+    var = tmp_path / "var"
+    var.mkdir(mode=0o755)
+    (var / "rasa.log").write_text("")
+    monkeypatch.setattr(paths, "VAR", var)
+    monkeypatch.setattr(config, "_secured", set())
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://bot@127.0.0.1/bot")
+    assert config.database_url().startswith("postgresql")
+    assert _mode(var) == 0o700 and _mode(var / "rasa.log") == 0o600 and not (var / "bot.db").exists()
