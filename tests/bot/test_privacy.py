@@ -237,3 +237,16 @@ def test_the_purge_command_runs_the_retention_job(db_engine, monkeypatch, capsys
     assert main(["purge"]) == 0
     assert json.loads(capsys.readouterr().out)["zalo_conversation"] == 1
     assert store.conversation("cong-dan-cu").display_name is None
+
+
+def test_the_notice_says_what_is_kept_how_long_and_links_the_privacy_page(monkeypatch):
+    from bot.faq.knowledge_base import load_knowledge_base
+    from bot.privacy import notice_text
+    from bot.replies import Replies, load_templates
+
+    monkeypatch.setenv("PUBLIC_URL", "https://zalo.anphu.example.gov.vn/")
+    monkeypatch.setenv("BOT_RETENTION_MONTHS", "18")
+    notice = notice_text(Replies(load_templates(), load_knowledge_base().unit))
+    assert notice.endswith("https://zalo.anphu.example.gov.vn/du-lieu-ca-nhan")
+    assert "18 tháng" in notice and "rút lại sự đồng ý" in notice and "xóa" in notice
+    assert len(notice) <= 2000
