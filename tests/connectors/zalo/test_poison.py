@@ -155,3 +155,12 @@ def test_a_citizen_over_the_message_rate_is_told_once_and_the_bot_is_spared(loop
     assert len(bot.seen) == MESSAGES_PER_MINUTE
     assert fake_zalo.texts_to(CITIZEN).count("Anh/chị đang nhắn nhanh quá.") == 1
     assert store.unhandled_events() == []
+
+
+def test_a_stored_event_that_cannot_be_read_is_parked_not_forgotten(loop, store, client):
+    assert store.record_event("user_send_text:unreadable", "user_send_text", CITIZEN, "{not json")
+    dispatcher = _dispatcher(store, client, EchoBot())
+    assert loop.run_until_complete(dispatcher.resume()) == 0
+    [dead] = store.dead_events()
+    assert dead.event_key == "user_send_text:unreadable" and dead.attempts == 1 and dead.last_error.startswith("JSONDecodeError")
+    assert store.unhandled_events() == []
