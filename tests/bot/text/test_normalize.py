@@ -1,7 +1,7 @@
 import pytest
 import yaml
 
-from bot.faq.knowledge_base import load_knowledge_base
+from bot.faq.knowledge_base import NOT_COVERED, load_knowledge_base
 from bot.text.fold import fold_diacritics, has_diacritics
 from bot.text.normalize import ENGLISH_FILE, load_slang, normalize, normalize_text, phrase_key, place_tone
 
@@ -117,6 +117,15 @@ def test_the_longest_english_term_wins():
     assert normalize_text("land") == "đất"
 
 
+_ENGLISH_WORDS = {"the", "my", "our", "i", "we", "he", "she", "is", "are", "can", "how", "do", "does", "must", "what",
+                  "where", "who", "a", "to", "of", "and", "for", "with", "in"}
+
+
+def _english(text: str) -> bool:
+    words = text.lower().split()
+    return text.isascii() and sum(w.strip("?,.") in _ENGLISH_WORDS for w in words) >= 2
+
+
 def test_no_english_key_is_a_word_citizens_type_in_vietnamese():
     """A key that is also Vietnamese (or a loanword such as "online") would rewrite Vietnamese messages."""
     keys = load_slang().phrases
@@ -126,6 +135,8 @@ def test_no_english_key_is_a_word_citizens_type_in_vietnamese():
             if style == "english":
                 continue
             for question in questions:
+                if style == NOT_COVERED and _english(question):  # a foreigner's near miss, in English
+                    continue
                 words = phrase_key(question)
                 clashes += [(key, question) for key in keys
                             for i in range(len(words) - len(key) + 1) if words[i:i + len(key)] == key]
