@@ -326,8 +326,10 @@ def merge(fold_columns: list[dict[str, dict[str, str]]]) -> dict[str, dict[str, 
     merged: dict[str, dict[str, str]] = {}
     for name in fold_columns[0]:
         merged[name] = {}
-        for key in fold_columns[0][name]:
-            cells = [fc[name][key] for fc in fold_columns]
+        # a group of FAQs may lack a class or a style the others have
+        keys = dict.fromkeys(key for fc in fold_columns for key in fc[name])
+        for key in keys:
+            cells = [fc[name][key] for fc in fold_columns if key in fc[name]]
             if "(" in cells[0]:
                 a = sum(int(c.split("(")[1].split("/")[0]) for c in cells)
                 b = sum(int(c.split("/")[1].rstrip(")")) for c in cells)

@@ -32,6 +32,10 @@ def route(decision: Decision, text: str, understanding: Understanding) -> Route:
     why = WHY_HANDED_OFF.get(decision.reason.split(":")[0], "Trợ lý chuyển cho cán bộ")
     if decision.reason.startswith("other_procedure:"):
         why += f" (“{decision.reason.split(':', 1)[1]}”)"
+    elif decision.reason.startswith("not_covered:"):
+        case = understanding.subcases.says(decision.reason.rsplit(":", 1)[1])
+        if case:
+            why += f" ({case})"
     general = understanding.general_queue
     if decision.department and decision.department != general and decision.candidates:
         faq = kb.faqs.get(decision.candidates[0])

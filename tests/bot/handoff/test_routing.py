@@ -19,6 +19,14 @@ def test_the_faq_the_model_leans_on_decides_the_department(understanding):
     assert where.reason.startswith("Trợ lý không chắc câu trả lời. Gần với câu hỏi thường gặp")
 
 
+def test_a_case_the_answer_does_not_cover_tells_officers_which(understanding):
+    where = route(_handoff(reason="not_covered:ket_hon:foreign", department="tu_phap_ho_tich", candidates=("ket_hon",),
+                           confidence=0.9), "lấy chồng Hàn Quốc đăng ký kết hôn ở đâu", understanding)
+    assert where.department == "tu_phap_ho_tich"
+    assert where.reason.startswith("Câu trả lời có sẵn chưa bao gồm trường hợp công dân hỏi (có yếu tố nước ngoài). "
+                                   "Gần với câu hỏi thường gặp “")
+
+
 def test_topic_words_route_when_the_model_cannot(understanding):
     where = route(_handoff(reason="request_human"), "cho tôi gặp cán bộ về làm căn cước cho con", understanding)
     assert where.department == "cong_an"
