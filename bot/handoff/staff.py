@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -29,6 +31,9 @@ SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()
+# Each argon2 verification holds 64 MiB: a burst of 40 log-ins at once took 2 GB. At most as many
+# run together as there are cores; the rest wait their turn, which also slows a guessing burst.
+_VERIFYING = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
@@ -149,7 +154,8 @@ class StaffDirectory:
             verified = False
         else:
             try:
-                verified = _hasher.verify(row.password_hash, password)
+                with _VERIFYING:
+                    verified = _hasher.verify(row.password_hash, password)
             except (VerificationError, InvalidHashError):
                 verified = False
         with self.engine.begin() as conn:
@@ -230,7 +236,8 @@ def _hasher_dummy_verify(password: str) -> None:
     # One per hasher: tests swap in a cheap one, and the dummy must cost what real hashes cost.
     dummy = _dummy_hashes.setdefault(id(_hasher), _hasher.hash("not a password anyone has"))
     try:
-        _hasher.verify(dummy, password)
+        with _VERIFYING:
+            _hasher.verify(dummy, password)
     except VerificationError:
         pass
 

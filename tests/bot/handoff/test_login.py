@@ -128,3 +128,36 @@ def test_a_success_resets_the_count_and_a_new_password_clears_every_wait(directo
 def _stored_hash(directory: StaffDirectory, staff_id: int) -> str:
     with directory.engine.connect() as conn:
         return conn.execute(select(staff_module.staff.c.password_hash).where(staff_module.staff.c.id == staff_id)).scalar_one()
+
+
+def test_no_more_verifications_run_at_once_than_there_are_cores(monkeypatch):
+    """40 log-ins at once each held an argon2 verification's 64 MiB: 2 GB in one burst."""
+    import threading as _threading
+    import time as _time
+
+    from bot.handoff import staff as staff_module
+
+    running, peak, lock = 0, 0, _threading.Lock()
+
+    class Slow:
+        def verify(self, hash, password):
+            nonlocal running, peak
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            _time.sleep(0.02)
+            with lock:
+                running -= 1
+            raise staff_module.VerificationError()
+
+        def hash(self, password):
+            return "dummy"
+
+    monkeypatch.setattr(staff_module, "_hasher", Slow())
+    monkeypatch.setattr(staff_module, "_VERIFYING", _threading.BoundedSemaphore(2))
+    threads = [_threading.Thread(target=staff_module._hasher_dummy_verify, args=("x",)) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak == 2
