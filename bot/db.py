@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 from functools import lru_cache
 
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text,
-    TypeDecorator, create_engine, insert,
+    Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table,
+    Text, TypeDecorator, UniqueConstraint, create_engine, insert,
 )
 from sqlalchemy import event
 from sqlalchemy.pool import QueuePool
@@ -59,6 +59,7 @@ decision_log = Table(
     Column("department", String(64)),
     Column("candidates", Text, nullable=False),  # JSON list of FAQ ids
     Column("reason", String(128), nullable=False),
+    Index("ix_decision_log_report", "created_at", "decision", "reason", "faq_id"),
 )
 
 
@@ -77,6 +78,7 @@ zalo_event = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
     Column("dead_at", UtcDateTime),
+    Index("ix_zalo_event_report", "event_name", "received_at", "user_id"),
 )
 
 # Each reply the bot tried to send on Zalo, with its fate (sent, undelivered after retries, or
@@ -94,6 +96,7 @@ zalo_outbound = Table(
     Column("zalo_message_id", String(64)),
     Column("attempts", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_zalo_outbound_report", "created_at", "status"),
 )
 
 # One row per citizen on Zalo: what officers need to know about the conversation.
@@ -203,6 +206,14 @@ ticket = Table(
     Column("last_citizen_at", UtcDateTime),
     Column("closed_at", UtcDateTime),
     Column("closed_reason", String(32)),  # resolved | cancelled_by_citizen
+    # The current department got it then (creation or the last transfer): its clock starts here.
+    Column("assigned_at", UtcDateTime),
+    Column("first_response_at", UtcDateTime),  # the current department's first reply
+    Column("rating", Integer),  # 1..5, the citizen's after a resolved request
+    Column("rating_comment", Text),
+    Column("rated_at", UtcDateTime),
+    Index("ix_ticket_created_at", "created_at"),
+    Index("ix_ticket_closed_at", "closed_at"),
 )
 
 # Everything that happened on a ticket, in order: the conversation and the officers' actions.
@@ -340,6 +351,39 @@ model_release = Table(
     Column("progress", Text, nullable=False, default=""),
     Column("report", Text, nullable=False, default="{}"),  # JSON: the gate's comparison
     Column("live", Boolean, nullable=False, default=False),
+)
+
+# "Có giúp ích không?" on a bot answer (no path collects it yet: the report shows zeros).
+answer_feedback = Table(
+    "answer_feedback",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("decision_id", Integer, index=True),
+    Column("faq_id", String(64), index=True),
+    Column("helpful", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+)
+
+# The OA's follower count (Zalo getoa `num_follower`), once a Vietnam day; no row: unknown.
+follower_snapshot = Table(
+    "follower_snapshot",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("num_follower", Integer, nullable=False),
+    Column("taken_at", UtcDateTime, nullable=False),
+)
+
+# A month's report prepared at month end: the workbook as it is served.
+report_file = Table(
+    "report_file",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # month
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("prepared_at", UtcDateTime, nullable=False),
+    Column("workbook", LargeBinary, nullable=False),
+    UniqueConstraint("kind", "period_start", name="uq_report_file_period"),
 )
 
 

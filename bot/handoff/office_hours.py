@@ -55,6 +55,19 @@ class OfficeHours:
             left -= period_end - begin
         raise ClosedForever("no working period ahead")
 
+    def working_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """Open office time from `start` to `end` (zero when `end` is not after `start`)."""
+        total = timedelta(0)
+        if end <= start:
+            return total
+        for period_start, period_end in self._periods_from(start):
+            if period_start >= end:
+                break
+            begin, finish = max(start, period_start), min(end, period_end)
+            if finish > begin:
+                total += finish - begin
+        return total
+
     def _periods_from(self, at: datetime):
         local = at.astimezone(VIETNAM)
         if not self.working_days or not self.periods:

@@ -138,7 +138,7 @@ class TicketDesk:
                         citizen_id=citizen_id, channel=channel, citizen_name=citizen_name,
                         question=storable(question), department_code=department.code, routing_reason=reason,
                         status=NEW, open_citizen=citizen_id, due_at=due, created_at=now, updated_at=now,
-                        last_citizen_at=now,
+                        last_citizen_at=now, assigned_at=now,
                     )).inserted_primary_key[0])
                     for line in history:
                         _add_event(conn, ticket_id, line.kind, line.text, at=line.at or now)
@@ -188,6 +188,7 @@ class TicketDesk:
             _add_event(conn, current.id, OFFICER_IN_ZALO, text, at=self.clock(), data={"admin_id": admin_id})
             conn.execute(update(ticket).where(ticket.c.id == current.id).values(
                 updated_at=self.clock(), status=IN_PROGRESS if current.status == NEW else current.status))
+            _first_response(conn, current.id, self.clock())
         return self.get(current.id)
 
     def cancel_by_citizen(self, ticket_id: int) -> None:
@@ -265,6 +266,8 @@ class TicketDesk:
         with self.engine.begin() as conn:
             _add_event(conn, ticket_id, OFFICER_REPLY if delivered else REPLY_FAILED, text, at=now, staff_id=by.id, data=data)
             conn.execute(update(ticket).where(ticket.c.id == ticket_id).values(updated_at=now))
+            if delivered:
+                _first_response(conn, ticket_id, now)
             # Who did what, never the words: admins read the audit log but not the tickets.
             audit(conn, by.id, by.username, "ticket.reply" if delivered else "ticket.reply_failed", ticket_id,
                   "" if delivered else str(data.get("error", "")))
@@ -293,7 +296,9 @@ class TicketDesk:
         due = target.hours.add_working_time(target.hours.next_opening(now), target.response_time)
         with self.engine.begin() as conn:
             conn.execute(update(ticket).where(ticket.c.id == ticket_id).values(
-                department_code=target.code, holder_id=None, status=NEW, due_at=due, updated_at=now))
+                department_code=target.code, holder_id=None, status=NEW, due_at=due, updated_at=now,
+                # the receiving department's clock starts now, as its due time does
+                assigned_at=now, first_response_at=None))
             _add_event(conn, ticket_id, TRANSFERRED, reason.strip(), at=now, staff_id=by.id,
                        data={"from": current.department_code, "to": target.code})
             audit(conn, by.id, by.username, "ticket.transfer", ticket_id, f"{current.department_code} → {target.code}")
@@ -372,6 +377,12 @@ def _as_ticket(row: Any) -> Ticket:
         row.status, row.due_at, row.holder_id, row.holder_name, row.created_at, row.updated_at,
         row.last_citizen_at, row.closed_at, row.closed_reason,
     )
+
+
+def _first_response(conn: Connection, ticket_id: int, at: datetime) -> None:
+    """The department's first reply, kept once (the report's first-response time)."""
+    conn.execute(update(ticket).where(and_(ticket.c.id == ticket_id, ticket.c.first_response_at.is_(None)))
+                 .values(first_response_at=at))
 
 
 def _add_event(conn: Connection, ticket_id: int, kind: str, text: str, at: datetime,

@@ -22,8 +22,9 @@ from bot.config import rasa_url, releases_dir
 from bot.db import get_engine
 from bot.faq.publish import Publisher
 from bot.privacy import purge_forever
+from bot.reports.schedule import reports_forever
 from bot.web import auth, edge
-from bot.web.routers import admin, curation, health, inbox, kb_files, privacy, zalo_webhook
+from bot.web.routers import admin, curation, health, inbox, kb_files, privacy, reports, zalo_webhook
 from bot.zalo_sim.routers import chat, control, media, oauth, openapi, page
 from connectors.zalo.gateway import ZaloGateway
 from connectors.zalo.settings import ZaloSettings
@@ -45,10 +46,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     worker = asyncio.create_task(publisher.run_forever())
     # Texts and names past the retention period are purged here, as `python -m bot purge` does.
     purger = asyncio.create_task(purge_forever(get_engine()))
+    # The follower count once a day (Zalo getoa) and last month's report once the month is over.
+    reporter = asyncio.create_task(reports_forever(get_engine(), lambda: gateway.client.follower_count()))
     try:
         yield
     finally:
-        for task in (worker, purger):
+        for task in (worker, purger, reporter):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -67,6 +70,7 @@ def create_app() -> FastAPI:
     app.include_router(privacy.router)
     app.include_router(curation.router)
     app.include_router(kb_files.router)
+    app.include_router(reports.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
     app.add_api_route("/", lambda: RedirectResponse("/inbox/"), include_in_schema=False)
     if not os.environ.get("ZALO_APP_ID"):

@@ -15,7 +15,8 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
 
 from bot.handoff.audit import audit
-from bot.handoff.staff import ROLES, SESSION_LIFETIME, LoginRefused, Session, Staff, StaffDirectory
+from bot.handoff.staff import ADMIN, LEADER, ROLES, SESSION_LIFETIME, LoginRefused, Session, Staff, StaffDirectory
+from bot.reports.schedule import unseen_month
 from bot.web import services
 from bot.web.pages import LOGIN_PATH, LoginRequired, PageError, PageRoute, landing, redirect, render, safe_next
 
@@ -99,7 +100,8 @@ def login_form(request: Request, next: str | None = None,
 
 @router.post(LOGIN_PATH)
 def log_in(request: Request, username: str = Form(""), password: str = Form(""), login_token: str = Form(""),
-           next: str = Form(""), directory: StaffDirectory = Depends(services.staff_directory)) -> Response:
+           next: str = Form(""), directory: StaffDirectory = Depends(services.staff_directory),
+           db: Engine = Depends(services.engine)) -> Response:
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not expected or not hmac.compare_digest(login_token.encode(), expected.encode()):
         return _login_page(request, "Trang đăng nhập đã quá hạn. Hãy nhập lại tên đăng nhập và mật khẩu.",
@@ -110,10 +112,18 @@ def log_in(request: Request, username: str = Form(""), password: str = Form(""),
         return _login_page(request, str(refused), username, safe_next(next), status=401)
     directory.end_session(request.cookies.get(COOKIE))  # never keep a token from before the log-in
     token, _csrf = directory.start_session(member)
-    response = redirect(safe_next(next) or landing(member.role))
+    response = redirect(safe_next(next) or _month_report(db, member) or landing(member.role))
     _set_cookie(request, response, COOKIE, token, max_age=int(SESSION_LIFETIME.total_seconds()))
     response.delete_cookie(LOGIN_COOKIE, path=LOGIN_PATH)
     return response
+
+
+def _month_report(db: Engine, member: Staff) -> str | None:
+    """Last month's report, prepared at month end, for a leader who has not opened it yet."""
+    if member.role not in (LEADER, ADMIN):
+        return None
+    period = unseen_month(db, member.id)
+    return f"/bao-cao?ky=thang-truoc&ok=report_ready&so={period.first.month}" if period else None
 
 
 @router.post("/dang-xuat")

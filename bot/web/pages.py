@@ -46,6 +46,7 @@ FLASH = {
     "holiday_added": "Đã thêm ngày nghỉ.",
     "holiday_removed": "Đã xóa ngày nghỉ.",
     "logged_out": "Bạn đã đăng xuất.",
+    "report_ready": "Báo cáo tháng {so} đã sẵn sàng.",
 }
 
 

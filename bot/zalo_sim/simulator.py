@@ -162,6 +162,17 @@ class Simulator:
             "tags_and_notes_info": {"tag_names": [], "notes": []},
         }
 
+    def oa_info(self, access_token: str | None) -> dict[str, object]:
+        """`GET v2.0/oa/getoa`: the OA's profile; `num_follower` counts the citizens following now."""
+        self.tokens.check(access_token)
+        return {
+            "oa_id": self.settings.oa_id,
+            "name": "OA mô phỏng",
+            "description": "",
+            "is_verified": True,
+            "num_follower": sum(c.is_follower for c in self.state.citizens.values()),
+        }
+
     def refresh_access_token(self, form: Mapping[str, str], secret_key: str | None) -> TokenPair:
         """`POST v4/oa/access_token` with `grant_type=refresh_token`."""
         if secret_key != self.settings.app_secret:

@@ -101,6 +101,16 @@ class ZaloApiClient:
             self._names[user_id] = str(name)
         return name
 
+    async def follower_count(self) -> int:
+        """The OA's `num_follower` from `GET v2.0/oa/getoa` (the report's daily snapshot)."""
+        data = await self._call(lambda token: self._http.get(
+            f"{self._base}/v2.0/oa/getoa", headers={"access_token": token}
+        ), "/v2.0/oa/getoa")
+        try:
+            return int((data.get("data") or {})["num_follower"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ZaloApiError(-1, "getoa answered without num_follower", "/v2.0/oa/getoa") from exc
+
     async def aclose(self) -> None:
         await self._http.aclose()
 

@@ -42,6 +42,15 @@ async def user_detail(request: Request, data: str | None = None, sim: Simulator 
     return {"error": 0, "message": "Success", "data": detail}
 
 
+@router.get("/v2.0/oa/getoa")
+async def oa_info(request: Request, sim: Simulator = Depends(get_simulator)) -> object:
+    try:
+        data = sim.oa_info(_access_token(request))
+    except errors.ZaloError as exc:
+        return exc.body()
+    return {"error": 0, "message": "Success", "data": data}
+
+
 def _access_token(request: Request) -> str | None:
     # A custom header with an underscore, not `Authorization: Bearer`; FastAPI's Header() would
     # look for `access-token` instead.
