@@ -11,14 +11,15 @@ Systems:
 Sets: ../shared/eval/dev.jsonl, data/eval/holdout.yml (our own held-out questions: citizens'
 hard styles and portal questions the catalogue does not cover), data/eval/near_misses.yml (cases
 of a FAQ's topic that its answer does not cover, by class), data/eval/formal.yml (portal and
-headline style, two questions in one) and data/gate/questions.yml (the publish gate's), each scored
+headline style, two questions in one), data/eval/unseen.yml (all three kinds, written after the
+mechanism was and never tuned on) and data/gate/questions.yml (the publish gate's), each scored
 by the model trained on all data; a stratified k-fold cross-validation of the training questions
 (each fold trains every system on the other folds); and --leave-faqs-out K: the FAQs in K groups,
 each group's near misses scored by our model trained without that group's `not_covered` questions.
 
   python bench/nlu_eval.py [--folds 3] [--stock-epochs 20] [--systems ours,stock,fuzzy]
                            [--cv-systems ours,fuzzy] [--skip-dev] [--skip-cv] [--dump FILE]
-                           [--sets dev,holdout,near_misses,formal,gate] [--leave-faqs-out K]
+                           [--sets dev,holdout,near_misses,formal,unseen,gate] [--leave-faqs-out K]
 """
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 HOLDOUT = ROOT / "data" / "eval" / "holdout.yml"
 NEAR_MISSES = ROOT / "data" / "eval" / "near_misses.yml"
 FORMAL = ROOT / "data" / "eval" / "formal.yml"
+UNSEEN = ROOT / "data" / "eval" / "unseen.yml"
 GATE = ROOT / "data" / "gate" / "questions.yml"
 STOCK_CONFIG = ROOT / "bench" / "stock_config.yml"
 RASA_FALLBACK_THRESHOLD = 0.3  # FallbackClassifier's default
@@ -368,7 +370,7 @@ def main() -> int:
     parser.add_argument("--dev", type=Path, default=DEV)
     parser.add_argument("--skip-cv", action="store_true")
     parser.add_argument("--skip-dev", action="store_true", help="no held-out set, only the cross-validation")
-    parser.add_argument("--sets", default="dev,holdout,near_misses,formal,gate",
+    parser.add_argument("--sets", default="dev,holdout,near_misses,formal,unseen,gate",
                         help="held-out sets scored by the model trained on all data")
     parser.add_argument("--leave-faqs-out", type=int, default=0, metavar="K",
                         help="score each of K groups of FAQs' held-out near misses with our model trained without "
@@ -388,6 +390,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         held_out = {"dev": (args.dev, dev_examples), "holdout": (HOLDOUT, yaml_examples),
                     "near_misses": (NEAR_MISSES, yaml_examples), "formal": (FORMAL, yaml_examples),
+                    "unseen": (UNSEEN, yaml_examples),
                     "gate": (GATE, yaml_examples)}
         wanted = [] if args.skip_dev else [n for n in args.sets.split(",") if held_out[n][0].exists()]
         if wanted:
