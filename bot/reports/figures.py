@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Float, and_, cast, func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
 from bot.db import (
     answer_feedback, decision_log, follower_snapshot, kb_faq, ticket, utc_now, zalo_event, zalo_outbound,
 )
 from bot.handoff.departments import Department, Departments
-from bot.handoff.office_hours import VIETNAM, ClosedForever, OfficeHours
+from bot.handoff.office_hours import VIETNAM, OfficeHours
 from bot.reports.periods import Period
 
 USER_MESSAGES = (
@@ -178,21 +179,45 @@ class Figures:
 
 def compute(engine: Engine, period: Period, departments: list[str] | None = None,
             now: datetime | None = None, with_days: bool = True) -> Figures:
-    """The figures of `period`; `departments` limits them to those (an officer's), None: the unit."""
+    """The figures of `period`; `departments` limits them to those (an officer's), None: the unit.
+
+    A period that ended before today no longer changes (rows are kept, erasure keeps the counts):
+    its figures are kept in memory, so the previous period beside each figure costs nothing twice.
+    """
     now = now or utc_now()
-    units = Departments(engine)
-    known = units.all()
-    shown = [d for d in known if departments is None or d.code in departments]
+    shown = tuple(d for d in Departments(engine).all() if departments is None or d.code in departments)
+    closed = period.end <= now - timedelta(days=1)
+    key = (str(engine.url), period, tuple(departments) if departments is not None else None, with_days,
+           tuple((d.code, d.hours, d.name) for d in shown))
+    if closed and key in _CLOSED:
+        return _CLOSED[key]
     figures = Figures(period, whole_unit=departments is None)
-    with engine.connect() as conn:
-        day = _vn_day(conn)
-        if figures.whole_unit:
-            _traffic(conn, figures, day, with_days)
-            _decisions(conn, figures, day, with_days)
-            _faqs(conn, figures)
-            _followers(conn, figures, day, with_days)
-        _tickets(conn, figures, shown, now)
+    if figures.whole_unit and with_days:
+        _day_rows(figures)
+    parts = [(_tickets, (figures, list(shown), now))]
+    if figures.whole_unit:
+        parts += [(_traffic, (figures, with_days)), (_decisions, (figures, with_days)), (_faqs, (figures,)),
+                  (_followers, (figures, with_days))]
+    # The parts read different tables and write different fields; SQLite and the database driver
+    # release the GIL while a query runs, so a year's scans overlap instead of adding up.
+    futures = [_POOL.submit(_on_connection, engine, part, args) for part, args in parts]
+    for future in futures:
+        future.result()
+    if closed:
+        if len(_CLOSED) >= _CLOSED_LIMIT:
+            _CLOSED.pop(next(iter(_CLOSED)))
+        _CLOSED[key] = figures
     return figures
+
+
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="report")
+_CLOSED: dict = {}
+_CLOSED_LIMIT = 64
+
+
+def _on_connection(engine: Engine, part, args) -> None:
+    with engine.connect() as conn:
+        part(conn, *args)
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -201,30 +226,6 @@ def percentile(values: list[float], share: float) -> float | None:
         return None
     ordered = sorted(values)
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
-
-
-def working_hours(hours: OfficeHours, start: datetime, end: datetime) -> float:
-    try:
-        return hours.working_time_between(start, end).total_seconds() / 3600
-    except ClosedForever:
-        return (end - start).total_seconds() / 3600
-
-
-def response_bucket(hours: OfficeHours, start: datetime, end: datetime, working: float) -> str:
-    """Which column of the first-response distribution a reply falls in."""
-    if working < 1:
-        return BUCKETS[0]
-    if working <= 4:
-        return BUCKETS[1]
-    first, answered = start.astimezone(VIETNAM).date(), end.astimezone(VIETNAM).date()
-    if answered == first:
-        return BUCKETS[2]
-    following = first + timedelta(days=1)
-    for _ in range(30):
-        if hours.is_working_day(following):
-            break
-        following += timedelta(days=1)
-    return BUCKETS[3] if answered <= following else BUCKETS[4]
 
 
 # ---- the queries
@@ -249,7 +250,8 @@ def _within(column, period: Period):
     return and_(column >= period.start, column < period.end)
 
 
-def _traffic(conn: Connection, figures: Figures, day, with_days: bool) -> None:
+def _traffic(conn: Connection, figures: Figures, with_days: bool) -> None:
+    day = _vn_day(conn)
     period = figures.period
     messages = and_(zalo_event.c.event_name.in_(USER_MESSAGES), _within(zalo_event.c.received_at, period))
     figures.citizens = conn.execute(select(func.count(func.distinct(zalo_event.c.user_id))).where(messages)).scalar_one()
@@ -265,22 +267,20 @@ def _traffic(conn: Connection, figures: Figures, day, with_days: bool) -> None:
         _within(zalo_outbound.c.created_at, period), zalo_outbound.c.status == "sent"))).scalar_one()
 
 
-def _decisions(conn: Connection, figures: Figures, day, with_days: bool) -> None:
-    within = _within(decision_log.c.created_at, figures.period)
-    query = (select(decision_log.c.decision, decision_log.c.reason, func.count().label("n"))
-             .where(within).group_by(decision_log.c.decision, decision_log.c.reason))
+def _decisions(conn: Connection, figures: Figures, with_days: bool) -> None:
+    day = _vn_day(conn)
+    # one pass over the period: per day, decision and reason (a few thousand rows for a year)
+    query = (select(day(decision_log.c.created_at).label("day"), decision_log.c.decision, decision_log.c.reason,
+                    func.count().label("n"))
+             .where(_within(decision_log.c.created_at, figures.period))
+             .group_by("day", decision_log.c.decision, decision_log.c.reason))
+    rows = _day_rows(figures) if with_days else {}
     for row in conn.execute(query):
         figures.decisions[row.decision] += row.n
         group = handoff_group(row.decision, row.reason)
         if group is not None:
             figures.handoffs[group] += row.n
-    if not with_days:
-        return
-    rows = _day_rows(figures)
-    per_day = (select(day(decision_log.c.created_at).label("day"), decision_log.c.decision, func.count().label("n"))
-               .where(and_(within, decision_log.c.decision != "smalltalk")).group_by("day", decision_log.c.decision))
-    for row in conn.execute(per_day):
-        if (target := rows.get(_as_date(row.day))) is not None:
+        if row.decision != "smalltalk" and (target := rows.get(_as_date(row.day))) is not None:
             target.questions += row.n
             if row.decision != "handoff":
                 target.closed_by_bot += row.n
@@ -311,7 +311,8 @@ def _faqs(conn: Connection, figures: Figures, limit: int = 10) -> None:
     figures.unhelpful_faqs = [line(f) for f in unhelpful]
 
 
-def _followers(conn: Connection, figures: Figures, day, with_days: bool) -> None:
+def _followers(conn: Connection, figures: Figures, with_days: bool) -> None:
+    day = _vn_day(conn)
     period = figures.period
     rows = _day_rows(figures) if with_days else {}
     query = (select(day(zalo_event.c.received_at).label("day"), zalo_event.c.event_name, func.count().label("n"))
@@ -342,54 +343,123 @@ def _followers(conn: Connection, figures: Figures, day, with_days: bool) -> None
 
 def _tickets(conn: Connection, figures: Figures, shown: list[Department], now: datetime) -> None:
     period = figures.period
+    start, end, at_now = period.start.timestamp(), period.end.timestamp(), now.timestamp()
     by_code = {d.code: DepartmentFigures(d.code, d.name) for d in shown}
     figures.departments = list(by_code.values())
     if not by_code:
         return
-    hours = {d.code: d.hours for d in shown}
-    reaches_now = period.start <= now < period.end + timedelta(days=1)
+    reaches_now = start <= at_now < end + 86400
     if reaches_now:
         for item in figures.departments:
             item.overdue_now = 0
-    columns = (ticket.c.department_code, ticket.c.status, ticket.c.created_at, ticket.c.assigned_at,
-               ticket.c.first_response_at, ticket.c.closed_at, ticket.c.closed_reason, ticket.c.due_at,
-               ticket.c.rating, ticket.c.rated_at)
+    # Times as epoch seconds from the database: a year's 8,000 tickets as datetimes cost more
+    # than the whole query.
+    epoch = _epoch(conn)
+    columns = (ticket.c.department_code, ticket.c.status, ticket.c.closed_reason, ticket.c.rating,
+               epoch(ticket.c.created_at), epoch(func.coalesce(ticket.c.assigned_at, ticket.c.created_at)),
+               epoch(ticket.c.first_response_at), epoch(ticket.c.closed_at), epoch(ticket.c.due_at),
+               epoch(ticket.c.rated_at))
     alive = and_(ticket.c.department_code.in_(list(by_code)), ticket.c.created_at < period.end,
                  or_(ticket.c.closed_at.is_(None), ticket.c.closed_at >= period.start,
                      ticket.c.rated_at >= period.start))
+    rows = conn.execute(select(*columns).where(alive)).all()
+    earliest = min((r[5] for r in rows), default=start)
+    first_day = date.fromordinal(int((earliest + _VIETNAM_SECONDS) // 86400) + _EPOCH_ORDINAL)
+    clocks = {d.code: WorkingClock(d.hours, first_day) for d in shown}
     first: dict[str, list[tuple[float, float]]] = defaultdict(list)
     resolution: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for row in conn.execute(select(*columns).where(alive)):
-        item, office = by_code[row.department_code], hours[row.department_code]
-        assigned = row.assigned_at or row.created_at
-        if period.start <= row.created_at < period.end:
+    for code, status, closed_reason, rating, created, assigned, responded, closed, due, rated in rows:
+        item, office = by_code[code], clocks[code]
+        if start <= created < end:
             item.received += 1
-        if row.closed_at is None or row.closed_at >= period.end:
+        if closed is None or closed >= end:
             item.open_at_end += 1
-        if reaches_now and row.status != "done" and row.due_at <= now:
+        if reaches_now and status != "done" and due <= at_now:
             item.overdue_now += 1
-        if row.first_response_at is not None and period.start <= row.first_response_at < period.end:
-            working = working_hours(office, assigned, row.first_response_at)
-            first[row.department_code].append((working, _clock_hours(assigned, row.first_response_at)))
-            item.distribution[response_bucket(office, assigned, row.first_response_at, working)] += 1
-        if row.closed_at is not None and period.start <= row.closed_at < period.end:
-            if row.closed_reason == "resolved":
+        if responded is not None and start <= responded < end:
+            working = office.hours_between(assigned, responded)
+            first[code].append((working, max(0.0, (responded - assigned) / 3600)))
+            item.distribution[office.bucket(assigned, responded, working)] += 1
+        if closed is not None and start <= closed < end:
+            if closed_reason == "resolved":
                 item.resolved += 1
-                item.resolved_on_time += row.closed_at <= row.due_at
-                resolution[row.department_code].append(
-                    (working_hours(office, assigned, row.closed_at), _clock_hours(assigned, row.closed_at)))
+                item.resolved_on_time += closed <= due + 0.5  # stored times may lose sub-second digits
+                resolution[code].append((office.hours_between(assigned, closed), max(0.0, (closed - assigned) / 3600)))
             else:
                 item.cancelled += 1
-        if row.rating is not None and row.rated_at is not None and period.start <= row.rated_at < period.end:
+        if rating is not None and rated is not None and start <= rated < end:
             item.ratings += 1
-            item.rating_total += row.rating
+            item.rating_total += rating
     for code, item in by_code.items():
         item.first_response = _durations(first.get(code, []))
         item.resolution = _durations(resolution.get(code, []))
 
 
-def _clock_hours(start: datetime, end: datetime) -> float:
-    return max(0.0, (end - start).total_seconds() / 3600)
+def _epoch(conn: Connection):
+    """Seconds since 1970 (UTC) of a stored time, as SQL for this backend."""
+    if conn.dialect.name == "postgresql":
+        return lambda column: cast(func.extract("epoch", column), Float)  # numeric since PostgreSQL 14
+    # SQLite keeps UTC text (bot.db.UtcDateTime); julianday reads it
+    return lambda column: (func.julianday(column) - 2440587.5) * 86400.0
+
+
+class WorkingClock:
+    """Working hours between two moments in O(1): the open time before each day is summed once.
+
+    Gives what OfficeHours.working_time_between gives (a test holds them equal); walking the
+    periods one by one took 0.4 s for a year's 8,000 tickets.
+    """
+
+    def __init__(self, hours: OfficeHours, first_day: date) -> None:
+        self.hours = hours
+        self._first = first_day.toordinal()
+        self._before: list[float] = [0.0]  # open seconds before day first + n
+        self._open: list[bool] = []
+        self._spans = [(s.hour * 3600 + s.minute * 60 + s.second, e.hour * 3600 + e.minute * 60 + e.second)
+                       for s, e in hours.periods]
+        self._day_total = float(sum(e - s for s, e in self._spans))
+
+    def hours_between(self, start: float, end: float) -> float:
+        """Working hours from `start` to `end`, both in epoch seconds."""
+        if end <= start:
+            return 0.0
+        return (self._offset(end) - self._offset(start)) / 3600
+
+    def bucket(self, start: float, end: float, working: float) -> str:
+        """Which column of the first-response distribution a reply falls in."""
+        if working < 1:
+            return BUCKETS[0]
+        if working <= 4:
+            return BUCKETS[1]
+        first, answered = (int((t + _VIETNAM_SECONDS) // 86400) + _EPOCH_ORDINAL for t in (start, end))
+        if answered == first:
+            return BUCKETS[2]
+        following = date.fromordinal(first + 1)
+        for _ in range(30):
+            if self.hours.is_working_day(following):
+                break
+            following += timedelta(days=1)
+        return BUCKETS[3] if answered <= following.toordinal() else BUCKETS[4]
+
+    def _offset(self, at: float) -> float:
+        # Vietnam has one offset all year: local seconds are the epoch seconds plus 7 hours
+        local = at + _VIETNAM_SECONDS
+        day, second = divmod(local, 86400)
+        index = int(day) + _EPOCH_ORDINAL - self._first
+        if index < 0:  # earlier than the tickets read: start the table there
+            self.__init__(self.hours, date.fromordinal(int(day) + _EPOCH_ORDINAL))
+            index = 0
+        while len(self._open) <= index:
+            is_open = self.hours.is_working_day(date.fromordinal(self._first + len(self._open)))
+            self._open.append(is_open)
+            self._before.append(self._before[-1] + (self._day_total if is_open else 0.0))
+        if not self._open[index]:
+            return self._before[index]
+        return self._before[index] + sum(min(max(second - s, 0), e - s) for s, e in self._spans)
+
+
+_VIETNAM_SECONDS = 7 * 3600
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def _durations(pairs: list[tuple[float, float]]) -> Durations:

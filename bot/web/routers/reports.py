@@ -58,7 +58,7 @@ def choice(ky: str = periods.MONTH, tu: str = "", den: str = "", bo_phan: str = 
             raise PageError(403, "Bạn chỉ xem được số liệu của bộ phận mình.")
         bo_phan = member.department_code
     return Choice(member, period, [bo_phan] if bo_phan else None, bo_phan, period.kind,
-                  f"{period.first:%Y-%m-%d}", f"{period.last:%Y-%m-%d}")
+                  f"{period.first:%d/%m/%Y}", f"{period.last:%d/%m/%Y}")
 
 
 @router.get("")

@@ -17,6 +17,7 @@ from bot.handoff.office_hours import VIETNAM
 from bot.handoff.staff import LEADER, OFFICER, StaffDirectory
 from bot.handoff.tickets import TicketDesk
 from bot.migrate import upgrade
+from bot.reports import figures
 from tests.conftest import _drop_schema, _postgres_engine
 
 HOME, OTHER, GENERAL = "tu_phap_ho_tich", "cong_an", "van_phong"
@@ -59,6 +60,7 @@ def report_engine(request, tmp_path_factory):
 
 @pytest.fixture
 def engine(report_engine):
+    figures._CLOSED.clear()  # each test makes its own past: a closed period's kept figures are stale
     yield report_engine
     with report_engine.begin() as conn:
         for table in (ticket_event, ticket, decision_log, zalo_event, zalo_outbound, answer_feedback,

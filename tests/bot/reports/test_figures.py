@@ -10,7 +10,7 @@ from sqlalchemy import insert
 
 from bot.db import decision_log, follower_snapshot, zalo_event, zalo_outbound
 from bot.handoff.departments import Departments
-from bot.reports.figures import BUCKETS, compute
+from bot.reports.figures import BUCKETS, WorkingClock, compute
 from bot.reports.periods import CUSTOM, Period, month
 from bot.reports.report import build_report
 from bot.reports.workbook import build_workbook, requests_csv
@@ -190,3 +190,18 @@ def test_a_custom_range_compares_with_as_many_days_before(engine, desk, clock, p
 
     assert (report.previous.period.first.isoformat(), report.previous.period.last.isoformat()) == ("2026-03-01", "2026-03-10")
     assert (_department(report.current, HOME).received, _department(report.previous, HOME).received) == (2, 1)
+
+
+@pytest.mark.parametrize("start, end", [
+    ("2026-03-06 16:50", "2026-03-09 08:00"),  # over a weekend
+    ("2026-03-02 12:00", "2026-03-02 12:30"),  # inside the lunch break
+    ("2026-03-01 09:00", "2026-03-31 18:00"),  # a month, starting on a Sunday
+    ("2026-02-13 10:00", "2026-02-23 10:00"),  # across Tết
+    ("2026-03-02 09:00", "2026-03-02 09:00"),
+])
+def test_the_working_clock_agrees_with_the_office_hours(engine, start, end):
+    hours = Departments(engine).get(HOME).hours
+    clock = WorkingClock(hours, vn("2026-01-01 00:00").date())
+
+    expected = hours.working_time_between(vn(start), vn(end)).total_seconds() / 3600
+    assert clock.hours_between(vn(start).timestamp(), vn(end).timestamp()) == pytest.approx(expected)
