@@ -40,7 +40,6 @@ from bot.handoff.departments import Departments  # noqa: E402
 from bot.handoff.office_hours import VIETNAM  # noqa: E402
 from bot.handoff.staff import LEADER, StaffDirectory  # noqa: E402
 from bot.migrate import upgrade  # noqa: E402
-from bot.reports.figures import HANDOFF_REASONS  # noqa: E402
 from bot.web import services  # noqa: E402
 from bot.web.app import create_app  # noqa: E402
 from bot.web.auth import COOKIE  # noqa: E402

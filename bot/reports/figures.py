@@ -26,7 +26,7 @@ from bot.db import (
     answer_feedback, decision_log, follower_snapshot, kb_faq, ticket, utc_now, zalo_event, zalo_outbound,
 )
 from bot.handoff.departments import Department, Departments
-from bot.handoff.office_hours import VIETNAM, OfficeHours
+from bot.handoff.office_hours import OfficeHours
 from bot.reports.periods import Period
 
 USER_MESSAGES = (
@@ -160,6 +160,11 @@ class Figures:
         return self.closed_by_bot / self.questions if self.questions else None
 
     @property
+    def unanswered(self) -> int:
+        """Questions the bot did not answer (curation's "chưa trả lời được")."""
+        return sum(self.decisions.get(kind, 0) for kind in ("handoff", "clarify", "out_of_scope"))
+
+    @property
     def net_followers(self) -> int:
         return self.follows - self.unfollows
 
@@ -196,13 +201,16 @@ def compute(engine: Engine, period: Period, departments: list[str] | None = None
         _day_rows(figures)
     parts = [(_tickets, (figures, list(shown), now))]
     if figures.whole_unit:
-        parts += [(_traffic, (figures, with_days)), (_decisions, (figures, with_days)), (_faqs, (figures,)),
+        parts += [(_traffic, (figures, with_days)), (_citizens, (figures,)), (_decisions, (figures, with_days)), (_faqs, (figures,)),
                   (_followers, (figures, with_days))]
     # The parts read different tables and write different fields; SQLite and the database driver
     # release the GIL while a query runs, so a year's scans overlap instead of adding up.
-    futures = [_POOL.submit(_on_connection, engine, part, args) for part, args in parts]
-    for future in futures:
-        future.result()
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        for part, args in parts:  # each connection to a memory database is another database
+            _on_connection(engine, part, args)
+    else:
+        for future in [_POOL.submit(_on_connection, engine, part, args) for part, args in parts]:
+            future.result()
     if closed:
         if len(_CLOSED) >= _CLOSED_LIMIT:
             _CLOSED.pop(next(iter(_CLOSED)))
@@ -252,9 +260,7 @@ def _within(column, period: Period):
 
 def _traffic(conn: Connection, figures: Figures, with_days: bool) -> None:
     day = _vn_day(conn)
-    period = figures.period
-    messages = and_(zalo_event.c.event_name.in_(USER_MESSAGES), _within(zalo_event.c.received_at, period))
-    figures.citizens = conn.execute(select(func.count(func.distinct(zalo_event.c.user_id))).where(messages)).scalar_one()
+    messages = and_(zalo_event.c.event_name.in_(USER_MESSAGES), _within(zalo_event.c.received_at, figures.period))
     per_day = select(day(zalo_event.c.received_at).label("day"), func.count().label("n"),
                      func.count(func.distinct(zalo_event.c.user_id)).label("people")).where(messages).group_by("day")
     rows = _day_rows(figures) if with_days else {}
@@ -263,8 +269,13 @@ def _traffic(conn: Connection, figures: Figures, with_days: bool) -> None:
         figures.conversations += row.people
         if (target := rows.get(_as_date(row.day))) is not None:
             target.messages_in, target.conversations = row.n, row.people
+
+
+def _citizens(conn: Connection, figures: Figures) -> None:
+    messages = and_(zalo_event.c.event_name.in_(USER_MESSAGES), _within(zalo_event.c.received_at, figures.period))
+    figures.citizens = conn.execute(select(func.count(func.distinct(zalo_event.c.user_id))).where(messages)).scalar_one()
     figures.messages_out = conn.execute(select(func.count()).where(and_(
-        _within(zalo_outbound.c.created_at, period), zalo_outbound.c.status == "sent"))).scalar_one()
+        _within(zalo_outbound.c.created_at, figures.period), zalo_outbound.c.status == "sent"))).scalar_one()
 
 
 def _decisions(conn: Connection, figures: Figures, with_days: bool) -> None:

@@ -8,12 +8,10 @@ from datetime import datetime
 from pathlib import Path
 
 import yaml
-from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
 
 from bot import paths
-from bot.db import decision_log, utc_now
-from bot.faq.unanswered import UNANSWERED
+from bot.db import utc_now
 from bot.reports.figures import POPULATION, Figures, compute
 from bot.reports.periods import Period
 
@@ -35,7 +33,6 @@ class Report:
     unit_name: str
     department_names: list[str]  # empty: the whole unit
     prepared_at: datetime
-    unanswered: int = 0  # the period's questions the bot did not answer (curation reviews them)
     reach: list[Reach] = field(default_factory=list)
 
     @property
@@ -52,10 +49,6 @@ def build_report(engine: Engine, period: Period, departments: list[str] | None =
     report = Report(period, current, previous, str(profile.get("profile", {}).get("unit_name", "UBND")),
                     [d.name for d in current.departments] if departments is not None else [], now)
     if current.whole_unit:
-        with engine.connect() as conn:
-            report.unanswered = conn.execute(select(func.count()).where(and_(
-                decision_log.c.created_at >= period.start, decision_log.c.created_at < period.end,
-                decision_log.c.decision.in_(UNANSWERED)))).scalar_one()
         report.reach = reach(profile.get("population") or {}, current.followers_at_end)
     return report
 

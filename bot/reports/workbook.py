@@ -259,7 +259,6 @@ def _hours(d) -> tuple:
 # ---- raw requests
 def request_rows(engine: Engine, period: Period, departments: list[str] | None) -> Iterator[tuple]:
     """One row per ticket received in the period: department, times, status, rating; no text."""
-    names = {}
     query = (select(ticket.c.id, ticket.c.department_code, ticket.c.channel, ticket.c.created_at, ticket.c.assigned_at,
                     ticket.c.due_at, ticket.c.first_response_at, ticket.c.closed_at, ticket.c.status,
                     ticket.c.closed_reason, ticket.c.rating)

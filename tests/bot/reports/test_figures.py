@@ -164,7 +164,7 @@ def test_traffic_and_bot_handling_beside_the_previous_period(engine):
     assert (march_2.messages_in, march_2.conversations, march_2.questions, march_2.closed_by_bot) == (2, 1, 3, 3)
     assert march_2.followers == 120 and now.days[2].followers is None  # a missing day stays missing
     assert (now.followers_at_end, before.followers_at_end) == (120, None)
-    assert report.unanswered == 5
+    assert now.unanswered == 5
 
 
 def test_an_officer_scope_keeps_only_their_department(engine, desk, clock, people):

@@ -1,7 +1,6 @@
 """`GET v2.0/oa/getoa`: the OA's profile with `num_follower`, read by the report's daily snapshot (issue 18)."""
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from connectors.zalo.api import ZaloApiClient
