@@ -215,13 +215,17 @@ def main() -> int:
     parser.add_argument("--sqlite", type=Path, help="SQLite file to create (default: a temporary one)")
     parser.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL schema bench_report afterwards")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     failed = False
+    results = {}
     with tempfile.TemporaryDirectory() as tmp:
         path = args.sqlite or Path(tmp) / "report-bench.db"
         path.unlink(missing_ok=True)
-        results = {"sqlite": run("SQLite", create_engine(f"sqlite:///{path}", future=True), args.runs)}
+        if not args.no_sqlite:
+            results["sqlite"] = run("SQLite", create_engine(f"sqlite:///{path}", future=True), args.runs)
     if not args.no_postgres:
         schema = "bench_report"
         admin = create_engine(args.postgres, future=True)
@@ -233,8 +237,9 @@ def main() -> int:
             results["postgresql"] = run("PostgreSQL", engine, args.runs)
         finally:
             engine.dispose()
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            if not args.keep:
+                with admin.begin() as conn:
+                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     print("\nsummary (median of runs):")
     for backend, result in results.items():
         page, book = statistics.median(result["page"]), statistics.median(result["workbook"])

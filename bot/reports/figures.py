@@ -261,19 +261,26 @@ def _within(column, period: Period):
 def _traffic(conn: Connection, figures: Figures, with_days: bool) -> None:
     day = _vn_day(conn)
     messages = and_(zalo_event.c.event_name.in_(USER_MESSAGES), _within(zalo_event.c.received_at, figures.period))
-    per_day = select(day(zalo_event.c.received_at).label("day"), func.count().label("n"),
-                     func.count(func.distinct(zalo_event.c.user_id)).label("people")).where(messages).group_by("day")
+    if conn.dialect.name == "postgresql":
+        # PostgreSQL sorts for count(DISTINCT); grouping twice hashes instead (0.28 -> 0.21 s a year)
+        pairs = (select(day(zalo_event.c.received_at).label("day"), func.count().label("n"))
+                 .where(messages).group_by("day", zalo_event.c.user_id).subquery())
+        per_day = select(pairs.c.day, func.sum(pairs.c.n).label("n"), func.count().label("people")).group_by(pairs.c.day)
+    else:
+        per_day = select(day(zalo_event.c.received_at).label("day"), func.count().label("n"),
+                         func.count(func.distinct(zalo_event.c.user_id)).label("people")).where(messages).group_by("day")
     rows = _day_rows(figures) if with_days else {}
     for row in conn.execute(per_day):
-        figures.messages_in += row.n
+        figures.messages_in += int(row.n)
         figures.conversations += row.people
         if (target := rows.get(_as_date(row.day))) is not None:
-            target.messages_in, target.conversations = row.n, row.people
+            target.messages_in, target.conversations = int(row.n), row.people
 
 
 def _citizens(conn: Connection, figures: Figures) -> None:
     messages = and_(zalo_event.c.event_name.in_(USER_MESSAGES), _within(zalo_event.c.received_at, figures.period))
-    figures.citizens = conn.execute(select(func.count(func.distinct(zalo_event.c.user_id))).where(messages)).scalar_one()
+    people = select(zalo_event.c.user_id).where(messages).distinct().subquery()
+    figures.citizens = conn.execute(select(func.count()).select_from(people)).scalar_one()
     figures.messages_out = conn.execute(select(func.count()).where(and_(
         _within(zalo_outbound.c.created_at, figures.period), zalo_outbound.c.status == "sent"))).scalar_one()
 

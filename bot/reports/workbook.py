@@ -155,8 +155,10 @@ class _Writer:
             cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         for offset, values in enumerate(rows, 1):
             for column, value in enumerate(values, 1):
-                cell = sheet.cell(head + offset, column, value)
+                cell = sheet.cell(head + offset, column, float(value) if isinstance(value, _Share) else value)
                 cell.border = _BOX
+                if isinstance(value, _Share):
+                    cell.number_format = "0%"
         if not rows:
             sheet.cell(head + 1, 1, "Không có số liệu trong kỳ.").font = Font(italic=True)
         self.row = head + max(len(rows), 1) + 2
@@ -208,16 +210,13 @@ def _charts(sheet, days, report: Report, on_time: tuple[int, int, int], writer: 
         place(followers)
     head, first, final = on_time
     if final >= first:
-        # the on-time share per department, from the department table's own column
+        # the on-time share per department, from the department table's own column (G)
         chart = BarChart()
         chart.type = "bar"
         chart.title = "Tỷ lệ giải quyết đúng hạn theo bộ phận"
-        helper = sheet.max_column + 2
-        sheet.cell(head, helper, "Đúng hạn (%)")
-        for offset, item in enumerate(report.current.departments):
-            sheet.cell(first + offset, helper, None if item.on_time_share is None else round(item.on_time_share * 100, 1))
-        chart.add_data(Reference(sheet, min_col=helper, min_row=head, max_row=final), titles_from_data=True)
+        chart.add_data(Reference(sheet, min_col=7, min_row=head, max_row=final), titles_from_data=True)
         chart.set_categories(Reference(sheet, min_col=1, min_row=first, max_row=final))
+        chart.y_axis.number_format = "0%"
         place(chart)
 
 
@@ -240,11 +239,16 @@ def _change(now: int, before: int) -> str:
 def _pct_change(now: float | None, before: float | None) -> str:
     if now is None or before is None:
         return "—"
-    return f"{(now - before) * 100:+.0f} điểm %"
+    points = round((now - before) * 100)
+    return f"{points:+d} điểm %" if points else "không đổi"
 
 
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%".replace(".", ",")
+class _Share(float):
+    """A share written as a number shown in per cent (Excel can chart and sum it)."""
+
+
+def _pct(value: float | None) -> _Share | str:
+    return "—" if value is None else _Share(value)
 
 
 def _number(value: float | None) -> float | str:

@@ -158,7 +158,8 @@ def _change(now: float | int | None, before: float | int | None, percent: bool =
     if now is None or before is None:
         return ""
     if percent:
-        return f"{(now - before) * 100:+.0f} điểm %"
+        points = round((now - before) * 100)
+        return f"{points:+d} điểm %" if points else "không đổi"
     if not before:
         return "mới" if now else ""
     return f"{(now - before) / before * 100:+.0f}%"
