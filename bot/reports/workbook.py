@@ -88,7 +88,7 @@ def build_workbook(report: Report) -> bytes:
             ("Số người quan tâm cuối kỳ" + (f" (ngày {current.followers_day:%d/%m/%Y})" if current.followers_day else ""),
              "—" if current.followers_at_end is None else current.followers_at_end,
              "—" if previous.followers_at_end is None else previous.followers_at_end, ""),
-            *((f"Tỷ lệ so với {r.label.lower()} ({r.population:,})".replace(",", "."), _pct(r.share), "", "")
+            *((f"Tỷ lệ so với: {r.label} ({r.population:,})".replace(",", "."), _pct(r.share), "", "")
               for r in report.reach),
         ])
     writer.note(f"Số liệu lập lúc {report.prepared_at.astimezone(VIETNAM):%H:%M %d/%m/%Y}. Giờ làm việc tính theo "
@@ -121,7 +121,8 @@ class _Writer:
         for cell in ("C1", "C2"):
             sheet[cell].alignment = Alignment(horizontal="center")
         sheet.merge_cells("C3:H3")
-        sheet["C3"] = f"{report.unit_name.split('(')[0].strip()}, ngày {report.prepared_at.astimezone(VIETNAM):%d} tháng " \
+        place = report.unit_name.split("(")[0].strip().removeprefix("UBND ").strip()
+        sheet["C3"] = f"{place}, ngày {report.prepared_at.astimezone(VIETNAM):%d} tháng " \
                       f"{report.prepared_at.astimezone(VIETNAM):%m} năm {report.prepared_at.astimezone(VIETNAM):%Y}"
         sheet["C3"].font = Font(italic=True)
         sheet["C3"].alignment = Alignment(horizontal="center")
