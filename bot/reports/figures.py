@@ -186,16 +186,18 @@ def compute(engine: Engine, period: Period, departments: list[str] | None = None
             now: datetime | None = None, with_days: bool = True) -> Figures:
     """The figures of `period`; `departments` limits them to those (an officer's), None: the unit.
 
-    A period that ended before today no longer changes (rows are kept, erasure keeps the counts):
-    its figures are kept in memory, so the previous period beside each figure costs nothing twice.
+    A period that ended before today hardly changes (rows are kept, erasure keeps the counts; only
+    a later transfer moves a ticket's department): its figures are kept in memory for an hour, so
+    the previous period beside each figure is not read again on every page.
     """
     now = now or utc_now()
     shown = tuple(d for d in Departments(engine).all() if departments is None or d.code in departments)
     closed = period.end <= now - timedelta(days=1)
     key = (str(engine.url), period, tuple(departments) if departments is not None else None, with_days,
            tuple((d.code, d.hours, d.name) for d in shown))
-    if closed and key in _CLOSED:
-        return _CLOSED[key]
+    kept = _CLOSED.get(key) if closed else None
+    if kept is not None and kept[0] > now - _KEEP_CLOSED:
+        return kept[1]
     figures = Figures(period, whole_unit=departments is None)
     if figures.whole_unit and with_days:
         _day_rows(figures)
@@ -214,13 +216,14 @@ def compute(engine: Engine, period: Period, departments: list[str] | None = None
     if closed:
         if len(_CLOSED) >= _CLOSED_LIMIT:
             _CLOSED.pop(next(iter(_CLOSED)))
-        _CLOSED[key] = figures
+        _CLOSED[key] = (now, figures)
     return figures
 
 
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="report")
 _CLOSED: dict = {}
 _CLOSED_LIMIT = 64
+_KEEP_CLOSED = timedelta(hours=1)
 
 
 def _on_connection(engine: Engine, part, args) -> None:
