@@ -12,7 +12,7 @@ from sqlalchemy import and_, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import audit_log, follower_snapshot, report_file, utc_now
+from bot.db import audit_log, decision_log, follower_snapshot, report_file, ticket, utc_now, zalo_event
 from bot.handoff.audit import audit
 from bot.reports.periods import Period, month, vietnam_today
 from bot.reports.report import build_report
@@ -64,7 +64,7 @@ def prepare_monthly(engine: Engine, now: datetime | None = None) -> Period | Non
     """Last month's report for the whole unit, built and kept once; None when already there."""
     now = now or utc_now()
     period = last_month(now)
-    if stored_month(engine, period) is not None:
+    if stored_month(engine, period) is not None or not had_activity(engine, period):
         return None
     workbook = build_workbook(build_report(engine, period, None, now))
     try:
@@ -75,6 +75,13 @@ def prepare_monthly(engine: Engine, now: datetime | None = None) -> Period | Non
         return None
     logger.info("monthly report for %s prepared", period.label)
     return period
+
+
+def had_activity(engine: Engine, period: Period) -> bool:
+    """Anything recorded in the period: a month before the bot ran gets no report of zeros."""
+    with engine.connect() as conn:
+        return any(conn.execute(select(column).where(and_(column >= period.start, column < period.end)).limit(1)).first()
+                   for column in (decision_log.c.created_at, zalo_event.c.received_at, ticket.c.created_at))
 
 
 def stored_month(engine: Engine, period: Period) -> bytes | None:

@@ -40,9 +40,16 @@ def test_a_day_zalo_does_not_answer_stays_missing(engine):
         assert conn.execute(select(follower_snapshot)).first() is None
 
 
-def test_last_months_report_is_prepared_once_and_shown_until_opened(engine, people):
+def test_a_month_without_any_activity_gets_no_report(engine):
+    assert prepare_monthly(engine, vn("2026-12-01 00:30")) is None
+    assert stored_month(engine, month(2026, 11)) is None
+
+
+def test_last_months_report_is_prepared_once_and_shown_until_opened(engine, desk, clock, people):
     at = vn("2026-12-01 00:30")
     november = month(2026, 11)
+    clock.at = vn("2026-11-30 23:50")  # Vietnam time: still November
+    desk.open_ticket("c1", "zalo", "Hỏi khai sinh", "tu_phap_ho_tich", "lý do")
 
     assert prepare_monthly(engine, at) == november
     assert prepare_monthly(engine, vn("2026-12-01 01:30")) is None
