@@ -121,7 +121,7 @@ def decide(
 ) -> Decision:
     """Decide what to do with one message. Pure: same inputs, same decision."""
     text = signals.folded_text
-    if not _has_words(text):
+    if not has_words(text):
         return Decision(OUT_OF_SCOPE, NOT_UNDERSTOOD, 0.0, reason="no_words")
     if not signals.ranking:
         return Decision(HANDOFF, None, 0.0, department=general_queue, reason="no_prediction")
@@ -216,7 +216,7 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 _LONGEST_WORD = 24  # "nghiêng" is 7 letters, "responsibilities" 16; 10,000 x's are no word
 
 
-def _has_words(text: str) -> bool:
+def has_words(text: str) -> bool:
     return any(len(run) <= _LONGEST_WORD for run in _LETTERS.findall(text))
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.decision import Decision, FaqGuard, IntentScore, Signals, Thresholds, decide, load_thresholds
+from bot.decision import Decision, FaqGuard, IntentScore, Signals, Thresholds, decide, has_words, load_thresholds
 from bot.faq.fuzzy import QuestionIndex
 from bot.faq.knowledge_base import KnowledgeBase, load_knowledge_base
 from bot.faq.subcases import Subcases, load_subcases
@@ -54,7 +54,8 @@ class Understanding:
 
     def signals(self, text: str, ranking: Iterable[IntentScore]) -> Signals:
         normalized = normalize(text)
-        folded = normalized.folded
+        # the normalizer folds letters repeated for emphasis ("ạaaa"), so 10,000 x's would become "x"
+        folded = normalized.folded if has_words(text) else ""
         return Signals(folded, tuple(ranking), self.index.match(folded), self.subcases.named_in(normalized))
 
     def decide(self, text: str, ranking: Iterable[IntentScore]) -> Decision:

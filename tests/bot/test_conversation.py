@@ -81,3 +81,8 @@ def test_a_case_the_model_finds_uncovered_is_said_without_naming_it(conversation
     turn = conversation.respond("xin phép xây dựng cho nhà văn hóa thôn", ranking, DialogueState())
     assert turn.decision.kind == HANDOFF
     assert "chưa nói tới trường hợp cụ thể anh/chị hỏi" in turn.replies[0].text
+
+
+def test_ten_thousand_letters_are_not_understood_whatever_the_model_says(conversation):
+    turn = conversation.respond("x" * 10_000, (IntentScore("faq_dia_chi_mot_cua", 0.9),), DialogueState())
+    assert turn.decision.kind == OUT_OF_SCOPE and "chưa hiểu" in turn.replies[0].text
