@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -38,20 +39,29 @@ def _drop_schema(schema: str) -> None:
     admin.dispose()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def db_engine(request, tmp_path_factory):
-    """An engine per backend, its schema built once from the Alembic migrations."""
-    schema = f"tests_{os.getpid()}"
-    if request.param == "sqlite":
-        engine = create_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}", future=True)
+@contextmanager
+def migrated_engine(backend: str, name: str, tmp_path_factory):
+    """An engine on a new SQLite file or PostgreSQL schema `name`, built from the migrations."""
+    schema = f"{name}_{os.getpid()}"
+    if backend == "sqlite":
+        engine = create_engine(f"sqlite:///{tmp_path_factory.mktemp(name) / 'test.db'}", future=True)
     else:
         engine = _postgres_engine(schema)
     with engine.begin() as conn:
         upgrade(connection=conn)
-    yield engine
-    engine.dispose()
-    if request.param == "postgresql":
-        _drop_schema(schema)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        if backend == "postgresql":
+            _drop_schema(schema)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def db_engine(request, tmp_path_factory):
+    """An engine per backend, its schema built once from the Alembic migrations."""
+    with migrated_engine(request.param, "tests", tmp_path_factory) as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -2,11 +2,10 @@
 whole tables, so rows other test modules leave behind must not be in them."""
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 import pytest
-from sqlalchemy import create_engine, delete
+from sqlalchemy import delete
 
 from bot.db import (
     answer_feedback, audit_log, decision_log, follower_snapshot, holiday, report_file, staff, staff_session,
@@ -16,9 +15,8 @@ from bot.handoff.departments import Departments
 from bot.handoff.office_hours import VIETNAM
 from bot.handoff.staff import LEADER, OFFICER, StaffDirectory
 from bot.handoff.tickets import TicketDesk
-from bot.migrate import upgrade
 from bot.reports import figures
-from tests.conftest import _drop_schema, _postgres_engine
+from tests.conftest import migrated_engine
 
 HOME, OTHER, GENERAL = "tu_phap_ho_tich", "cong_an", "van_phong"
 
@@ -38,24 +36,15 @@ class Clock:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def report_engine(request, tmp_path_factory):
-    schema = f"reports_{os.getpid()}"
-    if request.param == "sqlite":
-        engine = create_engine(f"sqlite:///{tmp_path_factory.mktemp('reports') / 'r.db'}", future=True)
-    else:
-        engine = _postgres_engine(schema)
-    with engine.begin() as conn:
-        upgrade(connection=conn)
-    directory = StaffDirectory(engine)
-    engine.people = {  # type: ignore[attr-defined]
-        "an": directory.create("an", "Nguyễn Văn An", "mat-khau-an-123", OFFICER, HOME),
-        "cuong": directory.create("cuong", "Lê Văn Cường", "mat-khau-cuong-123", OFFICER, OTHER),
-        "vy": directory.create("vy", "Đỗ Thị Vy", "mat-khau-vy-1234", OFFICER, GENERAL),
-        "lan": directory.create("lan", "Phạm Thị Lan", "mat-khau-lan-1234", LEADER),
-    }
-    yield engine
-    engine.dispose()
-    if request.param == "postgresql":
-        _drop_schema(schema)
+    with migrated_engine(request.param, "reports", tmp_path_factory) as engine:
+        directory = StaffDirectory(engine)
+        engine.people = {  # type: ignore[attr-defined]
+            "an": directory.create("an", "Nguyễn Văn An", "mat-khau-an-123", OFFICER, HOME),
+            "cuong": directory.create("cuong", "Lê Văn Cường", "mat-khau-cuong-123", OFFICER, OTHER),
+            "vy": directory.create("vy", "Đỗ Thị Vy", "mat-khau-vy-1234", OFFICER, GENERAL),
+            "lan": directory.create("lan", "Phạm Thị Lan", "mat-khau-lan-1234", LEADER),
+        }
+        yield engine
 
 
 @pytest.fixture

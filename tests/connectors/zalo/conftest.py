@@ -1,6 +1,7 @@
 """Fixtures for the Zalo channel: a fake Zalo API (httpx MockTransport), a store per database."""
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -100,3 +101,11 @@ def store(db_engine):
     with db_engine.begin() as conn:
         for table in (ticket_event, ticket, audit_log, staff_session, staff, zalo_event, zalo_outbound, zalo_conversation, zalo_token):
             conn.execute(delete(table))
+
+
+@pytest.fixture
+def loop():
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.close()

@@ -46,14 +46,6 @@ def _post(dispatcher, raw, headers=None):
     return asyncio.get_event_loop().run_until_complete(dispatcher.accept(raw, signed(raw) if headers is None else headers))
 
 
-@pytest.fixture
-def loop():
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    yield loop
-    loop.close()
-
-
 def _accept_all(loop, dispatcher, bodies):
     async def go():
         results = [await dispatcher.accept(raw, signed(raw)) for raw in bodies]

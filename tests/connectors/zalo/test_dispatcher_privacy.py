@@ -14,7 +14,7 @@ from bot.privacy import was_erased
 from connectors.zalo.dispatcher import ZaloDispatcher
 from connectors.zalo.output import ZaloOutput
 from tests.connectors.zalo.conftest import APP_ID, OA_SECRET, fixture_body, signed
-from tests.connectors.zalo.test_dispatcher import CITIZEN, REPLIES, EchoBot, _accept_all, loop  # noqa: F401 - fixture
+from tests.connectors.zalo.test_dispatcher import CITIZEN, REPLIES, EchoBot, _accept_all
 
 NOTICE = "Về dữ liệu cá nhân: … Chi tiết: http://web.test/du-lieu-ca-nhan"
 

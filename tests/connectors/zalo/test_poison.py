@@ -1,7 +1,6 @@
 """Issue 17, "messages that stall or poison": a message that cannot be handled is tried a bounded
 number of times, then parked with its error for operators, and the citizen is handed to an officer
 and told so; text is cleaned at the edge; bodies nested too deep are a 400, not a 500."""
-import asyncio
 import json
 
 import pytest
@@ -47,14 +46,6 @@ def _dispatcher(store, client, bot):
     return ZaloDispatcher(APP_ID, OA_SECRET, store, client, REPLIES, bot,
                           lambda user, key: ZaloOutput(client, store, user, key),
                           TicketDesk(store.engine, Departments(store.engine)))
-
-
-@pytest.fixture
-def loop():
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    yield loop
-    loop.close()
 
 
 def test_an_event_that_keeps_failing_is_parked_with_its_error_and_the_citizen_gets_an_officer(
