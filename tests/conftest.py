@@ -103,3 +103,14 @@ def nlu(trained_model):
     model = NluModel(trained_model)
     yield model
     model.close()
+
+
+# The privacy notice (data/replies.yml privacy_notice) comes once, after the first reply: the
+# conversation tests read the bot's replies without it.
+PRIVACY_NOTICE_START = "Về dữ liệu cá nhân:"
+
+
+def bot_replies(messages: list[dict]) -> list[str]:
+    """The OA's texts of a simulator conversation, without the officers' and the privacy notice."""
+    return [m["text"] for m in messages if m["direction"] != "citizen_to_oa" and not m.get("admin_id")
+            and not m["text"].startswith(PRIVACY_NOTICE_START)]

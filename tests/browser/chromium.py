@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PRIVACY_NOTICE_START
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -45,5 +47,10 @@ def new_citizen(page, name: str, timeout_ms: int) -> str:
     user_id = page.get_by_test_id("citizen-item").filter(has_text=name).get_attribute("data-user-id")
     assert user_id
     page.get_by_test_id("follow-button").click()
-    expect(page.locator('[data-testid="message"][data-direction="oa"]').first).to_contain_text("Chào mừng", timeout=timeout_ms)
+    expect(oa_messages(page).first).to_contain_text("Chào mừng", timeout=timeout_ms)
     return user_id
+
+
+def oa_messages(page):
+    """The OA's messages in the simulator page, without the privacy notice sent after the first reply."""
+    return page.locator('[data-testid="message"][data-direction="oa"]').filter(has_not_text=PRIVACY_NOTICE_START)

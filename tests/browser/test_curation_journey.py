@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.browser.chromium import SCREENSHOTS, launch, log_in, new_citizen
+from tests.browser.chromium import SCREENSHOTS, launch, log_in, new_citizen, oa_messages
 
 pytestmark = pytest.mark.model
 FAQ_ID = "gio_lam_viec"
@@ -56,7 +56,7 @@ def _ask(page, text: str, replies_before: int) -> str:
     """The citizen sends `text`; returns the bot's reply (one more message from the OA)."""
     from playwright.sync_api import expect
 
-    from_oa = page.locator('[data-testid="message"][data-direction="oa"]')
+    from_oa = oa_messages(page)
     page.get_by_test_id("message-input").fill(text)
     page.get_by_test_id("send-button").click()
     expect(page.locator('[data-testid="message"][data-direction="citizen"]').last).to_contain_text(text)
@@ -218,7 +218,7 @@ def test_an_editor_fixes_an_answer_teaches_a_variant_publishes_and_the_citizen_g
             citizen.goto(f"{web}/zalo-sim/")
             new_citizen(citizen, "Phạm Văn Nam", BOT_TIMEOUT_MS)
             assert _ask(citizen, FAQ_QUESTION, 1) == new_answer
-            expect(citizen.locator('[data-testid="message"][data-direction="oa"]').nth(1)).to_contain_text(NEW_SENTENCE)
+            expect(oa_messages(citizen).nth(1)).to_contain_text(NEW_SENTENCE)
             # ... and the words the bot could not answer before are now answered with it.
             assert _ask(citizen, UNANSWERED, 2) == new_answer
             print(f"journey: {time.monotonic() - started:.0f} s")

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.browser.chromium import SCREENSHOTS, launch, log_in, new_citizen
+from tests.browser.chromium import SCREENSHOTS, launch, log_in, new_citizen, oa_messages
 
 pytestmark = pytest.mark.model
 
@@ -65,7 +65,7 @@ def test_a_question_the_bot_does_not_cover_goes_to_an_officer_and_back_to_the_bo
             # The citizen opens the simulator, follows the OA and is welcomed by the bot.
             citizen.goto(f"{web}/zalo-sim/")
             user_id = new_citizen(citizen, CITIZEN_NAME, BOT_TIMEOUT_MS)
-            from_oa = citizen.locator('[data-testid="message"][data-direction="oa"]')
+            from_oa = oa_messages(citizen)
 
             # ... asks what the bot does not cover: told who will answer, and when.
             citizen.get_by_test_id("message-input").fill(UNCOVERED)

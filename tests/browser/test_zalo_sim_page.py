@@ -11,7 +11,7 @@ from bot.zalo_sim.dependencies import get_simulator
 from bot.zalo_sim.settings import Settings
 from bot.zalo_sim.simulator import Simulator
 from connectors.zalo.signature import verify_signature
-from tests.browser.chromium import SCREENSHOTS, launch, require_chromium
+from tests.browser.chromium import SCREENSHOTS, launch, oa_messages, require_chromium
 from tests.browser.conftest import bind_free_port
 
 SCREENSHOT = SCREENSHOTS / "zalo_sim.png"
@@ -76,7 +76,7 @@ def test_a_citizen_chats_with_the_bot_and_an_officer_steps_in(serve, monkeypatch
         page.get_by_test_id("send-button").click()
         mine = page.locator('[data-testid="message"][data-direction="citizen"]')
         expect(mine.get_by_test_id("message-text")).to_have_text("Cho hỏi làm căn cước cho con ở đâu?")
-        reply = page.locator('[data-testid="message"][data-direction="oa"]').last
+        reply = oa_messages(page).last
         expect(reply).to_contain_text("1. Làm căn cước lần đầu", timeout=10_000)
         # innerText follows the rendering: the choices only come out as lines if they are shown as lines.
         lines = reply.get_by_test_id("message-text").inner_text().splitlines()

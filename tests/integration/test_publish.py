@@ -21,6 +21,7 @@ from bot.faq.knowledge_base import load_knowledge_base
 from bot.faq.store import KnowledgeStore
 from bot.stack import start_stack
 from connectors.zalo.signature import GATEWAY_HEADER, gateway_signature
+from tests.conftest import bot_replies
 
 pytestmark = pytest.mark.model
 
@@ -49,7 +50,7 @@ def _ask(sim: httpx.Client, user: str, text: str, count: int, timeout: float = 3
     sim.post(f"/citizens/{user}/messages", json={"text": text})
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        replies = [m["text"] for m in sim.get(f"/citizens/{user}/conversation").json()["messages"] if m["direction"] != "citizen_to_oa"]
+        replies = bot_replies(sim.get(f"/citizens/{user}/conversation").json()["messages"])
         if len(replies) >= count:
             return replies
         time.sleep(0.2)

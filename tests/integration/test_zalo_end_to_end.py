@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from bot.stack import start_stack
+from tests.conftest import bot_replies
 
 pytestmark = pytest.mark.model
 
@@ -28,7 +29,7 @@ def _oa_replies(sim, user_id: str, count: int, timeout: float = 30.0) -> list[st
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         messages = sim.get(f"/citizens/{user_id}/conversation").json()["messages"]
-        replies = [m["text"] for m in messages if m["direction"] != "citizen_to_oa" and not m.get("admin_id")]
+        replies = bot_replies(messages)
         if len(replies) >= count:
             return replies
         time.sleep(0.2)
