@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -142,17 +142,28 @@ def redirect(url: str) -> RedirectResponse:
 
 
 # ---- templates
-def vn_time(value: datetime | None) -> str:
-    """Vietnam time as dd/mm HH:MM."""
-    if value is None:
+def vn_time(value: datetime | date | None) -> str:
+    """The one way a page shows a moment: dd/mm/yyyy HH:MM in Vietnam time; a date alone as dd/mm/yyyy.
+
+    A naive datetime is UTC (what the database returns on SQLite)."""
+    if value is None or value == "":
         return "—"
+    if not isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y")
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(VIETNAM).strftime("%d/%m %H:%M")
+    return value.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
 
 
-def vn_date(value: Any) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
+def vn_date(value: datetime | date | None) -> str:
+    """The day only, dd/mm/yyyy (Vietnam time for a datetime)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        value = value.astimezone(VIETNAM)
+    return value.strftime("%d/%m/%Y")
 
 
 def span(delta: timedelta) -> str:

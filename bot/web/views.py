@@ -164,14 +164,3 @@ def _name(departments: dict[str, Department], code: str) -> str:
     department = departments.get(code)
     return department.name if department else code
 
-
-ACTION_NAMES = {
-    "login": "Đăng nhập", "login.failed": "Đăng nhập sai", "login.throttled": "Đăng nhập khi máy đã sai quá số lần cho phép",
-    "logout": "Đăng xuất", "csrf.refused": "Từ chối thao tác thiếu mã bảo vệ",
-    "staff.create": "Tạo tài khoản", "staff.update": "Sửa tài khoản", "staff.password": "Đặt mật khẩu",
-    "ticket.claim": "Nhận xử lý", "ticket.reply": "Trả lời công dân", "ticket.reply_failed": "Trả lời không gửi được",
-    "ticket.note": "Ghi chú nội bộ", "ticket.transfer": "Chuyển bộ phận", "ticket.waiting": "Chờ công dân",
-    "ticket.resolved": "Đánh dấu xong", "ticket.cancelled_by_citizen": "Công dân báo không cần hỗ trợ",
-    "department.update": "Sửa bộ phận", "holiday.add": "Thêm ngày nghỉ", "holiday.remove": "Xóa ngày nghỉ",
-    "privacy.erase": "Xóa dữ liệu công dân", "privacy.export": "Tải bản sao dữ liệu công dân",
-}

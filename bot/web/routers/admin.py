@@ -13,8 +13,9 @@ from sqlalchemy.engine import Engine
 from bot.handoff.audit import audit, recent
 from bot.handoff.departments import CannedReply, Department, Departments
 from bot.handoff.staff import ADMIN, LEADER, OFFICER, ROLES, Session, Staff, StaffDirectory, StaffError
-from bot.web import services, views
+from bot.web import services
 from bot.web.auth import check_csrf, require_role
+from bot.web.names import audit_rows, people
 from bot.web.pages import PageError, PageRoute, redirect, render, sentence
 from bot.zalo_store import ZaloStore
 
@@ -248,9 +249,10 @@ def dead_events_page(request: Request, member: Staff = Depends(admin_only),
 # ---- audit log
 @router.get("/nhat-ky")
 def audit_page(request: Request, yeu_cau: str = "", member: Staff = Depends(require_role(LEADER, ADMIN)),
-               db: Engine = Depends(services.engine)) -> Response:
+               db: Engine = Depends(services.engine), units: Departments = Depends(services.departments)) -> Response:
     ticket_id = int(yeu_cau) if yeu_cau.strip().isdigit() else None
+    departments = {d.code: d.name for d in units.all()}
     return render(request, "audit.html", {
-        "entries": recent(db, AUDIT_LIMIT, ticket_id), "ticket_id": ticket_id, "limit": AUDIT_LIMIT,
-        "action_names": views.ACTION_NAMES,
+        "entries": audit_rows(recent(db, AUDIT_LIMIT, ticket_id), people(db), departments),
+        "ticket_id": ticket_id, "limit": AUDIT_LIMIT,
     })

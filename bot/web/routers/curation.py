@@ -28,7 +28,7 @@ from bot.handoff.audit import audit
 from bot.handoff.departments import Departments
 from bot.handoff.staff import EDITOR, Session, Staff
 from bot.handoff.tickets import TicketDesk, TicketError
-from bot.web import services, views
+from bot.web import services
 from bot.web.auth import check_csrf, require_role
 from bot.web.pages import FLASH, PageError, PageRoute, redirect, render, sentence, templates, vn_time
 from bot.web.routers import inbox as inbox_pages
@@ -61,14 +61,6 @@ NOTICES = {
 }
 # Shown by pages this router does not render (the ticket page, the audit log).
 FLASH["taught"] = "Đã gửi đề xuất dạy bot cho biên tập viên. Cảm ơn bạn!"
-views.ACTION_NAMES.update({
-    "kb.edit": "Sửa FAQ", "kb.create": "Tạo FAQ", "kb.add_variants": "Thêm cách hỏi vào FAQ",
-    "kb.retire": "Ngừng dùng FAQ", "kb.activate": "Dùng lại FAQ",
-    "kb.publish": "Xuất bản bot", "kb.rollback": "Quay lại bản cũ", "kb.suggest": "Đề xuất dạy bot",
-    "kb.suggestion.accept": "Nhận đề xuất", "kb.suggestion.dismiss": "Bỏ qua đề xuất",
-    "kb.unanswered.added": "Thêm tin nhắn vào FAQ", "kb.unanswered.new_faq": "Tạo FAQ từ tin nhắn",
-    "kb.unanswered.dismissed": "Bỏ qua tin nhắn",
-})
 templates.env.globals["teach_replies"] = teachable_replies
 templates.env.filters["vn_number"] = vn_number
 

@@ -69,5 +69,5 @@ def test_time_phrases():
     assert span(timedelta(days=2, hours=3, minutes=5)) == "2 ngày 3 giờ"
     assert span(timedelta(hours=5, minutes=20)) == "5 giờ 20 phút"
     assert span(timedelta(seconds=30)) == "dưới 1 phút"
-    assert vn_time(datetime(2026, 12, 1, 1, 30, tzinfo=timezone.utc)) == "01/12 08:30"
+    assert vn_time(datetime(2026, 12, 1, 1, 30, tzinfo=timezone.utc)) == "01/12/2026 08:30"
     assert weekdays(frozenset({1, 2, 3, 4, 5})) == "thứ Hai – thứ Sáu" and weekdays(frozenset({1, 3})) == "thứ Hai, thứ Tư"
