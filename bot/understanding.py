@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from bot.acknowledgement import acknowledgement_decision
 from bot.decision import Decision, FaqGuard, IntentScore, Signals, Thresholds, decide, has_words, load_thresholds
 from bot.faq.fuzzy import QuestionIndex
 from bot.faq.knowledge_base import KnowledgeBase, load_knowledge_base
@@ -59,6 +60,10 @@ class Understanding:
         return Signals(folded, tuple(ranking), self.index.match(folded), self.subcases.named_in(normalized))
 
     def decide(self, text: str, ranking: Iterable[IntentScore]) -> Decision:
+        # "ok", "cảm ơn nhé", "thôi" ask nothing: the model's ranking of them is noise (issue 20)
+        acknowledged = acknowledgement_decision(text)
+        if acknowledged is not None:
+            return acknowledged
         return decide(self.signals(text, ranking), self.guards, self.thresholds, GENERAL_QUEUE)
 
 
