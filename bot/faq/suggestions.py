@@ -20,7 +20,8 @@ from bot.faq.knowledge_base import ANSWER_LIMIT, Faq
 from bot.faq.store import FaqRecord, KnowledgeStore
 from bot.handoff.audit import audit
 from bot.handoff.staff import LEADER, OFFICER, Staff
-from bot.handoff.tickets import CLOSED, OFFICER_REPLY, RESOLVED, Forbidden, Ticket, TicketDesk, TicketError, TicketEvent, require_view
+from bot.handoff.errors import Forbidden
+from bot.handoff.tickets import CLOSED, OFFICER_REPLY, RESOLVED, Ticket, TicketDesk, TicketEvent, require_view
 
 TEACH, VARIANT, NEW_FAQ = "teach", "variant", "new_faq"
 KIND_NAMES = {TEACH: "Dạy bot từ yêu cầu", VARIANT: "Thêm cách hỏi", NEW_FAQ: "FAQ mới"}
@@ -92,16 +93,13 @@ class Suggestions:
     # ---- officers
     def teach(self, desk: TicketDesk, ticket_id: int, member: Staff, reply_id: int, answer: str = "") -> Suggestion:
         """Propose the ticket's question with one of `member`'s replies (or their edit of it)."""
-        try:
-            current = desk.get(ticket_id)
-        except TicketError:
-            raise SuggestionError("không có yêu cầu này") from None
+        current = desk.get(ticket_id)  # TicketNotFound: the page answers 404
         require_view(member, current)
         if current.is_open or current.closed_reason != RESOLVED:
             raise SuggestionError("chỉ dạy bot được từ yêu cầu đã xử lý xong")
         replies = teachable_replies(current, desk.events(ticket_id), member)
         if not replies:
-            raise Forbidden("chỉ cán bộ đã xử lý yêu cầu này và đã trả lời công dân mới đề xuất dạy bot được")
+            raise Forbidden("not_teacher")
         chosen = next((e for e in replies if e.id == reply_id), None)
         if chosen is None:
             raise SuggestionError("hãy chọn một câu trả lời bạn đã gửi cho công dân")

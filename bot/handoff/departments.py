@@ -1,9 +1,12 @@
-"""Departments and holidays: seeded from data/departments.yml, then kept in the database."""
+"""Departments and holidays: seeded from data/departments.yml into a fresh database, then the
+table is the one truth (admins edit it). The seed file is read again only by code that has no
+database (`seed_general_queue`, `seed_department_names`: the offline fallback)."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +16,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot import paths
 from bot.db import department, holiday
+from bot.handoff.audit import audit
+from bot.handoff.errors import NameRequired, NoWorkingTime, ResponseHoursOutOfRange, UnknownDepartment
 from bot.handoff.office_hours import OfficeHours, format_days, format_periods, parse_days, parse_periods
+from bot.handoff.staff import Staff
+from bot.handoff.transactions import reading, writing
+
+MAX_RESPONSE_HOURS = 200
 
 
 @dataclass(frozen=True)
@@ -45,7 +54,7 @@ def seed_departments(connection: Connection, path: Path = paths.DEPARTMENTS_FILE
 
     Idempotent: a department or holiday already there (maybe edited by an admin) is left alone.
     """
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = _read_seed(path)
     defaults: dict[str, Any] = data.get("defaults") or {}
     existing = set(connection.execute(select(department.c.code)).scalars())
     added = 0
@@ -72,56 +81,111 @@ def seed_departments(connection: Connection, path: Path = paths.DEPARTMENTS_FILE
 
 
 class Departments:
-    """Read access for the bot and the inbox; admins' edits go through `update_department`."""
+    """The departments table, the one truth after seeding: read by the bot, the inbox and the
+    admin pages; changed by admins through `update_department` and the holiday methods, each
+    audited in the change's own transaction. `conn=`: run inside the caller's transaction."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def all(self) -> list[Department]:
-        with self.engine.connect() as conn:
-            holidays = frozenset(conn.execute(select(holiday.c.day)).scalars())
-            rows = conn.execute(select(department).order_by(department.c.position, department.c.code)).mappings().all()
+    def all(self, conn: Connection | None = None) -> list[Department]:
+        with reading(self.engine, conn) as db:
+            holidays = frozenset(db.execute(select(holiday.c.day)).scalars())
+            rows = db.execute(select(department).order_by(department.c.position, department.c.code)).mappings().all()
         return [_department(row, holidays) for row in rows]
 
-    def by_code(self) -> dict[str, Department]:
-        return {d.code: d for d in self.all()}
+    def by_code(self, conn: Connection | None = None) -> dict[str, Department]:
+        return {d.code: d for d in self.all(conn)}
 
-    def get(self, code: str) -> Department | None:
-        return self.by_code().get(code)
+    def get(self, code: str, conn: Connection | None = None) -> Department | None:
+        return self.by_code(conn).get(code)
 
-    def general_queue(self) -> Department:
-        departments = self.all()
-        return next((d for d in departments if d.is_general_queue), departments[0])
+    def general_queue(self, conn: Connection | None = None) -> Department:
+        """The department flagged as the general queue: it receives every request without a topic."""
+        return general_queue_of(self.all(conn))
 
-    def holidays(self) -> list[tuple[date, str]]:
-        with self.engine.connect() as conn:
-            return [(r.day, r.name) for r in conn.execute(select(holiday).order_by(holiday.c.day))]
+    def names(self, conn: Connection | None = None) -> dict[str, str]:
+        return {d.code: d.name for d in self.all(conn)}
+
+    def holidays(self, conn: Connection | None = None) -> list[tuple[date, str]]:
+        with reading(self.engine, conn) as db:
+            return [(r.day, r.name) for r in db.execute(select(holiday).order_by(holiday.c.day))]
 
     def update_department(self, code: str, name: str, working_days: str, working_periods: str,
-                          response_hours: float, canned_replies: list[CannedReply]) -> None:
-        """Checked first: a bad value raises ValueError (in Vietnamese) and nothing is changed."""
+                          response_hours: float, canned_replies: list[CannedReply], by: Staff | None = None,
+                          conn: Connection | None = None) -> None:
+        """Checked first: a bad value raises a DepartmentError and nothing is changed."""
         if not name.strip():
-            raise ValueError("tên bộ phận không được để trống")
-        if not 0 < response_hours <= 200:
-            raise ValueError("thời hạn trả lời phải lớn hơn 0 và không quá 200 giờ làm việc")
+            raise NameRequired()
+        if not 0 < response_hours <= MAX_RESPONSE_HOURS:
+            raise ResponseHoursOutOfRange(MAX_RESPONSE_HOURS)
         days, periods = parse_days(working_days), parse_periods(working_periods)
         if not days or not periods:
-            raise ValueError("bộ phận phải có ít nhất một ngày và một khung giờ làm việc")
-        with self.engine.begin() as conn:
-            conn.execute(update(department).where(department.c.code == code).values(
+            raise NoWorkingTime()
+        with writing(self.engine, conn) as db:
+            changed = db.execute(update(department).where(department.c.code == code).values(
                 name=name.strip(), working_days=format_days(days), working_periods=format_periods(periods),
                 response_hours=response_hours,
                 canned_replies=json.dumps([{"title": c.title, "text": c.text} for c in canned_replies], ensure_ascii=False),
-            ))
+            )).rowcount
+            if not changed:
+                raise UnknownDepartment(code)
+            _audit(db, by, "department.update", f"{code}: {name.strip()}; ngày {format_days(days)}; "
+                   f"{format_periods(periods)}; {response_hours:g} giờ; {len(canned_replies)} câu mẫu")
 
-    def add_holiday(self, day: date, name: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(delete(holiday).where(holiday.c.day == day))
-            conn.execute(insert(holiday).values(day=day, name=name.strip() or "Ngày nghỉ"))
+    def add_holiday(self, day: date, name: str, by: Staff | None = None, conn: Connection | None = None) -> None:
+        name = name.strip() or "Ngày nghỉ"
+        with writing(self.engine, conn) as db:
+            db.execute(delete(holiday).where(holiday.c.day == day))
+            db.execute(insert(holiday).values(day=day, name=name))
+            _audit(db, by, "holiday.add", f"{day:%d/%m/%Y}: {name}")
 
-    def remove_holiday(self, day: date) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(delete(holiday).where(holiday.c.day == day))
+    def remove_holiday(self, day: date, by: Staff | None = None, conn: Connection | None = None) -> bool:
+        """False: there was no such holiday (nothing changed, nothing audited)."""
+        with writing(self.engine, conn) as db:
+            name = db.execute(select(holiday.c.name).where(holiday.c.day == day)).scalar_one_or_none()
+            if name is None:
+                return False
+            db.execute(delete(holiday).where(holiday.c.day == day))
+            _audit(db, by, "holiday.remove", f"{day:%d/%m/%Y}: {name}")
+        return True
+
+
+def general_queue_of(departments: list[Department]) -> Department:
+    """The flagged department; a table with none flagged (never seeded so) falls back to the first."""
+    return next((d for d in departments if d.is_general_queue), departments[0])
+
+
+def _audit(conn: Connection, by: Staff | None, action: str, detail: str) -> None:
+    audit(conn, by.id if by else None, by.username if by else "cli", action, detail=detail)
+
+
+# ---- the seed file, for code that runs without a database
+def _read_seed(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=4)
+def _seed(path: Path) -> dict[str, Any]:
+    return _read_seed(path)
+
+
+def seed_general_queue(path: Path = paths.DEPARTMENTS_FILE) -> str:
+    """The general queue's code as the seed file names it.
+
+    The offline fallback only: pure code (the decision, classification, training checks) that has
+    no database uses it. Anything holding an engine asks `Departments.general_queue()`: after
+    seeding, the table is the truth and an admin's change there wins.
+    """
+    data = _seed(path)
+    return str(data.get("general_queue") or next(iter(data["departments"])))
+
+
+def seed_department_names(path: Path = paths.DEPARTMENTS_FILE) -> dict[str, str]:
+    """Department names as the seed file has them: the offline fallback, like `seed_general_queue`."""
+    data = _seed(path)
+    defaults = data.get("defaults") or {}
+    return {code: str({**defaults, **(item or {})}["name"]) for code, item in data["departments"].items()}
 
 
 def _department(row: Any, holidays: frozenset[date]) -> Department:

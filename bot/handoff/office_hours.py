@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
+from bot.handoff.errors import BadPeriod, BadWorkingDay, PeriodEndsBeforeStart, PeriodsOverlap
+
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 _SEARCH_DAYS = 60  # the longest run of closed days we look across (Tết plus weekends is ~9)
@@ -88,9 +90,9 @@ def parse_days(text: str) -> frozenset[int]:
         try:
             low, high = int(first), int(last or first)
         except ValueError:
-            low, high = 0, 0  # refused just below, in words an admin reads
+            low, high = 0, 0  # refused just below
         if not 1 <= low <= high <= 7:
-            raise ValueError(f"ngày làm việc không hợp lệ: {part!r} (thứ Hai = 1 … Chủ nhật = 7)")
+            raise BadWorkingDay(part)
         days.update(range(low, high + 1))
     return frozenset(days)
 
@@ -103,14 +105,14 @@ def parse_periods(text: str) -> tuple[tuple[time, time], ...]:
             start_text, end_text = (t.strip() for t in part.split("-"))
             start, end = time.fromisoformat(start_text), time.fromisoformat(end_text)
         except ValueError:
-            raise ValueError(f"khung giờ không hợp lệ: {part!r} (ví dụ 07:30-11:30)") from None
+            raise BadPeriod(part) from None
         if start >= end:
-            raise ValueError(f"khung giờ {part!r} kết thúc trước khi bắt đầu")
+            raise PeriodEndsBeforeStart(part)
         periods.append((start, end))
     periods.sort()
     for (_, end), (start, _) in zip(periods, periods[1:]):
         if start < end:
-            raise ValueError("các khung giờ chồng lên nhau")
+            raise PeriodsOverlap()
     return tuple(periods)
 
 

@@ -24,7 +24,8 @@ from fastapi.templating import Jinja2Templates
 
 from bot.handoff.office_hours import VIETNAM, WEEKDAYS
 from bot.handoff.staff import ADMIN, EDITOR, LEADER, OFFICER, StaffError
-from bot.handoff.tickets import Forbidden, TicketError
+from bot.handoff.errors import Forbidden, TicketError, TicketNotFound
+from bot.web import error_messages
 from bot.web.edge import MAX_ID, NOT_FOUND
 
 logger = logging.getLogger(__name__)
@@ -78,8 +79,11 @@ class PageRoute(APIRoute):
             except PageError as exc:
                 response = error_response(request, exc.status, exc.message)
             except Forbidden as exc:
-                response = error_response(request, 403, sentence(str(exc)))
-            except (TicketError, StaffError) as exc:
+                response = error_response(request, 403, error_messages.message(exc))
+            except TicketError as exc:
+                status = 404 if isinstance(exc, TicketNotFound) else 409
+                response = error_response(request, status, error_messages.message(exc))
+            except StaffError as exc:
                 response = error_response(request, 409, sentence(str(exc)))
             return response
 

@@ -10,10 +10,12 @@ from datetime import date
 from fastapi import APIRouter, Depends, Form, Request, Response
 from sqlalchemy.engine import Engine
 
-from bot.handoff.audit import audit, recent
+from bot.handoff.audit import recent
 from bot.handoff.departments import CannedReply, Department, Departments
+from bot.handoff.errors import CannedReplyIncomplete, DepartmentError, ResponseHoursNotNumber
 from bot.handoff.staff import ADMIN, LEADER, OFFICER, ROLES, Session, Staff, StaffDirectory, StaffError
 from bot.web import services
+from bot.web import error_messages
 from bot.web.auth import check_csrf, require_role
 from bot.web.names import audit_rows, people
 from bot.web.pages import PageError, PageRoute, redirect, render, sentence
@@ -23,11 +25,6 @@ router = APIRouter(route_class=PageRoute, tags=["administration"])
 admin_only = require_role(ADMIN)
 AUDIT_LIMIT = 300
 DEAD_EVENTS_LIMIT = 200
-
-
-def _log(db: Engine, by: Staff, action: str, detail: str) -> None:
-    with db.begin() as conn:
-        audit(conn, by.id, by.username, action, detail=detail)
 
 
 @router.get("/quan-tri/")
@@ -172,11 +169,10 @@ def update_department(request: Request, code: str, name: str = Form(""), working
     try:
         hours = _hours(form["response_hours"])
         replies = _canned_replies(canned)
-        units.update_department(code, form["name"], form["working_days"], form["working_periods"], hours, replies)
-    except ValueError as exc:
-        return _department_edit(request, current, form, sentence(str(exc)), status=400)
-    _log(db, member, "department.update",
-         f"{code}: {form['name']}; ngày {form['working_days']}; {form['working_periods']}; {hours:g} giờ; {len(replies)} câu mẫu")
+        units.update_department(code, form["name"], form["working_days"], form["working_periods"], hours, replies,
+                                by=member)
+    except DepartmentError as exc:
+        return _department_edit(request, current, form, error_messages.message(exc), status=400)
     return redirect(f"/quan-tri/bo-phan/{code}?ok=department_saved")
 
 
@@ -184,7 +180,7 @@ def _hours(text: str) -> float:
     try:
         return float(text.replace(",", "."))
     except ValueError:
-        raise ValueError("thời hạn trả lời phải là một số giờ, ví dụ 4 hoặc 1,5") from None
+        raise ResponseHoursNotNumber() from None
 
 
 def _canned_replies(rows: list[tuple[str, str]]) -> list[CannedReply]:
@@ -194,7 +190,7 @@ def _canned_replies(rows: list[tuple[str, str]]) -> list[CannedReply]:
         if not title and not text:
             continue
         if not title or not text:
-            raise ValueError("mỗi câu trả lời mẫu cần cả tiêu đề và nội dung")
+            raise CannedReplyIncomplete()
         replies.append(CannedReply(title, text))
     return replies
 
@@ -222,19 +218,15 @@ def add_holiday(request: Request, day: str = Form(""), name: str = Form(""), _: 
         when = date.fromisoformat(day.strip())
     except ValueError:
         return _holidays_page(request, units, "Ngày không hợp lệ: hãy chọn một ngày trong lịch.", {"day": day, "name": name}, 400)
-    units.add_holiday(when, name)
-    _log(db, member, "holiday.add", f"{when:%d/%m/%Y}: {name.strip() or 'Ngày nghỉ'}")
+    units.add_holiday(when, name, by=member)
     return redirect("/quan-tri/ngay-nghi?ok=holiday_added")
 
 
 @router.post("/quan-tri/ngay-nghi/{day}/xoa")
 def remove_holiday(day: date, _: Session = Depends(check_csrf), member: Staff = Depends(admin_only),
                    units: Departments = Depends(services.departments), db: Engine = Depends(services.engine)) -> Response:
-    names = dict(units.holidays())
-    if day not in names:
+    if not units.remove_holiday(day, by=member):
         raise PageError(404, "Không có ngày nghỉ này.")
-    units.remove_holiday(day)
-    _log(db, member, "holiday.remove", f"{day:%d/%m/%Y}: {names[day]}")
     return redirect("/quan-tri/ngay-nghi?ok=holiday_removed")
 
 

@@ -27,8 +27,10 @@ from bot.faq.unanswered import DECISION_NAMES, LARGEST, NEW_FAQ, NEWEST, Group, 
 from bot.handoff.audit import audit
 from bot.handoff.departments import Departments
 from bot.handoff.staff import EDITOR, Session, Staff
-from bot.handoff.tickets import TicketDesk, TicketError
+from bot.handoff.errors import TicketNotFound
+from bot.handoff.tickets import TicketDesk
 from bot.web import services
+from bot.web import error_messages
 from bot.web.auth import check_csrf, require_role
 from bot.web.pages import FLASH, PageError, PageRoute, redirect, render, sentence, templates, vn_time
 from bot.web.routers import inbox as inbox_pages
@@ -206,7 +208,7 @@ def new_page(request: Request, de_xuat: int | None = None, box: Desk = Depends(d
         if proposal.ticket_id:
             try:
                 department = tickets.get(proposal.ticket_id).department_code
-            except TicketError:
+            except TicketNotFound:
                 pass
         faq = with_questions(blank_faq(question=proposal.question, answer=proposal.answer, department=department),
                              [proposal.question])
@@ -363,9 +365,9 @@ def teach_bot(request: Request, ticket_id: int, reply_id: int = Form(0), answer:
               db: Engine = Depends(services.engine)) -> Response:
     try:
         Suggestions(db).teach(box.desk, ticket_id, box.member, reply_id, answer)
+    except TicketNotFound as exc:
+        raise PageError(404, error_messages.message(exc)) from None
     except SuggestionError as exc:
-        if str(exc) == "không có yêu cầu này":
-            raise PageError(404, "Không có yêu cầu này.") from None
         return inbox_pages._ticket_page(request, box, ticket_id, error=sentence(str(exc)), status=409)
     return redirect(f"/inbox/tickets/{ticket_id}?ok=taught")
 

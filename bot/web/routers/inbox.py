@@ -16,8 +16,9 @@ from bot.faq.knowledge_base import load_knowledge_base
 from bot.handoff.departments import Department, Departments
 from bot.handoff.replying import reply_window, send_officer_reply, sent_since
 from bot.handoff.staff import ADMIN, EDITOR, LEADER, OFFICER, Session, Staff
-from bot.handoff.tickets import Forbidden, Ticket, TicketDesk, TicketError, can_view, require_view, visible_departments
-from bot.web import services, views
+from bot.handoff.errors import Forbidden, TicketError, TicketNotFound
+from bot.handoff.tickets import Ticket, TicketDesk, can_view, require_view, visible_departments
+from bot.web import error_messages, services, views
 from bot.web.auth import check_csrf, current_staff, require_role
 from bot.web.pages import PageError, PageRoute, sentence, redirect, render, render_fragment
 from bot.zalo_store import ZaloStore
@@ -62,8 +63,8 @@ def _codes(member: Staff, department: str, known: dict[str, Department]) -> list
 def _viewable(box: Inbox, ticket_id: int) -> Ticket:
     try:
         current = box.desk.get(ticket_id)
-    except TicketError:
-        raise PageError(404, "Không có yêu cầu này.") from None
+    except TicketNotFound as exc:
+        raise PageError(404, error_messages.message(exc)) from None
     require_view(box.member, current)
     return current
 
@@ -173,7 +174,7 @@ def _attempt(request: Request, box: Inbox, ticket_id: int, action: Callable[[], 
     except Forbidden:
         raise
     except TicketError as exc:
-        return _ticket_page(request, box, ticket_id, error=sentence(str(exc)), draft=draft, status=409)
+        return _ticket_page(request, box, ticket_id, error=error_messages.message(exc), draft=draft, status=409)
     return redirect(done())
 
 
@@ -185,7 +186,7 @@ def claim(request: Request, ticket_id: int, _: Session = Depends(check_csrf), bo
     except Forbidden:
         raise
     except TicketError as exc:
-        return _ticket_page(request, box, ticket_id, error=sentence(str(exc)), status=409)
+        return _ticket_page(request, box, ticket_id, error=error_messages.message(exc), status=409)
     if not result.won:
         who = result.holder_name or "Một cán bộ khác"
         return _ticket_page(request, box, ticket_id, error=f"{who} đã nhận xử lý yêu cầu này trước bạn.", status=409)
@@ -203,7 +204,7 @@ async def reply(request: Request, ticket_id: int, text: str = Form(""), _: Sessi
     except Forbidden:
         raise
     except TicketError as exc:
-        return await run_in_threadpool(_ticket_page, request, box, ticket_id, sentence(str(exc)), text, 409)
+        return await run_in_threadpool(_ticket_page, request, box, ticket_id, error_messages.message(exc), text, 409)
     if outcome.delivered:
         return redirect(f"/inbox/tickets/{ticket_id}?ok=sent#cuoi")
     # Recorded on the ticket as a failed reply; the text stays in the box to send another way.

@@ -9,7 +9,8 @@ import pytest
 from bot.handoff import tickets as t
 from bot.handoff.audit import recent
 from bot.handoff.office_hours import VIETNAM
-from bot.handoff.tickets import Forbidden, HistoryLine, TicketError
+from bot.handoff.errors import ClaimFirst, HeldByOther, ReasonRequired, TicketClosed
+from bot.handoff.tickets import Forbidden, HistoryLine
 
 THURSDAY_9 = datetime(2026, 11, 26, 9, 0, tzinfo=VIETNAM)
 
@@ -75,11 +76,12 @@ def test_officers_of_another_department_cannot_see_or_claim(desk, people):
 
 def test_only_the_holder_acts_leaders_read_until_they_claim(desk, people):
     current = _open(desk).ticket
-    with pytest.raises(TicketError, match="Nhận xử lý"):
+    with pytest.raises(ClaimFirst):
         desk.resolve(current.id, people["an"])
     desk.claim(current.id, people["an"])
-    with pytest.raises(TicketError, match="Nguyễn Văn An đang xử lý"):
+    with pytest.raises(HeldByOther) as held:
         desk.resolve(current.id, people["lan"])
+    assert held.value.code == "held_by_other" and held.value.params == {"holder": "Nguyễn Văn An"}
     desk.resolve(current.id, people["an"])
     closed = desk.get(current.id)
     assert closed.status == t.DONE and closed.closed_reason == t.RESOLVED
@@ -89,7 +91,7 @@ def test_only_the_holder_acts_leaders_read_until_they_claim(desk, people):
 def test_transfer_needs_a_reason_moves_the_ticket_and_frees_it(desk, people):
     current = _open(desk).ticket
     desk.claim(current.id, people["an"])
-    with pytest.raises(TicketError, match="lý do"):
+    with pytest.raises(ReasonRequired):
         desk.transfer(current.id, people["an"], "cong_an", " ")
     desk.transfer(current.id, people["an"], "cong_an", "Hỏi về căn cước, không phải hộ tịch")
     moved = desk.get(current.id)
@@ -105,7 +107,7 @@ def test_a_citizen_cancels_and_the_ticket_closes(desk):
     current = _open(desk).ticket
     desk.cancel_by_citizen(current.id)
     assert desk.get(current.id).closed_reason == t.CANCELLED and desk.open_for("u1") is None
-    with pytest.raises(TicketError):
+    with pytest.raises(TicketClosed):
         desk.cancel_by_citizen(current.id)
     assert _open(desk).created  # a new question later opens a new ticket
 
