@@ -1,4 +1,5 @@
-"""Conflicts to settle before publishing: what would make the bot mix two FAQs up.
+"""What would make the bot mix two FAQs up: advice for the editors. None of it stops a publish
+(the gate in gate.py decides that on answers; an exact duplicate question is refused when saving).
 
 * Near-duplicate questions: two active FAQs teaching almost the same wording (rapidfuzz ratio
   of at least 90 on the diacritics-folded text). Exact duplicates are refused when saving.
@@ -61,6 +62,28 @@ class ConfusedPair:
 
 
 @dataclass(frozen=True)
+class PairConflicts:
+    """Everything found about one pair of FAQs, for the page: one folded entry per pair."""
+    faq_a: str
+    faq_b: str
+    duplicates: tuple[NearDuplicate, ...] = ()
+    confused: ConfusedPair | None = None
+
+    @property
+    def traffic(self) -> int:
+        return self.confused.traffic if self.confused else 0
+
+    @property
+    def cross_validation(self) -> int:
+        return self.confused.cross_validation if self.confused else 0
+
+    @property
+    def weight(self) -> tuple[int, int, int]:
+        """Citizens asked again first, then shared wordings, then the model's own mix-ups."""
+        return self.traffic, len(self.duplicates), self.cross_validation
+
+
+@dataclass(frozen=True)
 class ConflictReport:
     near_duplicates: list[NearDuplicate]
     confused: list[ConfusedPair]
@@ -74,6 +97,16 @@ class ConflictReport:
     def is_active(self, faq_id: str) -> bool:
         record = self.records.get(faq_id)
         return bool(record and record.active)
+
+    def by_pair(self) -> list[PairConflicts]:
+        """One entry per pair of FAQs, the ones citizens met first."""
+        duplicates: dict[tuple[str, str], list[NearDuplicate]] = {}
+        for d in self.near_duplicates:
+            duplicates.setdefault((d.faq_a, d.faq_b), []).append(d)
+        confused = {(p.faq_a, p.faq_b): p for p in self.confused}
+        pairs = [PairConflicts(a, b, tuple(duplicates.get((a, b), ())), confused.get((a, b)))
+                 for a, b in {*duplicates, *confused}]
+        return sorted(pairs, key=lambda p: (tuple(-w for w in p.weight), self.title(p.faq_a), self.title(p.faq_b)))
 
     def confusion_advice(self, pair: ConfusedPair) -> str:
         return (f"Thêm cách hỏi phân biệt hoặc từ loại trừ cho “{self.title(pair.faq_a)}” và "

@@ -19,12 +19,13 @@ from bot.faq.editing import (
     CONFIDENCE_NAMES, REVISION_NAMES, STYLE_NAMES, FaqForm, blank_faq, diff, form_snapshot, preview, read_form,
     revision_action, vn_number, with_questions,
 )
-from bot.faq.knowledge_base import ANSWER_LIMIT, QUESTION_STYLES
+from bot.faq.knowledge_base import ANSWER_LIMIT, QUESTION_STYLES, Faq
 from bot.faq.publish import BUSY, Publisher, Release
 from bot.faq.store import FaqInvalid, FaqRecord, KnowledgeStore, VersionConflict, snapshot
 from bot.faq.suggestions import ACCEPTED, SuggestionError, Suggestions, likely_faq, teachable_replies
 from bot.faq.unanswered import DECISION_NAMES, LARGEST, NEW_FAQ, NEWEST, Group, UnansweredMessages, parse_ids
 from bot.handoff.audit import audit
+from bot.text.fold import fold_key
 from bot.handoff.departments import Departments
 from bot.handoff.staff import EDITOR, Session, Staff
 from bot.handoff.errors import TicketNotFound
@@ -32,6 +33,7 @@ from bot.handoff.tickets import TicketDesk
 from bot.web import services
 from bot.web import error_messages
 from bot.web.auth import check_csrf, require_role
+from bot.web.names import author_name, people
 from bot.web.pages import FLASH, PageError, PageRoute, redirect, render, sentence, templates, vn_time
 from bot.web.routers import inbox as inbox_pages
 
@@ -65,6 +67,7 @@ NOTICES = {
 FLASH["taught"] = "Đã gửi đề xuất dạy bot cho biên tập viên. Cảm ơn bạn!"
 templates.env.globals["teach_replies"] = teachable_replies
 templates.env.filters["vn_number"] = vn_number
+templates.env.filters["author"] = author_name
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,8 @@ def _notice(request: Request) -> str:
 
 
 def _page(request: Request, box: Desk, name: str, context: dict[str, Any], section: str, status: int = 200) -> Response:
-    base = {"section": section, "notice": _notice(request), "open_suggestions": Suggestions(box.db).count_open()}
+    base = {"section": section, "notice": _notice(request), "open_suggestions": Suggestions(box.db).count_open(),
+            "people": people(box.db)}
     return render(request, name, {**base, **context}, status=status)
 
 
@@ -131,6 +135,38 @@ def faq_list(request: Request, q: str = "", trang_thai: str = "", box: Desk = De
 
 
 # ---- one FAQ
+@dataclass(frozen=True)
+class PublishState:
+    kind: str  # live | pending | new
+    text: str
+
+
+def publish_state(record: FaqRecord | None, live: Release | None) -> PublishState:
+    """Whether citizens already get this FAQ as saved: it was saved before the live release was built."""
+    if record is None:
+        return PublishState("new", "FAQ mới: bot dùng sau khi lưu và xuất bản.")
+    if record.updated_by == "seed":  # as the data files came: in every model, the starter's too
+        return PublishState("live", "Bot đang trả lời bằng nội dung này (dữ liệu ban đầu).")
+    if live is None:
+        if record.version == 1:
+            return PublishState("live", "Bot đang trả lời bằng nội dung này (dữ liệu ban đầu).")
+        return PublishState("pending", "Đã lưu nhưng chưa xuất bản: công dân vẫn nhận nội dung cũ.")
+    built = live.started_at or live.requested_at
+    if record.updated_at and built and record.updated_at <= built:
+        return PublishState("live", f"Bot đang trả lời bằng nội dung này (bản xuất bản #{live.id}).")
+    return PublishState("pending", f"Đã lưu sau lần xuất bản #{live.id}: công dân vẫn nhận nội dung cũ cho tới lần xuất bản tới.")
+
+
+def find_variant(faq: Faq, text: str) -> tuple[str, int] | None:
+    """(style, index) of the question `text` (compared without diacritics), to open its group."""
+    wanted = fold_key(text)
+    for style in QUESTION_STYLES:
+        for index, question in enumerate(faq.questions.get(style, ())):
+            if wanted and fold_key(question) == wanted:
+                return style, index
+    return None
+
+
 def _edit_page(request: Request, box: Desk, form: FaqForm, version: int | None, record: FaqRecord | None,
                problems: list[str] | None = None, conflict: FaqRecord | None = None, extra: dict[str, Any] | None = None,
                status: int = 200) -> Response:
@@ -144,7 +180,13 @@ def _edit_page(request: Request, box: Desk, form: FaqForm, version: int | None, 
         "problems": problems or [], "conflict": conflict,
         "conflict_changes": diff(snapshot(conflict.faq, conflict.active), form_snapshot(form), names) if conflict else [],
         "decision_ids": "", "suggestion_id": "",
+        "publish_state": publish_state(record, next((r for r in _reader(request, box.db).releases(20) if r.live), None)),
+        "open_variants": any("cách hỏi" in p for p in problems or ()), "open_keywords": False,
+        "found_style": None, "found_index": None,
     }
+    found = find_variant(form.faq, request.query_params.get("tim", "")[:500])
+    if found:
+        context["found_style"], context["found_index"] = found
     context.update(extra or {})
     return _page(request, box, "curation_edit.html", context, "faqs", status)
 

@@ -77,10 +77,16 @@
     update();
   }
 
-  // Leaving the edit page with unsaved changes asks first.
+  // Leaving the edit page with unsaved changes asks first; the action bar says there are some.
   function guardUnsaved(form) {
     const initial = new URLSearchParams(new FormData(form)).toString();
+    const marker = form.querySelector("[data-unsaved]");
     let sending = false;
+    if (marker) {
+      const mark = () => { marker.hidden = new URLSearchParams(new FormData(form)).toString() === initial; };
+      form.addEventListener("input", mark);
+      form.addEventListener("change", mark);
+    }
     form.addEventListener("submit", () => { sending = true; });
     window.addEventListener("beforeunload", (event) => {
       if (sending) return;
@@ -129,7 +135,22 @@
     setTimeout(tick, POLL_MS);
   }
 
+  // A link to a folded part (#cach-hoi, #loai-tru from the conflicts page) opens it.
+  function openTarget() {
+    const id = decodeURIComponent(location.hash.slice(1));
+    let node = id && document.getElementById(id);
+    const target = node;
+    while (node) {
+      if (node.tagName === "DETAILS") node.open = true;
+      node = node.parentElement;
+    }
+    const found = document.getElementById("cach-hoi-tim-thay");
+    (found || target || { scrollIntoView() {} }).scrollIntoView({ block: "center" });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    if (location.hash) openTarget();
+    window.addEventListener("hashchange", openTarget);
     const form = document.querySelector("[data-preview-form]");
     if (form) {
       livePreview(form);
