@@ -11,7 +11,7 @@ Systems:
 Sets: ../shared/eval/dev.jsonl, data/eval/holdout.yml (our own held-out questions: citizens'
 hard styles and portal questions the catalogue does not cover), data/eval/near_misses.yml (cases
 of a FAQ's topic that its answer does not cover, by class), data/eval/formal.yml (portal and
-headline style, two questions in one), data/eval/unseen.yml (all three kinds, written after the
+headline style, two questions in one), data/eval/unseen.yml and unseen2.yml (written after the
 mechanism was and never tuned on) and data/gate/questions.yml (the publish gate's), each scored
 by the model trained on all data; a stratified k-fold cross-validation of the training questions
 (each fold trains every system on the other folds); and --leave-faqs-out K: the FAQs in K groups,
@@ -57,6 +57,7 @@ HOLDOUT = ROOT / "data" / "eval" / "holdout.yml"
 NEAR_MISSES = ROOT / "data" / "eval" / "near_misses.yml"
 FORMAL = ROOT / "data" / "eval" / "formal.yml"
 UNSEEN = ROOT / "data" / "eval" / "unseen.yml"
+UNSEEN2 = ROOT / "data" / "eval" / "unseen2.yml"
 GATE = ROOT / "data" / "gate" / "questions.yml"
 STOCK_CONFIG = ROOT / "bench" / "stock_config.yml"
 RASA_FALLBACK_THRESHOLD = 0.3  # FallbackClassifier's default
@@ -70,6 +71,7 @@ class Example:
     intent: str = ""
     group: str = ""  # a near miss's class
     faq: str = ""  # the FAQ a near miss is near
+    part: str = ""  # a set's own sections (unseen2.yml: near_miss, formal, chat, portal)
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ def yaml_examples(path: Path) -> list[Example]:
         expect = str(r["expect"])
         # The gate says "smalltalk" without the intent: any smalltalk intent counts there.
         out.append(Example(str(r["text"]), "smalltalk:" if expect == "smalltalk" else expect, str(r.get("style", "?")),
-                           group=str(r.get("class", "")), faq=str(r.get("faq", ""))))
+                           group=str(r.get("class", "")), faq=str(r.get("faq", "")), part=str(r.get("part", ""))))
     return out
 
 
@@ -241,6 +243,7 @@ def score(examples: list[Example], predictions: list[Prediction]) -> dict[str, s
     styles: dict[str, Counter] = defaultdict(Counter)
     groups: dict[str, Counter] = defaultdict(Counter)
     tot: Counter = Counter()
+    parts: dict[str, Counter] = defaultdict(Counter)
     for e, p in zip(examples, predictions):
         answered = p.decision == "answer"
         if e.expect.startswith("smalltalk:"):
@@ -259,6 +262,9 @@ def score(examples: list[Example], predictions: list[Prediction]) -> dict[str, s
         tot[kind + "_ok"] += ok
         tot["wrong"] += wrong
         tot["n"] += 1
+        if e.part:
+            for key, value in ((kind + "_n", 1), (kind + "_ok", ok), ("wrong", wrong), ("n", 1)):
+                parts[e.part][key] += value
     pct = lambda a, b: f"{100 * a / b:5.1f}% ({a}/{b})" if b else "-"
     rows = {"FAQ answered right, all": pct(tot["faq_ok"], tot["faq_n"])}
     for style in sorted(styles):
@@ -268,6 +274,11 @@ def score(examples: list[Example], predictions: list[Prediction]) -> dict[str, s
     for group in sorted(groups):
         rows[f"  class {group}"] = pct(groups[group]["ok"], groups[group]["n"])
     rows["smalltalk right"] = pct(tot["smalltalk_ok"], tot["smalltalk_n"])
+    for part in sorted(parts):
+        c = parts[part]
+        rows[f"part {part}: FAQ right"] = pct(c["faq_ok"], c["faq_n"])
+        rows[f"part {part}: kept"] = pct(c["safe_ok"], c["safe_n"])
+        rows[f"part {part}: answered wrongly"] = pct(c["wrong"], c["n"])
     lat = sorted(p.latency_ms for p in predictions)
     rows["latency p50 / p95 (ms)"] = f"{statistics.median(lat):.1f} / {lat[int(0.95 * (len(lat) - 1))]:.1f}"
     return rows
@@ -370,7 +381,7 @@ def main() -> int:
     parser.add_argument("--dev", type=Path, default=DEV)
     parser.add_argument("--skip-cv", action="store_true")
     parser.add_argument("--skip-dev", action="store_true", help="no held-out set, only the cross-validation")
-    parser.add_argument("--sets", default="dev,holdout,near_misses,formal,unseen,gate",
+    parser.add_argument("--sets", default="dev,holdout,near_misses,formal,unseen,unseen2,gate",
                         help="held-out sets scored by the model trained on all data")
     parser.add_argument("--leave-faqs-out", type=int, default=0, metavar="K",
                         help="score each of K groups of FAQs' held-out near misses with our model trained without "
@@ -390,7 +401,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         held_out = {"dev": (args.dev, dev_examples), "holdout": (HOLDOUT, yaml_examples),
                     "near_misses": (NEAR_MISSES, yaml_examples), "formal": (FORMAL, yaml_examples),
-                    "unseen": (UNSEEN, yaml_examples),
+                    "unseen": (UNSEEN, yaml_examples), "unseen2": (UNSEEN2, yaml_examples),
                     "gate": (GATE, yaml_examples)}
         wanted = [] if args.skip_dev else [n for n in args.sets.split(",") if held_out[n][0].exists()]
         if wanted:
