@@ -176,7 +176,7 @@ def test_an_editor_fixes_an_answer_teaches_a_variant_publishes_and_the_citizen_g
             page.on("dialog", accept)
             page.get_by_role("link", name="Xuất bản", exact=True).click()
             page.wait_for_url(f"{web}/bien-tap/xuat-ban")
-            expect(page.locator(".publish-box")).to_contain_text("Đang chạy: mô hình ban đầu")
+            expect(page.locator(".publish-box")).to_contain_text("Đang phục vụ: bot ban đầu")
             page.locator(".publish-box").get_by_role("button", name="Xuất bản").click()
             page.wait_for_url(re.compile(r"/bien-tap/xuat-ban\?tb=started&so=\d+$"))
             assert confirmations and "Xuất bản bot" in confirmations[0], confirmations
@@ -191,25 +191,26 @@ def test_an_editor_fixes_an_answer_teaches_a_variant_publishes_and_the_citizen_g
             assert len(progress) >= 2, f"the progress text never changed: {progress}"
             # "Bị từ chối" here means the gate refused the model trained with the variant (the
             # last progress text says why): see GATE_QUESTIONS.
-            assert final == "Đang chạy", f"release #{release_id} ended {final}: {progress[-1]}"
+            assert final == "Đang phục vụ", f"release #{release_id} ended {final}: {progress[-1]}"
 
             # Finished: the page reloads by itself and shows the release live with the gate's comparison.
             gate = row.locator("details.gate")
             expect(gate).to_be_visible(timeout=30_000)
-            expect(row.locator("[data-release-status]")).to_have_text("Đang chạy")
-            expect(row.locator(".live-badge")).to_have_text("Đang chạy")
-            expect(gate.locator("summary")).to_contain_text("So sánh với mô hình đang chạy — đạt")
+            expect(row.locator("[data-release-status]")).to_have_text("Đang phục vụ")
+            expect(page.locator(".live-badge")).to_have_count(1)  # one release serves citizens
+            expect(gate.locator("summary")).to_contain_text("So sánh với bot đang phục vụ lúc đó — đạt")
             if not gate.evaluate("details => details.open"):  # open only on the newest row
                 gate.locator("summary").click()
             comparison = gate.locator(".gate-table")
             expect(comparison).to_be_visible()
-            expect(comparison.locator("thead")).to_contain_text("Mô hình đang chạy")
-            expect(comparison.locator("thead")).to_contain_text("Mô hình mới")
-            for label in ("Trả lời đúng", "Trả lời sai", "Số câu kiểm tra", "Kiểm định chéo: trả lời đúng",
-                          "Kiểm định chéo: trả lời sai", "Số câu kiểm định chéo"):
+            expect(comparison.locator("thead")).to_contain_text("Bot đang phục vụ")
+            expect(comparison.locator("thead")).to_contain_text("Bot mới")
+            for label in ("Câu kiểm tra trả lời đúng", "Câu kiểm tra trả lời sai", "Số câu kiểm tra",
+                          "Bot tự kiểm tra: câu hỏi mẫu trả lời đúng", "Bot tự kiểm tra: câu hỏi mẫu trả lời sai",
+                          "Số câu hỏi mẫu tự kiểm tra"):
                 expect(comparison.locator("tbody th").filter(has_text=re.compile(f"^{label}$"))).to_have_count(1)
-            expect(gate).to_contain_text("Từ lúc bắt đầu đến khi chạy:")
-            expect(page.locator(".publish-box")).to_contain_text(f"Đang chạy: bản #{release_id}")
+            expect(gate).to_contain_text("Từ lúc bắt đầu đến khi phục vụ:")
+            expect(page.locator(".publish-box")).to_contain_text(f"Đang phục vụ: bản #{release_id}")
 
             # The action server follows the live release within REFRESH_SECONDS.
             page.wait_for_timeout(int((REFRESH_SECONDS + 0.5) * 1000))

@@ -20,7 +20,7 @@ from bot.faq.editing import (
     revision_action, vn_number, with_questions,
 )
 from bot.faq.knowledge_base import ANSWER_LIMIT, QUESTION_STYLES, Faq
-from bot.faq.publish import BUSY, Publisher, Release
+from bot.faq.publish import BUSY, FAILED, GATING, LIVE, QUEUED, REFUSED, RETIRED, TRAINING, UNCHANGED, Publisher, Release
 from bot.faq.store import FaqInvalid, FaqRecord, KnowledgeStore, VersionConflict, snapshot
 from bot.faq.suggestions import ACCEPTED, SuggestionError, Suggestions, likely_faq, teachable_replies
 from bot.faq.unanswered import DECISION_NAMES, LARGEST, NEW_FAQ, NEWEST, Group, UnansweredMessages, parse_ids
@@ -415,6 +415,44 @@ def teach_bot(request: Request, ticket_id: int, reply_id: int = Form(0), answer:
 
 
 # ---- publishing
+# The publish list in an officer's words (the worker keeps its own names in publish.STATUS_NAMES).
+RELEASE_STATES = {
+    QUEUED: "Đang chờ", TRAINING: "Đang huấn luyện", GATING: "Đang kiểm tra", LIVE: "Đang phục vụ",
+    REFUSED: "Bị từ chối", FAILED: "Lỗi, không xuất bản được", RETIRED: "Đã thay thế", UNCHANGED: "Không có gì thay đổi",
+}
+# What a gate question expected when it is not a FAQ (bot.faq.gate.NON_FAQ).
+GATE_EXPECTATIONS = {"smalltalk": "chào hỏi, trò chuyện", "handoff": "chuyển cán bộ", "out_of_scope": "ngoài phạm vi của bot"}
+STARTER = "khởi tạo"  # requested_by of the model built from the data files, recorded when the first publish went live
+# The gate writes its reasons for developers too; the page says them as an officer would.
+OFFICER_WORDS = (("Kiểm định chéo", "Bot tự kiểm tra"), ("mô hình đang chạy", "bot đang phục vụ"),
+                 ("Mô hình mới", "Bot mới"), ("mô hình mới", "bot mới"), ("(đang chạy:", "(bot đang phục vụ:"),
+                 ("Mô hình ban đầu, từ dữ liệu mẫu", "Bot ban đầu, dạy từ dữ liệu ban đầu"))
+
+
+def release_state(release: Release) -> str:
+    return RELEASE_STATES.get(release.status, release.status_name)
+
+
+def in_order(releases: list[Release]) -> list[Release]:
+    """Newest first; the starter model is the oldest even though its row is written after the first publish."""
+    return sorted(releases, key=lambda r: (r.requested_by != STARTER, r.id), reverse=True)
+
+
+def self_check_line(report: dict) -> str:
+    """"Bot tự kiểm tra: 3.101/3.700 câu hỏi mẫu được trả lời đúng (bot đang phục vụ: 3.099)"."""
+    cv = report.get("cross_validation") or {}
+    if not cv.get("total"):
+        return ""
+    return (f"Bot tự kiểm tra: {vn_number(cv['candidate_correct'])}/{vn_number(cv['total'])} câu hỏi mẫu được trả lời "
+            f"đúng (bot đang phục vụ lúc đó: {vn_number(cv['live_correct'])}).")
+
+
+def officer_words(text: str) -> str:
+    for developer, officer in OFFICER_WORDS:
+        text = text.replace(developer, officer)
+    return text
+
+
 def _reader(request: Request, db: Engine) -> Publisher:
     """The running publisher, or one only to read the releases with (no worker runs it)."""
     return publisher_of(request) or Publisher(db, "http://127.0.0.1")
@@ -422,11 +460,11 @@ def _reader(request: Request, db: Engine) -> Publisher:
 
 def _publish_page(request: Request, box: Desk, error: str = "", status: int = 200) -> Response:
     running = publisher_of(request)
-    releases = _reader(request, box.db).releases(20)
+    releases = in_order(_reader(request, box.db).releases(20))
     return _page(request, box, "curation_publish.html", {
         "releases": releases, "available": running is not None, "no_publisher": NO_PUBLISHER,
         "busy": [r for r in releases if r.status in BUSY], "live": next((r for r in releases if r.live), None),
-        "error": error,
+        "error": error, "titles": {**GATE_EXPECTATIONS, **{r.faq.id: r.faq.title for r in box.store.all()}},
     }, "publish", status)
 
 
@@ -448,8 +486,8 @@ def publish(request: Request, _: Session = Depends(check_csrf), box: Desk = Depe
 
 
 def release_json(release: Release) -> dict[str, Any]:
-    return {"id": release.id, "status": release.status, "status_name": release.status_name,
-            "progress": release.progress, "busy": release.status in BUSY, "live": release.live,
+    return {"id": release.id, "status": release.status, "status_name": release_state(release),
+            "progress": officer_words(release.progress), "busy": release.status in BUSY, "live": release.live,
             "finished": vn_time(release.finished_at) if release.finished_at else ""}
 
 
@@ -481,14 +519,21 @@ async def roll_back(request: Request, release_id: int, _: Session = Depends(chec
 
 def report_rows(report: dict) -> list[tuple[str, Any, Any]]:
     live, candidate = report.get("live") or {}, report.get("candidate") or {}
-    rows = [(label, live.get(key, "—"), candidate.get(key, "—"))
-            for key, label in (("correct", "Trả lời đúng"), ("wrong", "Trả lời sai"), ("total", "Số câu kiểm tra"))]
+    def n(value: Any) -> str:
+        return vn_number(value) if isinstance(value, int) else str(value)
+
+    rows = [(label, n(live.get(key, "—")), n(candidate.get(key, "—")))
+            for key, label in (("correct", "Câu kiểm tra trả lời đúng"), ("wrong", "Câu kiểm tra trả lời sai"),
+                               ("total", "Số câu kiểm tra"))]
     cv = report.get("cross_validation")
     if cv:
-        rows += [("Kiểm định chéo: trả lời đúng", cv["live_correct"], cv["candidate_correct"]),
-                 ("Kiểm định chéo: trả lời sai", cv["live_wrong"], cv["candidate_wrong"]),
-                 ("Số câu kiểm định chéo", cv["total"], cv["total"])]
+        rows += [("Bot tự kiểm tra: câu hỏi mẫu trả lời đúng", n(cv["live_correct"]), n(cv["candidate_correct"])),
+                 ("Bot tự kiểm tra: câu hỏi mẫu trả lời sai", n(cv["live_wrong"]), n(cv["candidate_wrong"])),
+                 ("Số câu hỏi mẫu tự kiểm tra", n(cv["total"]), n(cv["total"]))]
     return rows
 
 
 templates.env.globals["gate_rows"] = report_rows
+templates.env.globals["release_state"] = release_state
+templates.env.globals["self_check_line"] = self_check_line
+templates.env.filters["officer_words"] = officer_words

@@ -622,14 +622,16 @@ def test_the_publish_page_shows_progress_the_gate_comparison_and_rollback(kb_wor
     assert page.status_code == 200
     text = _text(page.text)
     assert "Huấn luyện: 40%" in text and 'data-poll="/bien-tap/api/xuat-ban/4"' in page.text
-    assert "Mô hình mới trả lời sai 3 câu" in text and "đăng ký xe máy" in text
+    assert "Bot mới trả lời sai 3 câu" in text and "đăng ký xe máy" in text  # the gate's reason, in an officer's words
     refused_row = page.text.split('data-release="3"')[1].split('data-release="2"')[0]
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r'<td class="num">(.*?)</td>', refused_row)]
     assert cells == ["40", "38", "1", "3", "50", "50"]  # live vs candidate: correct, wrong, total
     accepted_row = page.text.split('data-release="1"')[1]
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r'<td class="num">(.*?)</td>', accepted_row)]
-    assert cells[6:] == ["2400", "2402", "30", "31", "3100", "3100"]  # the cross-validation's rows
-    assert "Kiểm định chéo: câu mới bị trả lời sai" in _text(accepted_row) and "mấy giờ rồi" in accepted_row
+    assert cells[6:] == ["2.400", "2.402", "30", "31", "3.100", "3.100"]  # the cross-validation's rows
+    assert "Bot tự kiểm tra: câu mới bị trả lời sai" in _text(accepted_row) and "mấy giờ rồi" in accepted_row
+    assert "Bot tự kiểm tra: 2.402/3.100 câu hỏi mẫu được trả lời đúng" in _text(accepted_row)
+    assert "Kiểm định chéo" not in text and "Đang chạy" not in text
     assert 'action="/bien-tap/xuat-ban/1/quay-lai"' in page.text  # a kept model
     assert 'action="/bien-tap/xuat-ban/2/quay-lai"' not in page.text and 'action="/bien-tap/xuat-ban/3/quay-lai"' not in page.text
     assert re.search(r'<form method="post" action="/bien-tap/xuat-ban/1/quay-lai"[^>]*data-confirm="Quay lại bản #1\?', page.text)
@@ -641,6 +643,20 @@ def test_the_publish_page_shows_progress_the_gate_comparison_and_rollback(kb_wor
                              "busy": True, "live": False, "finished": ""}
     assert kb_world.get(kb_world.editor, "/bien-tap/api/xuat-ban/99").status_code == 404
     assert kb_world.get(kb_world.inbox["officer"], "/bien-tap/api/xuat-ban/4").status_code == 403
+
+
+def test_the_publish_list_is_newest_first_with_one_live_state_in_words(kb_world, fake_publisher):
+    # The starter model's row is written when the first publish goes live, so its id is the larger.
+    fake_publisher.by_id[5] = replace(_release(5, RETIRED, by="khởi tạo"), progress="Mô hình ban đầu, từ dữ liệu mẫu")
+    page = kb_world.get(kb_world.editor, "/bien-tap/xuat-ban").text
+    order = [int(n) for n in re.findall(r'data-release="(\d+)"', page)]
+    assert order == [4, 3, 2, 1, 5]  # newest first, the starter model last
+    states = [re.sub(r"<[^>]+>", "", s) for s in re.findall(r'data-release-status>(.*?)</span>', page)]
+    assert states == ["Đang huấn luyện", "Bị từ chối", "Đang phục vụ", "Đã thay thế", "Đã thay thế"]
+    assert page.count("live-badge") == 1
+    starter = _text(page.split('data-release="5"')[1])
+    assert "Ban đầu" in starter and "Dữ liệu ban đầu" in starter and "khởi tạo" not in starter
+    assert "Lý do:" in _text(page.split('data-release="3"')[1].split('data-release="2"')[0])
 
 
 def test_a_publish_request_while_one_is_training_is_told_it_is_queued(kb_world, fake_publisher):
