@@ -8,9 +8,12 @@ from bot.decision import Decision, FaqGuard, IntentScore, Signals, Thresholds, d
 from bot.faq.fuzzy import QuestionIndex
 from bot.faq.knowledge_base import KnowledgeBase, load_knowledge_base
 from bot.faq.subcases import Subcases, load_subcases
+from bot.handoff.seed import seed_general_queue
 from bot.text.normalize import normalize
 
-GENERAL_QUEUE = "van_phong"
+# Offline fallback: the decision runs without a database, so it names the general queue as the
+# seed file does; with a database, Departments.general_queue() is the truth (routing asks it).
+GENERAL_QUEUE = seed_general_queue()
 
 
 class Understanding:

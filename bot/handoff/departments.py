@@ -1,16 +1,14 @@
 """Departments and holidays: seeded from data/departments.yml into a fresh database, then the
 table is the one truth (admins edit it). The seed file is read again only by code that has no
-database (`seed_general_queue`, `seed_department_names`: the offline fallback)."""
+database (bot/handoff/seed.py: the offline fallback)."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
@@ -20,6 +18,7 @@ from bot.handoff.audit import audit
 from bot.handoff.errors import NameRequired, NoWorkingTime, ResponseHoursOutOfRange, UnknownDepartment
 from bot.handoff.office_hours import OfficeHours, format_days, format_periods, parse_days, parse_periods
 from bot.handoff.staff import Staff
+from bot.handoff.seed import read_seed, seed_department_names, seed_general_queue  # noqa: F401  (re-exported)
 from bot.handoff.transactions import reading, writing
 
 MAX_RESPONSE_HOURS = 200
@@ -54,7 +53,7 @@ def seed_departments(connection: Connection, path: Path = paths.DEPARTMENTS_FILE
 
     Idempotent: a department or holiday already there (maybe edited by an admin) is left alone.
     """
-    data = _read_seed(path)
+    data = read_seed(path)
     defaults: dict[str, Any] = data.get("defaults") or {}
     existing = set(connection.execute(select(department.c.code)).scalars())
     added = 0
@@ -158,34 +157,6 @@ def general_queue_of(departments: list[Department]) -> Department:
 
 def _audit(conn: Connection, by: Staff | None, action: str, detail: str) -> None:
     audit(conn, by.id if by else None, by.username if by else "cli", action, detail=detail)
-
-
-# ---- the seed file, for code that runs without a database
-def _read_seed(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-@lru_cache(maxsize=4)
-def _seed(path: Path) -> dict[str, Any]:
-    return _read_seed(path)
-
-
-def seed_general_queue(path: Path = paths.DEPARTMENTS_FILE) -> str:
-    """The general queue's code as the seed file names it.
-
-    The offline fallback only: pure code (the decision, classification, training checks) that has
-    no database uses it. Anything holding an engine asks `Departments.general_queue()`: after
-    seeding, the table is the truth and an admin's change there wins.
-    """
-    data = _seed(path)
-    return str(data.get("general_queue") or next(iter(data["departments"])))
-
-
-def seed_department_names(path: Path = paths.DEPARTMENTS_FILE) -> dict[str, str]:
-    """Department names as the seed file has them: the offline fallback, like `seed_general_queue`."""
-    data = _seed(path)
-    defaults = data.get("defaults") or {}
-    return {code: str({**defaults, **(item or {})}["name"]) for code, item in data["departments"].items()}
 
 
 def _department(row: Any, holidays: frozenset[date]) -> Department:

@@ -1,6 +1,7 @@
 """Which department's queue a handed-off question goes to, and why (shown to officers)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.decision import Decision
@@ -25,10 +26,18 @@ class Route:
     reason: str
 
 
-def route(decision: Decision, text: str, understanding: Understanding) -> Route:
+def route(decision: Decision, text: str, understanding: Understanding, general_queue: str | None = None,
+          names: Mapping[str, str] | None = None) -> Route:
     """The FAQ the model leans on, else the one department whose topic words the text has,
-    else the general queue, whose officers triage."""
+    else the general queue, whose officers triage.
+
+    `general_queue` and `names`: the departments table's (the truth); without them, the seed
+    file's as the knowledge base knows them (the offline fallback, e.g. in evaluations)."""
     kb = understanding.kb
+
+    def name(code: str) -> str:
+        return names[code] if names and code in names else kb.department_name(code)
+
     why = WHY_HANDED_OFF.get(decision.reason.split(":")[0], "Trợ lý chuyển cho cán bộ")
     if decision.reason.startswith("other_procedure:"):
         why += f" (“{decision.reason.split(':', 1)[1]}”)"
@@ -36,8 +45,10 @@ def route(decision: Decision, text: str, understanding: Understanding) -> Route:
         case = understanding.subcases.says(decision.reason.rsplit(":", 1)[1])
         if case:
             why += f" ({case})"
-    general = understanding.general_queue
-    if decision.department and decision.department != general and decision.candidates:
+    general = general_queue or understanding.general_queue
+    # The decision names the seed's general queue when it has no topic: that is no topic either.
+    no_topic = {general, understanding.general_queue}
+    if decision.department and decision.department not in no_topic and decision.candidates:
         faq = kb.faqs.get(decision.candidates[0])
         title = f" “{faq.title}”" if faq else ""
         return Route(decision.department, f"{why}. Gần với câu hỏi thường gặp{title} ({decision.confidence:.0%}).")
@@ -46,8 +57,8 @@ def route(decision: Decision, text: str, understanding: Understanding) -> Route:
     # One department's words, or one whose words are clearly more specific ("đường hỏng" over "muộn").
     if len(ranked) == 1 or (ranked and len(ranked[0][1].split()) > len(ranked[1][1].split())):
         department, keyword = ranked[0]
-        return Route(department, f"{why}. Có từ khóa “{keyword}” thuộc {kb.department_name(department)}.")
+        return Route(department, f"{why}. Có từ khóa “{keyword}” thuộc {name(department)}.")
     if matches:
-        names = ", ".join(kb.department_name(d) for d in sorted(matches))
-        return Route(general, f"{why}. Từ khóa của nhiều bộ phận ({names}): Văn phòng phân loại.")
-    return Route(general, f"{why}. Chưa rõ chủ đề: Văn phòng phân loại.")
+        several = ", ".join(name(d) for d in sorted(matches))
+        return Route(general, f"{why}. Từ khóa của nhiều bộ phận ({several}): {name(general)} phân loại.")
+    return Route(general, f"{why}. Chưa rõ chủ đề: {name(general)} phân loại.")
