@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bot.db import staff
+from bot.handoff.office_hours import parse_days
+from bot.web.pages import weekdays
 
 ACTION_NAMES = {
     "login": "Đăng nhập", "login.failed": "Đăng nhập sai", "login.throttled": "Đăng nhập khi máy đã sai quá số lần cho phép",
@@ -63,6 +65,8 @@ def people(engine: Engine) -> dict[str, str]:
         return {u: n for u, n in conn.execute(select(staff.c.username, staff.c.display_name)) if n}
 
 
+# The working days an old department.update entry wrote as numbers: "ngày 1-5", "ngày 1,3,5".
+_DAY_NUMBERS = re.compile(r"\bngày ([1-7](?:[-,][1-7])*)(?=;|$)")
 # A lone "-" where a department would be: "(Cán bộ, -)", "#4: Lãnh đạo, -, hoạt động".
 _NO_DEPARTMENT = re.compile(r"(?<=, )-(?=[,)]|$)")
 
@@ -72,6 +76,7 @@ def readable_detail(detail: str, departments: Mapping[str, str]) -> str:
     if not detail:
         return ""
     text = _NO_DEPARTMENT.sub(NO_DEPARTMENT, detail)
+    text = _DAY_NUMBERS.sub(lambda m: weekdays(parse_days(m.group(1))), text)
     if departments:
         codes = sorted(departments, key=len, reverse=True)
         pattern = re.compile(r"(?<![\w])(" + "|".join(re.escape(c) for c in codes) + r")(?![\w])")

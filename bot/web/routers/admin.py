@@ -18,6 +18,7 @@ from bot.web import services
 from bot.web import error_messages
 from bot.web.auth import check_csrf, require_role
 from bot.web.names import audit_rows, people
+from bot.web.office_hours_form import DAY_CHOICES, read_day, read_office_hours, stored_form
 from bot.web.pages import PageError, PageRoute, redirect, render, sentence
 from bot.zalo_store import ZaloStore
 
@@ -140,13 +141,14 @@ def _department(units: Departments, code: str) -> Department:
 def _department_edit(request: Request, current: Department, form: dict | None = None, error: str = "",
                      status: int = 200) -> Response:
     form = form or {
-        "name": current.name, "working_days": current.working_days, "working_periods": current.working_periods,
-        "response_hours": f"{current.response_time.total_seconds() / 3600:g}",
+        "name": current.name, "hours": stored_form(current.working_days, current.working_periods),
+        "response_hours": f"{current.response_time.total_seconds() / 3600:g}".replace(".", ","),
         "canned": [(c.title, c.text) for c in current.canned_replies],
     }
     canned = list(form["canned"]) + [("", "")] * 2  # room for new ones
     return render(request, "admin_department_edit.html", {
         "department": current, "form": form, "canned": canned, "error": error, "section": "departments",
+        "day_choices": DAY_CHOICES,
     }, status=status)
 
 
@@ -157,19 +159,21 @@ def department_edit_page(request: Request, code: str, member: Staff = Depends(ad
 
 
 @router.post("/quan-tri/bo-phan/{code}")
-def update_department(request: Request, code: str, name: str = Form(""), working_days: str = Form(""),
-                      working_periods: str = Form(""), response_hours: str = Form(""),
+def update_department(request: Request, code: str, name: str = Form(""), ngay: list[str] = Form([]),
+                      bat_dau: list[str] = Form([]), ket_thuc: list[str] = Form([]), response_hours: str = Form(""),
                       canned_title: list[str] = Form([]), canned_text: list[str] = Form([]),
                       _: Session = Depends(check_csrf), member: Staff = Depends(admin_only),
                       units: Departments = Depends(services.departments), db: Engine = Depends(services.engine)) -> Response:
     canned = list(zip(canned_title, canned_text))  # one title and one text per canned reply, in form order
-    form = {"name": name.strip(), "working_days": working_days.strip(), "working_periods": working_periods.strip(),
-            "response_hours": response_hours.strip(), "canned": canned}
+    office = read_office_hours(ngay, bat_dau, ket_thuc)
+    form = {"name": name.strip(), "hours": office, "response_hours": response_hours.strip(), "canned": canned}
     current = _department(units, code)
+    if office.problems:
+        return _department_edit(request, current, form, " ".join(office.problems), status=400)
     try:
         hours = _hours(form["response_hours"])
         replies = _canned_replies(canned)
-        units.update_department(code, form["name"], form["working_days"], form["working_periods"], hours, replies,
+        units.update_department(code, form["name"], office.working_days, office.working_periods, hours, replies,
                                 by=member)
     except DepartmentError as exc:
         return _department_edit(request, current, form, error_messages.message(exc), status=400)
@@ -215,9 +219,9 @@ def add_holiday(request: Request, day: str = Form(""), name: str = Form(""), _: 
                 member: Staff = Depends(admin_only), units: Departments = Depends(services.departments),
                 db: Engine = Depends(services.engine)) -> Response:
     try:
-        when = date.fromisoformat(day.strip())
-    except ValueError:
-        return _holidays_page(request, units, "Ngày không hợp lệ: hãy chọn một ngày trong lịch.", {"day": day, "name": name}, 400)
+        when = read_day(day)
+    except ValueError as exc:
+        return _holidays_page(request, units, sentence(str(exc)), {"day": day, "name": name}, 400)
     units.add_holiday(when, name, by=member)
     return redirect("/quan-tri/ngay-nghi?ok=holiday_added")
 

@@ -306,7 +306,7 @@ def test_admin_edits_holidays_and_departments_and_it_is_audited(inbox):
     before = units.get("van_hoa_xa_hoi")
     try:
         response = inbox.post(admin, "/quan-tri/bo-phan/van_hoa_xa_hoi", {
-            "name": before.name, "working_days": "1-5", "working_periods": "07:00-11:00, 13:30-17:00",
+            "name": before.name, "ngay": ["1", "2", "3", "4", "5"], "bat_dau": ["07:00", "13:30"], "ket_thuc": ["11:00", "17:00"],
             "response_hours": "2,5", "canned_title": ["Chào", ""], "canned_text": ["Dạ, {department} xin chào ạ.", ""],
         })
         assert response.status_code == 303

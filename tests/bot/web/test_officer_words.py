@@ -33,6 +33,7 @@ def test_the_day_alone_is_the_vietnamese_day():
     ("#4: Cán bộ, -, hoạt động", f"#4: Cán bộ, {NO_DEPARTMENT}, hoạt động"),
     ("van_phong → tu_phap_ho_tich", "Văn phòng → Tư pháp – Hộ tịch"),  # the longer code wins over its prefix
     ("khai_sinh: phiên bản 2", "khai_sinh: phiên bản 2"),
+    ("van_phong: Văn phòng; ngày 1-5; 07:30-11:30; 4 giờ", "Văn phòng: Văn phòng; thứ Hai – thứ Sáu; 07:30-11:30; 4 giờ"),
     ("07:30-11:30", "07:30-11:30"),  # a hyphen inside text is not "no department"
     ("", ""),
 ])
