@@ -17,7 +17,7 @@ from bot.handoff.staff import ADMIN, LEADER, OFFICER, ROLE_DUTIES, ROLES, Sessio
 from bot.web import services
 from bot.web import error_messages
 from bot.web.auth import check_csrf, require_role
-from bot.web.names import audit_rows, people
+from bot.web.names import audit_rows, people, people_by_id
 from bot.web.office_hours_form import DAY_CHOICES, read_day, read_office_hours, stored_form
 from bot.web.pages import PageError, PageRoute, redirect, render, sentence
 from bot.zalo_store import ZaloStore
@@ -251,6 +251,6 @@ def audit_page(request: Request, yeu_cau: str = "", member: Staff = Depends(requ
     ticket_id = int(yeu_cau) if yeu_cau.strip().isdigit() else None
     departments = {d.code: d.name for d in units.all()}
     return render(request, "audit.html", {
-        "entries": audit_rows(recent(db, AUDIT_LIMIT, ticket_id), people(db), departments),
+        "entries": audit_rows(recent(db, AUDIT_LIMIT, ticket_id), people(db), departments, people_by_id(db)),
         "ticket_id": ticket_id, "limit": AUDIT_LIMIT,
     })
