@@ -1,6 +1,7 @@
 """Check the knowledge base before it is trained on or published."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from bot.faq.knowledge_base import (
 from bot.text.normalize import normalize
 
 MIN_QUESTIONS = 15
+_DOCUMENT_NUMBER = re.compile(r"\b(\d+)/(\d{4})\b")
 
 
 def validate(kb: KnowledgeBase, catalogue: Path = paths.CATALOGUE, other_examples: dict[str, list[str]] | None = None) -> list[str]:
@@ -43,6 +45,11 @@ def validate(kb: KnowledgeBase, catalogue: Path = paths.CATALOGUE, other_example
             problems.append(f"{faq.id}: no citation (the short line of citations under the answer)")
         elif len(citation_line(faq)) > CITATION_LIMIT:
             problems.append(f"{faq.id}: citation line is {len(citation_line(faq))} characters, over {CITATION_LIMIT}")
+        else:
+            # The short line only abbreviates: every document number it names is in the full titles.
+            cited = set(_DOCUMENT_NUMBER.findall(faq.citation)) - set(_DOCUMENT_NUMBER.findall(" ".join(faq.legal_basis)))
+            if cited:
+                problems.append(f"{faq.id}: citation names {sorted('/'.join(c) for c in cited)}, not in legal_basis")
         if not faq.keywords:
             problems.append(f"{faq.id}: no keywords")
         unknown = placeholders(faq.answer) - kb.unit.keys()

@@ -129,8 +129,12 @@ def test_a_citation_is_derived_from_full_titles_when_none_is_written():
     assert "Căn cứ: Luật Hộ tịch 2014 (Đ.11, 13, 15, 16); NĐ 123/2015" in text
 
 
-def test_every_shipped_faq_has_its_own_citation():
+def test_every_shipped_faq_has_its_own_citation_naming_only_its_legal_basis():
+    from bot.faq.validate import validate
+
     kb = load_knowledge_base()
     assert [faq.id for faq in kb.faqs.values() if not faq.citation] == []
-    assert all(isinstance(faq, Faq) for faq in kb.faqs.values())
-    assert paths.FAQ_DIR.exists()
+    assert all(isinstance(faq, Faq) for faq in kb.faqs.values()) and paths.FAQ_DIR.exists()
+    stray = replace(kb.faqs["khai_sinh"], citation="Luật Hộ tịch 2014; NĐ 999/2030")
+    problems = validate(replace(kb, faqs={**kb.faqs, "khai_sinh": stray}))
+    assert "khai_sinh: citation names ['999/2030'], not in legal_basis" in problems
