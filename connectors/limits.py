@@ -1,5 +1,5 @@
 """What every channel applies to a citizen's message at the edge: clean text, a length cap, and a
-per-sender rate (messages and hand-offs per minute).
+per-sender rate of messages (hand-offs are counted by the conversation core, in the database).
 
 Zalo's and the REST channel's messages go through the same functions, so a text the bot or an
 officer's page reads is always valid Unicode of bounded length, whichever way it came in.
@@ -15,7 +15,6 @@ from collections.abc import Callable
 # Zalo's own limit for one message (../shared/zalo-oa-api.md: 2,000 characters).
 MESSAGE_LIMIT = 2000
 MESSAGES_PER_MINUTE = 20  # a person types a few; a script hundreds
-HANDOFFS_PER_MINUTE = 2  # a real citizen asks for an officer once, maybe cancels and asks again
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 

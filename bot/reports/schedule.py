@@ -12,12 +12,12 @@ from sqlalchemy import and_, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot.core.ports import ChannelError
 from bot.db import audit_log, decision_log, follower_snapshot, report_file, ticket, utc_now, zalo_event
 from bot.handoff.audit import audit
 from bot.reports.periods import Period, month, vietnam_today
 from bot.reports.report import build_report
 from bot.reports.workbook import build_workbook
-from connectors.zalo.api import ZaloApiError, ZaloHttpError
 
 logger = logging.getLogger(__name__)
 EVERY = timedelta(hours=1)
@@ -33,7 +33,7 @@ async def snapshot_followers(engine: Engine, follower_count: Callable[[], Awaita
         return None
     try:
         count = await follower_count()
-    except (ZaloApiError, ZaloHttpError, httpx.HTTPError) as exc:
+    except (ChannelError, httpx.HTTPError) as exc:
         # the day stays missing (the report says so) and the next hour tries again
         logger.warning("no follower count from Zalo getoa: %s", exc)
         return None

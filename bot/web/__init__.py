@@ -1,1 +1,1 @@
-"""The web process (`uvicorn bot.web.app:app`): health, and the Zalo simulator in development."""
+"""The staff site (`bot.web.app.create_app`), served with the Zalo channel by `processes.web`."""

@@ -9,13 +9,13 @@ from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
 
 from bot.config import database_url
+from bot.core.ports import OrderedErasure, Outboxes
 from bot.db import get_engine
 from bot.faq.store import KnowledgeStore
 from bot.handoff.departments import Departments
 from bot.handoff.staff import StaffDirectory
 from bot.handoff.tickets import TicketDesk
 from bot.zalo_store import ZaloStore
-from connectors.zalo.gateway import ZaloGateway
 
 
 def engine() -> Engine:
@@ -39,11 +39,16 @@ def ticket_desk(db: Engine = Depends(engine), units: Departments = Depends(depar
     return TicketDesk(db, units)
 
 
-def zalo_gateway(request: Request) -> ZaloGateway | None:
-    """None when the web process runs without the gateway (ZALO_GATEWAY=off)."""
-    return getattr(request.app.state, "zalo", None)
+def outboxes(request: Request) -> Outboxes:
+    """The channels' outboxes the process that runs the site registered (processes/web.py);
+    empty when no channel can send (ZALO_GATEWAY=off)."""
+    return getattr(request.app.state, "outboxes", None) or {}
 
 
-def zalo_store(db: Engine = Depends(engine), gateway: ZaloGateway | None = Depends(zalo_gateway)) -> ZaloStore:
-    """The gateway's store, or one on the same database to read the reply window without it."""
-    return gateway.store if gateway is not None else ZaloStore(db)
+def ordered_erasure(request: Request) -> OrderedErasure | None:
+    """Erasure in the citizen's event order, when a channel delivers events (processes/web.py)."""
+    return getattr(request.app.state, "erase_in_order", None)
+
+
+def zalo_store(db: Engine = Depends(engine)) -> ZaloStore:
+    return ZaloStore(db)

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from bot.core.ports import ChannelError
+
 logger = logging.getLogger(__name__)
 
 TOKEN_ERRORS = frozenset({-216, -220})
@@ -25,7 +27,7 @@ UNREACHABLE_ERRORS = frozenset({-213, -217, -218, -227, -230, -232, -234, -244})
 TEXT_LIMIT = 2000
 
 
-class ZaloApiError(Exception):
+class ZaloApiError(ChannelError):
     def __init__(self, code: int, message: str, path: str = "") -> None:
         super().__init__(f"Zalo error {code} on {path}: {message}")
         self.code = code
@@ -45,7 +47,7 @@ class ZaloApiError(Exception):
         return self.code in UNREACHABLE_ERRORS
 
 
-class ZaloHttpError(Exception):
+class ZaloHttpError(ChannelError):
     """Zalo answered with an HTTP server error."""
 
     def __init__(self, status: int, path: str) -> None:

@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.events import ActionExecuted, ConversationResumed
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -74,12 +72,8 @@ class ZaloInput(InputChannel):
             agent = getattr(request.app.ctx, "agent", None)
             if not agent or not agent.is_ready():
                 return response.json({"error": "no model loaded yet"}, status=503)
+            # Silence is an answer too: a message added to an open ticket gets none (bot/core).
             collector = await self._handle(on_new_message, sender, text, body)
-            # The bot answers every message it reads; silence means the tracker is still paused
-            # by a hand-off the gateway knows is over (it forwards only citizens no ticket holds).
-            # Checked only then, so an ordinary turn reads the tracker once, as Rasa's REST does.
-            if not collector.messages and await _resume_if_paused(request.app.ctx.agent, sender):
-                collector = await self._handle(on_new_message, sender, text, body)
             return response.json({"messages": collector.messages}, ensure_ascii=False)
 
         @zalo.route("/model", methods=["PUT"])
@@ -113,18 +107,3 @@ class ZaloInput(InputChannel):
             message_id=body.get("message_id"), metadata=body.get("metadata") or None,
         ))
         return collector
-
-
-async def _resume_if_paused(agent: Any, sender: str) -> bool:
-    """Resume a tracker still paused by an earlier hand-off; True when it was paused."""
-    async with agent.lock_store.lock(sender):
-        tracker = await agent.tracker_store.retrieve(sender)
-        if tracker is None or not tracker.is_paused():
-            return False
-        tracker.update(ConversationResumed())
-        # The pause stopped the turn before its action_listen; without it the rules see a turn
-        # still running and predict the answer again and again.
-        tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
-        await agent.tracker_store.save(tracker)
-        logger.info("conversation of %s resumed: its hand-off is over", sender)
-        return True

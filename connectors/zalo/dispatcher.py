@@ -14,17 +14,16 @@ from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from bot.handoff.cancel import is_cancel_request
+from bot.core.channel_events import ChannelEvents
+from bot.core.outcome import NAME_METADATA, Citizen, Outcome
 from bot.privacy import WITHDRAW, Erasure, erase_citizen
-from bot.handoff.tickets import ATTACHMENT, TicketDesk
 from bot.replies import Replies
 from bot.zalo_store import ZaloStore
 from connectors.limits import MESSAGES_PER_MINUTE, SenderRate
 from connectors.zalo.api import ZaloApiClient
 from connectors.zalo.events import (
-    CLICK_CHAT_NOW, FOLLOW, UNFOLLOW, USER_WITHDRAW, MalformedEvent, ZaloEvent, parse_event,
+    CHANNEL, CLICK_CHAT_NOW, FOLLOW, UNFOLLOW, USER_WITHDRAW, MalformedEvent, ZaloEvent, parse_event,
 )
-from connectors.zalo.formatting import payload_for_reply
 from connectors.zalo.signature import HEADER, verify_signature
 from connectors.zalo.turns import BotTurn
 
@@ -36,7 +35,6 @@ MAX_CONCURRENT_TURNS = 4
 # A failing event is tried on arrival and at each sweep (30 s apart); after this many failures it
 # is parked as dead, an officer gets it as a ticket and the citizen is told.
 MAX_ATTEMPTS = 5
-PARKED_REASON = "Hệ thống không xử lý được tin nhắn này sau nhiều lần thử"
 # Zalo's events nest four levels (message.attachments[].payload); deeper is not Zalo.
 MAX_DEPTH = 8
 
@@ -73,7 +71,7 @@ class ZaloDispatcher:
         replies: Replies,
         on_new_message: Callable[[BotTurn], Awaitable[Any]],
         output_factory: Callable[[str, str | None], Any],
-        desk: TicketDesk,
+        events: ChannelEvents,
         notice: str = "",
     ) -> None:
         self._app_id = app_id
@@ -83,11 +81,10 @@ class ZaloDispatcher:
         self._replies = replies
         self._on_new_message = on_new_message
         self._output_factory = output_factory
-        self.desk = desk
+        self.events = events  # the core's use cases for attachments, officers in Zalo, parked events
         self._notice = notice  # the privacy notice, sent once on a citizen's first contact
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}
-        self._buttons: dict[str, list[dict[str, Any]]] = {}
         self._tasks: set[asyncio.Task] = set()
         self._in_flight: set[str] = set()
         self._turns = asyncio.Semaphore(MAX_CONCURRENT_TURNS)
@@ -194,12 +191,9 @@ class ZaloDispatcher:
         if user is None or not (event.is_user_text or event.is_user_attachment):
             return
         try:
-            conversation = await asyncio.to_thread(self.store.conversation, user)
-            name = conversation.display_name if conversation is not None else None
-            general = await asyncio.to_thread(self.desk.departments.general_queue)
-            await asyncio.to_thread(self.desk.open_ticket, user, "zalo", event.text or f"({event.name})", general.code,
-                                    PARKED_REASON, name)
-            await self._send(user, self._replies.text("message_failed"), event.key)
+            citizen = await self._citizen(user)
+            outcome = await asyncio.to_thread(self.events.message_failed, citizen, event.text or f"({event.name})")
+            await self._send_outcome(user, outcome, event.key)
         except Exception:  # noqa: BLE001 - parked and shown to operators either way
             logger.exception("could not hand the parked event %s to an officer", event.key)
 
@@ -213,12 +207,9 @@ class ZaloDispatcher:
         elif event.is_user_attachment:
             attachments = [dict(a) for a in event.attachments] or [{"type": event.name}]
             await asyncio.to_thread(self.store.add_attachments, user, attachments)
-            held = await asyncio.to_thread(self.desk.open_for, user)
-            if held is not None:  # for the officer handling the ticket; the bot stays silent
-                await asyncio.to_thread(self.desk.add_citizen_message, held.id, event.text or "", ATTACHMENT,
-                                        {"attachments": attachments, "event": event.name})
-            else:
-                await self._send(user, self._replies.text("text_only"), event.key)
+            outcome = await asyncio.to_thread(self.events.attachment, await self._citizen(user), event.text or "",
+                                              {"attachments": attachments, "event": event.name})
+            await self._send_outcome(user, outcome, event.key)
         elif event.name == FOLLOW:
             await asyncio.to_thread(self.store.update_conversation, user, is_follower=True)
             await self._send(user, self._replies.text("welcome"), event.key)
@@ -228,51 +219,48 @@ class ZaloDispatcher:
             await asyncio.to_thread(self.store.update_conversation, user, is_follower=False)
         elif event.is_officer_message:
             # An officer answered in Zalo's own chat tool: a ticket holds the citizen, the bot steps back.
-            conversation = await asyncio.to_thread(self.store.conversation, user)
-            name = conversation.display_name if conversation is not None else None
-            await asyncio.to_thread(self.desk.officer_wrote_in_zalo, user, event.text or "", event.admin_id, name)
+            await asyncio.to_thread(self.events.officer_wrote, await self._citizen(user), event.text or "", event.admin_id)
             await asyncio.to_thread(self.store.record_outbound, event.key, user, event.text or "", OFFICER, 0)
         elif event.is_oa_message:
             return  # the echo of our own send
         elif event.name == USER_WITHDRAW:
             # Consent withdrawn (Nghị định 13/2023/NĐ-CP): everything about them goes now, and with
             # their unhandled events marked handled nothing more is sent to them.
-            self._buttons.pop(user, None)
             await asyncio.to_thread(erase_citizen, self.store.engine, user, WITHDRAW, "")
         else:
             logger.info("event %s is not handled; recorded only", event.name)
 
-    async def _to_bot(self, event: ZaloEvent, user: str) -> None:
+    async def _citizen(self, user: str) -> Citizen:
         conversation = await asyncio.to_thread(self.store.conversation, user)
-        if conversation is None or not conversation.display_name:
+        return Citizen(user, CHANNEL, conversation.display_name if conversation is not None else None)
+
+    async def _to_bot(self, event: ZaloEvent, user: str) -> None:
+        """Every text goes to the bot, whose core knows whether a ticket holds the citizen."""
+        citizen = await self._citizen(user)
+        if not citizen.name:
             name = await self.client.display_name(user)
             await asyncio.to_thread(self.store.update_conversation, user, display_name=name)
-        text = event.text or ""
-        held = await asyncio.to_thread(self.desk.open_for, user)
-        if held is not None:
-            # A ticket holds the citizen: the message is the officer's to read, the bot stays silent.
-            if is_cancel_request(text):
-                await asyncio.to_thread(self.desk.add_citizen_message, held.id, text)
-                await asyncio.to_thread(self.desk.cancel_by_citizen, held.id)
-                await self._send(user, self._replies.text("handoff_cancelled"), event.key)
-            else:
-                await asyncio.to_thread(self.desk.add_citizen_message, held.id, text)
-            return
+            citizen = Citizen(user, CHANNEL, name)
         if not self._rate.allow(user):
             logger.warning("%s sent more than %d messages a minute; %s not given to the bot", user, MESSAGES_PER_MINUTE, event.key)
             if self._slow_down_told.allow(user):
                 await self._send(user, self._replies.text("too_many_messages"), event.key)
             return
-        buttons = self._buttons.pop(user, None)
-        if buttons:
-            text = payload_for_reply(text, buttons) or text
         output = self._output_factory(user, event.key)
-        metadata = {"zalo": {k: event.raw.get(k) for k in ("app_id", "timestamp", "user_id_by_app")} | {"msg_id": event.msg_id}}
+        metadata = {
+            "zalo": {k: event.raw.get(k) for k in ("app_id", "timestamp", "user_id_by_app")} | {"msg_id": event.msg_id},
+            NAME_METADATA: citizen.name,
+        }
         async with self._turns:
-            await self._on_new_message(BotTurn(text, output, user, message_id=event.msg_id, metadata=metadata))
+            await self._on_new_message(BotTurn(event.text or "", output, user, message_id=event.msg_id, metadata=metadata))
         await output.flush()
-        if output.buttons:
-            self._buttons[user] = output.buttons
+
+    async def _send_outcome(self, user: str, outcome: Outcome, event_key: str) -> None:
+        if outcome.replies:
+            output = self._output_factory(user, event_key)
+            for reply in outcome.replies:
+                await output.send_text_message(user, reply.text)
+            await output.flush()
 
     async def _send(self, user: str, text: str, event_key: str) -> None:
         output = self._output_factory(user, event_key)
@@ -287,7 +275,6 @@ class ZaloDispatcher:
         self._waiting[user] = self._waiting.get(user, 0) + 1
         try:
             async with lock:
-                self._buttons.pop(user, None)
                 return await asyncio.to_thread(erase_citizen, self.store.engine, user, source, reason, staff_id, username)
         finally:
             self._waiting[user] -= 1

@@ -6,6 +6,7 @@ from typing import Any
 
 from connectors.limits import clean_text
 
+CHANNEL = "zalo"  # the channel name tickets and decisions record (Rasa's ZaloInput.name())
 USER_TEXT = "user_send_text"
 FOLLOW = "follow"
 UNFOLLOW = "unfollow"

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.conversation import chosen_number
 from connectors.zalo.api import TEXT_LIMIT
 
 
@@ -52,15 +51,3 @@ def with_numbered_buttons(text: str, buttons: list[dict[str, Any]]) -> str:
         if line not in text:
             lines.append(line)
     return "\n".join(lines)
-
-
-def payload_for_reply(reply: str, buttons: list[dict[str, Any]]) -> str | None:
-    """The payload a reply picks from the last numbered list: its number or its title."""
-    number = chosen_number(reply)
-    if number is not None:
-        return str(buttons[number - 1].get("payload")) if 0 < number <= len(buttons) else None
-    wanted = reply.strip().casefold()
-    for button in buttons:
-        if str(button.get("title", "")).strip().casefold() == wanted:
-            return str(button.get("payload"))
-    return None

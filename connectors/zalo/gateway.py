@@ -1,5 +1,8 @@
 """The Zalo side of the web process: webhook ledger, background handling, the OA API client.
 
+What a message means (a ticket open, an attachment, an officer in Zalo's own tool) is the
+conversation core's to decide (bot/core); this package is Zalo's client and channel only.
+
 Built once per web process from the credentials file and the database; `start` seeds the token
 pair, handles what an earlier run acknowledged but never handled, and keeps sweeping for events
 whose handling failed (Rasa away, database restarting), so an acknowledged event is never lost.
@@ -15,8 +18,7 @@ from sqlalchemy.engine import Engine
 
 from bot.config import rasa_url as default_rasa_url
 from bot.faq.knowledge_base import load_knowledge_base
-from bot.handoff.departments import Departments
-from bot.handoff.tickets import TicketDesk
+from bot.core.build import channel_events
 from bot.privacy import notice_text
 from bot.replies import Replies, load_templates
 from bot.zalo_store import ZaloStore, now
@@ -44,7 +46,7 @@ class ZaloGateway:
         self.dispatcher = ZaloDispatcher(
             settings.app_id, settings.oa_secret_key, self.store, self.client,
             replies, self.turns, self.output,
-            TicketDesk(engine, Departments(engine)), notice=notice_text(replies),
+            channel_events(engine, replies), notice=notice_text(replies),
         )
         self._sweeper: asyncio.Task | None = None
 
@@ -62,6 +64,9 @@ class ZaloGateway:
                 await self._sweeper
         await self.turns.aclose()
         await self.client.aclose()
+
+    async def follower_count(self) -> int:
+        return await self.client.follower_count()
 
     async def token_status(self) -> str:
         return await asyncio.to_thread(self.tokens.status)

@@ -22,14 +22,13 @@ class ZaloOutput:
         self._user_id = user_id
         self._event_key = event_key
         self._texts: list[str] = []
-        self.buttons: list[dict[str, Any]] = []
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         self._texts.append(text)
 
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any) -> None:
+        # A reply names an option by its number or words; the core resolves it from the dialogue state.
         self._texts.append(with_numbered_buttons(text, buttons))
-        self.buttons = list(buttons)
 
     async def flush(self) -> list[Delivery]:
         deliveries = []

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
@@ -15,17 +14,14 @@ from fastapi.concurrency import run_in_threadpool
 
 from bot.faq.knowledge_base import load_knowledge_base
 from bot.handoff.departments import Department, Departments
-from bot.handoff.queue_counts import DONE_WINDOW, DepartmentCount, queue_counts, waiting_since
-from bot.handoff.replying import reply_window, send_officer_reply, sent_since
-from bot.handoff.staff import EDITOR, LEADER, OFFICER, Session, Staff
+from bot.core.ports import Outboxes
+from bot.handoff.replying import reply_window, send_officer_reply, text_limit
+from bot.handoff.staff import ADMIN, EDITOR, LEADER, OFFICER, Session, Staff
 from bot.handoff.errors import Forbidden, TicketError, TicketNotFound
 from bot.handoff.tickets import Ticket, TicketDesk, can_view, require_view, visible_departments
 from bot.web import error_messages, services, views
 from bot.web.auth import check_csrf, current_staff, require_role
 from bot.web.pages import PageError, PageRoute, sentence, redirect, render, render_fragment
-from bot.zalo_store import ZaloStore
-from connectors.zalo.api import TEXT_LIMIT
-from connectors.zalo.gateway import ZaloGateway
 
 router = APIRouter(prefix="/inbox", route_class=PageRoute, tags=["inbox"])
 # A conversation shows its latest events; older ones a page at a time ("?truoc=<event id>"): a
@@ -40,14 +36,13 @@ class Inbox:
     member: Staff
     desk: TicketDesk
     units: Departments
-    store: ZaloStore
-    gateway: ZaloGateway | None
+    outboxes: Outboxes  # by channel; empty while the Zalo channel is off (ZALO_GATEWAY=off)
 
 
 def inbox(member: Staff = Depends(require_role(OFFICER, LEADER)), desk: TicketDesk = Depends(services.ticket_desk),
-          units: Departments = Depends(services.departments), store: ZaloStore = Depends(services.zalo_store),
-          gateway: ZaloGateway | None = Depends(services.zalo_gateway)) -> Inbox:
-    return Inbox(member, desk, units, store, gateway)
+          units: Departments = Depends(services.departments),
+          outboxes: Outboxes = Depends(services.outboxes)) -> Inbox:
+    return Inbox(member, desk, units, outboxes)
 
 
 def _codes(member: Staff, department: str, known: dict[str, Department]) -> list[str] | None:
@@ -72,75 +67,45 @@ def _viewable(box: Inbox, ticket_id: int) -> Ticket:
 
 
 # ---- queue
-OPEN_LIMIT, DONE_LIMIT = 500, 200  # rows a list shows; the counts count them all
-
-
-@dataclass(frozen=True)
-class QueueView:
-    """One queue list with its counts, read together so that they agree (page and polling API)."""
-    rows: list[views.QueueRow]
-    selected: DepartmentCount  # the departments the list shows
-    everything: DepartmentCount  # every department this person sees ("Tất cả")
-    chips: list[views.DepartmentChip]  # per department, for those who see several
-    version: str
-    done: bool
-    department: str
-    show_department: bool
-    limit: int
-
-
-def _queue_view(member: Staff, desk: TicketDesk, units: Departments, department: str, done: bool) -> QueueView:
-    departments = units.all()
-    known = {d.code: d for d in departments}
-    codes = _codes(member, department, known)
-    visible = visible_departments(member)
-    # Read first, over everything this person sees, so that a change to any chip's department
-    # (not only the filtered one) shows on the next poll.
-    version = desk.queue_version(visible)
-    now = datetime.now(timezone.utc)
-    if done:
-        since = now - DONE_WINDOW
-        tickets = [t for t in desk.queue(codes, open_only=False, limit=DONE_LIMIT) if t.closed_at and t.closed_at >= since]
-        waits: dict[int, datetime | None] = {}
-    else:
-        tickets = desk.queue(codes, limit=OPEN_LIMIT)
-        waits = waiting_since(desk.engine, [t.id for t in tickets])
-    counts = queue_counts(desk.engine, visible, now)
-    several = visible is None or len(visible) > 1
-    return QueueView(
-        rows=views.queue_rows(tickets, known, member, waits), selected=counts.of(codes), everything=counts.of(visible),
-        chips=views.department_chips(counts, departments) if several else [], version=version, done=done,
-        department=department, show_department=codes is None or len(codes) > 1,
-        limit=DONE_LIMIT if done else OPEN_LIMIT,
-    )
-
-
 @router.get("/")
 def queue_page(request: Request, department: str = "", xem: str = "", member: Staff = Depends(current_staff),
                desk: TicketDesk = Depends(services.ticket_desk), units: Departments = Depends(services.departments)) -> Response:
-    if not member.has_role(OFFICER, LEADER):
-        if member.has_role(EDITOR):
-            return redirect("/bien-tap/")  # editors curate the knowledge base
+    if member.role == ADMIN:
+        return redirect("/quan-tri/")  # admins see no tickets
+    if member.role == EDITOR:
+        return redirect("/bien-tap/")  # nor do editors: they curate the knowledge base
+    if member.role not in (OFFICER, LEADER):
         raise PageError(403, "Tài khoản này không xem được hộp thư.")
-    view = _queue_view(member, desk, units, department, xem == "xong")
+    departments = units.all()
+    known = {d.code: d for d in departments}
+    codes = _codes(member, department, known)
+    done = xem == "xong"
+    version = desk.queue_version(codes)
+    rows = views.queue_rows(desk.queue(codes, open_only=not done, limit=200 if done else 500), known, member)
+    loads = []
+    if member.role == LEADER:
+        everything = rows if not department and not done else views.queue_rows(desk.queue(None), known, member)
+        loads = views.department_loads([r.ticket for r in everything], departments)
     return render(request, "queue.html", {
-        "view": view, "rows": view.rows, "done": view.done, "department": department, "departments": units.all(),
-        "show_department": view.show_department, "own_department": units.get(member.department_code or ""),
-        "done_days": DONE_WINDOW.days,
+        "rows": rows, "done": done, "department": department, "departments": departments, "loads": loads,
+        "version": version, "show_department": codes is None or len(codes) > 1,
+        "own_department": known.get(member.department_code or ""),
+        "overdue": sum(1 for r in rows if r.urgency == "overdue"),
     })
 
 
 @router.get("/api/queue")
-def queue_api(version: str = "", department: str = "", xem: str = "", box: Inbox = Depends(inbox)) -> dict[str, Any]:
-    if version and version == box.desk.queue_version(visible_departments(box.member)):
-        return {"changed": False, "version": version}
-    view = _queue_view(box.member, box.desk, box.units, department, xem == "xong")
-    context = {"view": view, "rows": view.rows, "done": view.done, "show_department": view.show_department,
-               "department": department, "done_days": DONE_WINDOW.days}
-    return {"changed": True, "version": view.version, "count": view.selected.done if view.done else view.selected.open,
-            "overdue": view.selected.overdue, "shown": len(view.rows),
-            "rows": [r.as_json() for r in view.rows], "html": render_fragment("_queue_rows.html", **context),
-            "summary_html": render_fragment("_queue_summary.html", **context)}
+def queue_api(version: str = "", department: str = "", box: Inbox = Depends(inbox)) -> dict[str, Any]:
+    known = box.units.by_code()
+    codes = _codes(box.member, department, known)
+    current = box.desk.queue_version(codes)  # read first: a change after it shows on the next poll
+    if version == current:
+        return {"changed": False, "version": current}
+    rows = views.queue_rows(box.desk.queue(codes), known, box.member)
+    html = render_fragment("_queue_rows.html", rows=rows, show_department=codes is None or len(codes) > 1, done=False)
+    return {"changed": True, "version": current, "count": len(rows),
+            "overdue": sum(1 for r in rows if r.urgency == "overdue"),
+            "rows": [r.as_json() for r in rows], "html": html}
 
 
 # ---- ticket page
@@ -150,7 +115,7 @@ def _ticket_page(request: Request, box: Inbox, ticket_id: int, error: str = "", 
     departments = box.units.all()
     known = {d.code: d for d in departments}
     department = known.get(current.department_code)
-    window = reply_window(current, sent_since(box.store, current))
+    window = reply_window(current, box.outboxes)
     events = box.desk.events(ticket_id, before_id=before, last=CONVERSATION_PAGE)
     older = events[0].id if events and box.desk.has_events_before(ticket_id, events[0].id) else None
     unit = load_knowledge_base().unit
@@ -161,7 +126,7 @@ def _ticket_page(request: Request, box: Inbox, ticket_id: int, error: str = "", 
         "window": window, "panel": views.window_panel(window, current.last_citizen_at),
         "urgency": current.urgency(), "canned": canned, "draft": draft, "error": error,
         "holder_is_me": current.holder_id == box.member.id, "reply_blocked": _reply_blocked(box, current, window.can_send),
-        "text_limit": TEXT_LIMIT, "state": views.ticket_state(current, window.state),
+        "text_limit": text_limit(box.outboxes, current.channel), "state": views.ticket_state(current, window.state),
     }, status=status)
 
 
@@ -175,10 +140,10 @@ def _reply_blocked(box: Inbox, current: Ticket, window_open: bool) -> str:
         return f"{current.holder_name} đang xử lý yêu cầu này; chỉ người xử lý mới trả lời được."
     if current.channel != "zalo":
         return f"Công dân hỏi qua kênh “{current.channel}”, không gửi được tin Zalo; hãy liên hệ bằng cách khác."
+    if not box.outboxes:
+        return NO_GATEWAY
     if not window_open:
         return "Đã quá 7 ngày kể từ tin nhắn cuối của công dân nên Zalo không cho gửi. Hãy gọi điện hoặc chờ công dân nhắn lại."
-    if box.gateway is None:
-        return NO_GATEWAY
     return ""
 
 
@@ -191,7 +156,7 @@ def ticket_page(request: Request, ticket_id: int, truoc: int | None = None, box:
 def events_api(ticket_id: int, after: int = 0, box: Inbox = Depends(inbox)) -> dict[str, Any]:
     current = _viewable(box, ticket_id)
     events = box.desk.events(ticket_id, after_id=after, last=CONVERSATION_PAGE)
-    window = reply_window(current, sent_since(box.store, current))
+    window = reply_window(current, box.outboxes)
     html = render_fragment("_events.html", events=events, names=box.units.by_code()) if events else ""
     return {"events": [views.event_json(e) for e in events], "html": html,
             "last_id": events[-1].id if events else after, "ticket": views.ticket_state(current, window.state)}
@@ -229,10 +194,10 @@ def claim(request: Request, ticket_id: int, _: Session = Depends(check_csrf), bo
 async def reply(request: Request, ticket_id: int, text: str = Form(""), _: Session = Depends(check_csrf),
                 box: Inbox = Depends(inbox)) -> Response:
     await run_in_threadpool(_viewable, box, ticket_id)
-    if box.gateway is None:
+    if not box.outboxes:
         return await run_in_threadpool(_ticket_page, request, box, ticket_id, NO_GATEWAY, text, 503)
     try:
-        outcome = await send_officer_reply(box.desk, box.store, box.gateway.client, ticket_id, box.member, text)
+        outcome = await send_officer_reply(box.desk, box.outboxes, ticket_id, box.member, text)
     except Forbidden:
         raise
     except TicketError as exc:

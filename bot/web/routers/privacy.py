@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
 
 from bot import paths
+from bot.core.ports import OrderedErasure
 from bot.handoff.audit import audit
 from bot.handoff.staff import ADMIN, Session, Staff
 from bot.privacy import (
@@ -22,7 +23,6 @@ from bot.privacy import (
 from bot.web import services
 from bot.web.auth import check_csrf, require_role
 from bot.web.pages import PageRoute, redirect, render, sentence
-from connectors.zalo.gateway import ZaloGateway
 
 router = APIRouter(route_class=PageRoute, tags=["personal data"])
 admin_only = require_role(ADMIN)
@@ -61,14 +61,14 @@ def export_copy(request: Request, citizen_id: str = Form(""), _: Session = Depen
 async def erase(request: Request, citizen_id: str = Form(""), reason: str = Form(""), confirm: str = Form(""),
                 _: Session = Depends(check_csrf), member: Staff = Depends(admin_only),
                 db: Engine = Depends(services.engine),
-                gateway: ZaloGateway | None = Depends(services.zalo_gateway)) -> Response:
+                erase_in_order: OrderedErasure | None = Depends(services.ordered_erasure)) -> Response:
     form = {"erase_id": citizen_id, "reason": reason}
     if confirm != "1":
         return await run_in_threadpool(
             _page, request, db, "Hãy đánh dấu ô xác nhận: dữ liệu đã xóa không khôi phục được.", form, status=400)
     try:
-        if gateway is not None:  # in the citizen's event order: never under a turn in flight
-            erasure = await gateway.dispatcher.erase(citizen_id.strip(), BY_ADMIN, reason, member.id, member.username)
+        if erase_in_order is not None:  # in the citizen's event order: never under a turn in flight
+            erasure = await erase_in_order(citizen_id.strip(), BY_ADMIN, reason, member.id, member.username)
         else:
             erasure = await run_in_threadpool(erase_citizen, db, citizen_id, BY_ADMIN, reason, member.id, member.username)
     except PrivacyError as exc:

@@ -4,7 +4,7 @@ import pytest
 from bot.decision import HANDOFF, Decision
 from bot.handoff.cancel import is_cancel_request
 from bot.handoff.routing import route
-from bot.handoff.service import history_from_events
+from bot.core.history import history_from_events
 from bot.handoff.tickets import BOT, CITIZEN
 
 

@@ -23,14 +23,13 @@ from bot.handoff.tickets import Ticket, TicketDesk
 from bot.web import services
 from bot.web.app import create_app
 from bot.web.auth import COOKIE
+from bot.zalo_store import ZaloStore
 from connectors.zalo.api import ZaloApiClient
-from connectors.zalo.gateway import ZaloGateway
-from connectors.zalo.settings import ZaloSettings
+from connectors.zalo.outbox import ZaloOutbox
 from tests.connectors.zalo.conftest import FakeTokens, FakeZalo
 
 HOME, OTHER = "tu_phap_ho_tich", "cong_an"
 PASSWORD = "mat-khau-thu-nghiem"
-SETTINGS = ZaloSettings("sim-app", "s", "sim-oa-secret", "a", "r", "http://zalo.test", "http://oauth.test")
 
 
 @dataclass
@@ -89,9 +88,8 @@ class Inbox:
 def build_app(engine, zalo: FakeZalo):
     app = create_app()
     app.dependency_overrides[services.engine] = lambda: engine
-    gateway = ZaloGateway(SETTINGS, engine, rasa_url="http://rasa.test")
-    gateway.client = ZaloApiClient("http://zalo.test", FakeTokens(), http=httpx.AsyncClient(transport=httpx.MockTransport(zalo.handler)))
-    app.state.zalo = gateway
+    client = ZaloApiClient("http://zalo.test", FakeTokens(), http=httpx.AsyncClient(transport=httpx.MockTransport(zalo.handler)))
+    app.state.outboxes = {"zalo": ZaloOutbox(client, ZaloStore(engine))}
     return app
 
 

@@ -7,10 +7,10 @@ import pytest
 
 from bot.handoff.departments import CannedReply, Department
 from bot.handoff.office_hours import OfficeHours
-from bot.handoff.replying import reply_window
-from bot.handoff.tickets import ATTACHMENT, Ticket, TicketEvent
+from bot.handoff.tickets import ATTACHMENT, TicketEvent
 from bot.web.pages import safe_next, span, vn_time, weekdays
 from bot.web.views import attachment_links, fill_canned, window_panel
+from connectors.zalo.window import reply_window
 
 NOW = datetime.now(timezone.utc)
 
@@ -50,18 +50,13 @@ def test_attachments_link_only_to_web_addresses():
     assert place[0].url == "https://www.google.com/maps?q=21.03,105.85"
 
 
-def _ticket(last_citizen_at: datetime | None) -> Ticket:
-    return Ticket(1, "u1", "zalo", "Hoa", "Hỏi", "tu_phap_ho_tich", "lý do", "in_progress", NOW + timedelta(hours=2),
-                  None, None, NOW, NOW, last_citizen_at, None, None)
-
-
 def test_the_reply_window_in_words():
-    fresh = window_panel(reply_window(_ticket(NOW - timedelta(hours=1)), 2), NOW - timedelta(hours=1))
+    fresh = window_panel(reply_window(NOW - timedelta(hours=1), 2), NOW - timedelta(hours=1))
     assert fresh.state == "open" and fresh.headline.startswith("Còn 6 ngày 2") and "6/8" in fresh.free
-    closing = window_panel(reply_window(_ticket(NOW - timedelta(days=6, hours=21)), 0), None)
+    closing = window_panel(reply_window(NOW - timedelta(days=6, hours=21), 0), None)
     assert closing.state == "closing" and closing.headline.startswith("Còn 2 giờ") and "Sắp hết hạn" in closing.detail
     assert "48 giờ miễn phí" in closing.free
-    closed = window_panel(reply_window(_ticket(NOW - timedelta(days=8)), 0), NOW - timedelta(days=8))
+    closed = window_panel(reply_window(NOW - timedelta(days=8), 0), NOW - timedelta(days=8))
     assert closed.state == "closed" and "Đã quá 7 ngày" in closed.detail
 
 

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from bot.handoff.departments import Departments
+from bot.core.channel_events import ChannelEvents
 from bot.handoff.tickets import TicketDesk
 from bot.replies import Replies
 from connectors.zalo.output import ZaloOutput
@@ -39,7 +40,7 @@ class EchoBot:
 def _dispatcher(store, client, bot):
     return ZaloDispatcher(APP_ID, OA_SECRET, store, client, REPLIES, bot,
                           lambda user, key: ZaloOutput(client, store, user, key),
-                          TicketDesk(store.engine, Departments(store.engine)))
+                          ChannelEvents(store.engine, TicketDesk(store.engine, Departments(store.engine)), REPLIES))
 
 
 def _post(dispatcher, raw, headers=None):
@@ -136,14 +137,13 @@ def test_events_acknowledged_before_a_restart_are_handled_once_after_it(loop, st
     assert _accept_all(loop, restarted, [raw]) == [(200, {"status": "duplicate"})]
 
 
-def test_an_officer_typing_in_zalo_pauses_the_bot_for_that_citizen(loop, store, client, fake_zalo):
-    bot = EchoBot()
-    dispatcher = _dispatcher(store, client, bot)
-    _accept_all(loop, dispatcher, [fixture_body("oa_send_text_admin"), fixture_body("user_send_text")])
-    held = TicketDesk(store.engine, Departments(store.engine)).open_for(CITIZEN)
-    assert held is not None and held.department_code == "van_phong"
-    assert bot.seen == [] and fake_zalo.sent == []
-    assert [r.status for r in store.outbound(CITIZEN)] == ["officer"]
+def test_an_officer_typing_in_zalo_opens_a_ticket_in_the_general_queue(loop, store, client, fake_zalo):
+    # that the bot then stays silent is the core's rule: tests/bot/core/test_channels_agree.py
+    _accept_all(loop, _dispatcher(store, client, EchoBot()), [fixture_body("oa_send_text_admin")])
+    desk = _desk(store)
+    held = desk.open_for(CITIZEN)
+    assert held is not None and held.department_code == desk.departments.general_queue().code
+    assert fake_zalo.sent == [] and [r.status for r in store.outbound(CITIZEN)] == ["officer"]
 
 
 def test_our_own_echo_is_ignored(loop, store, client, fake_zalo):
@@ -171,13 +171,14 @@ def test_unfollow_is_recorded(loop, store, client, fake_zalo):
     assert not store.conversation(CITIZEN).is_follower
 
 
-def test_numbered_choices_round_trip(loop, store, client, fake_zalo):
+def test_choices_are_sent_as_a_numbered_list_and_the_reply_goes_to_the_bot_as_typed(loop, store, client, fake_zalo):
     bot = EchoBot()
     dispatcher = _dispatcher(store, client, bot)
     _accept_all(loop, dispatcher, [fixture_body("user_send_text", message={"msg_id": "c1", "text": "chọn"})])
     assert fake_zalo.texts_to(CITIZEN) == ["Ý anh/chị là…?\n1. Làm căn cước lần đầu\n2. Cấp lại căn cước"]
     _accept_all(loop, dispatcher, [fixture_body("user_send_text", message={"msg_id": "c2", "text": "2"})])
-    assert bot.seen == ["chọn", "/chon_2"]
+    # the reply goes to the bot as typed: the core resolves it from the dialogue state, once
+    assert bot.seen == ["chọn", "2"]
 
 
 def test_a_long_answer_is_split_under_2000_characters(loop, store, client, fake_zalo):
@@ -242,40 +243,9 @@ def _hold(store, citizen=CITIZEN):
     return _desk(store).open_ticket(citizen, "zalo", "tôi muốn khiếu nại", "van_phong", "Công dân yêu cầu gặp cán bộ").ticket
 
 
-def test_while_a_ticket_holds_the_citizen_messages_join_it_and_the_bot_is_silent(loop, store, client, fake_zalo):
-    held = _hold(store)
-    bot = EchoBot()
-    _accept_all(loop, _dispatcher(store, client, bot), [fixture_body("user_send_text", message={"msg_id": "h1", "text": "em gửi thêm: hồ sơ số 123"})])
-    assert bot.seen == [] and fake_zalo.sent == []
-    assert _desk(store).events(held.id)[-1].text == "em gửi thêm: hồ sơ số 123"
-
-
 def test_an_attachment_while_a_ticket_is_open_goes_to_the_officer(loop, store, client, fake_zalo):
     held = _hold(store)
     _accept_all(loop, _dispatcher(store, client, EchoBot()), [fixture_body("user_send_image")])
     assert fake_zalo.sent == []
     event = _desk(store).events(held.id)[-1]
     assert event.kind == "attachment" and event.data["event"] == "user_send_image"
-
-
-def test_thoi_khong_can_nua_cancels_the_ticket_and_the_bot_answers_again(loop, store, client, fake_zalo):
-    held = _hold(store)
-    bot = EchoBot()
-    dispatcher = _dispatcher(store, client, bot)
-    _accept_all(loop, dispatcher, [fixture_body("user_send_text", message={"msg_id": "c1", "text": "thôi không cần nữa ạ"})])
-    assert fake_zalo.texts_to(CITIZEN) == ["Đã hủy yêu cầu gặp cán bộ."]
-    assert _desk(store).get(held.id).closed_reason == "cancelled_by_citizen"
-    _accept_all(loop, dispatcher, [fixture_body("user_send_text", message={"msg_id": "c2", "text": "làm căn cước ở đâu"})])
-    assert bot.seen == ["làm căn cước ở đâu"]
-
-
-def test_when_the_ticket_is_resolved_the_bot_answers_again(loop, store, client, fake_zalo):
-    from bot.handoff.staff import OFFICER, StaffDirectory
-
-    held = _hold(store)
-    officer = StaffDirectory(store.engine).create("vp1", "Cán bộ Văn phòng", "mat-khau-vp-123", OFFICER, "van_phong")
-    _desk(store).claim(held.id, officer)
-    _desk(store).resolve(held.id, officer)
-    bot = EchoBot()
-    _accept_all(loop, _dispatcher(store, client, bot), [fixture_body("user_send_text")])
-    assert len(bot.seen) == 1

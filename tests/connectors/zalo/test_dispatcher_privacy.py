@@ -9,6 +9,7 @@ from sqlalchemy import delete
 
 from bot.db import citizen_erasure, decision_log
 from bot.handoff.departments import Departments
+from bot.core.channel_events import ChannelEvents
 from bot.handoff.tickets import TicketDesk
 from bot.privacy import was_erased
 from connectors.zalo.dispatcher import ZaloDispatcher
@@ -30,14 +31,14 @@ def clean(db_engine):
 def _dispatcher(store, client, bot, notice: str = ""):
     return ZaloDispatcher(APP_ID, OA_SECRET, store, client, REPLIES, bot,
                           lambda user, key: ZaloOutput(client, store, user, key),
-                          TicketDesk(store.engine, Departments(store.engine)), notice=notice)
+                          ChannelEvents(store.engine, TicketDesk(store.engine, Departments(store.engine)), REPLIES), notice=notice)
 
 
 def test_user_withdraw_erases_the_citizen_and_nothing_is_sent_afterwards(loop, store, client, fake_zalo):
     # issue 17: a user_withdraw only set withdrawn_at and kept everything
     dispatcher = _dispatcher(store, client, EchoBot())
     _accept_all(loop, dispatcher, [fixture_body("user_send_text")])
-    desk = dispatcher.desk
+    desk = dispatcher.events.desk
     desk.open_ticket(CITIZEN, "zalo", "cho tôi gặp cán bộ", "tu_phap_ho_tich", "yêu cầu gặp cán bộ", "Nguyễn Văn An")
     # acknowledged but not yet handled (the process stopped): it must not be answered later
     store.record_event("pending-1", "user_send_text", CITIZEN, fixture_body("user_send_text", message={"msg_id": "m-9"}).decode())

@@ -1,4 +1,4 @@
-from connectors.zalo.formatting import merge_and_split, payload_for_reply, with_numbered_buttons
+from connectors.zalo.formatting import merge_and_split, with_numbered_buttons
 
 BUTTONS = [{"title": "Làm căn cước lần đầu", "payload": "1"}, {"title": "Cấp lại căn cước", "payload": "2"}]
 
@@ -29,11 +29,3 @@ def test_buttons_become_a_numbered_list_once():
     assert with_numbered_buttons("Ý anh/chị là…?", BUTTONS) == "Ý anh/chị là…?\n1. Làm căn cước lần đầu\n2. Cấp lại căn cước"
     already = "Ý anh/chị là…?\n1. Làm căn cước lần đầu\n2. Cấp lại căn cước"
     assert with_numbered_buttons(already, BUTTONS) == already
-
-
-def test_a_number_or_a_title_picks_the_payload():
-    assert payload_for_reply("2", BUTTONS) == "2"
-    assert payload_for_reply(" số 1 ", BUTTONS) == "1"
-    assert payload_for_reply("cấp lại căn cước", BUTTONS) == "2"
-    assert payload_for_reply("3", BUTTONS) is None
-    assert payload_for_reply("không phải", BUTTONS) is None

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from bot.handoff.departments import Departments
+from bot.core.channel_events import ChannelEvents
 from bot.handoff.tickets import TicketDesk
 from bot.replies import Replies
 from connectors.limits import MESSAGE_LIMIT, SenderRate, clean_text
@@ -45,7 +46,7 @@ class EchoBot:
 def _dispatcher(store, client, bot):
     return ZaloDispatcher(APP_ID, OA_SECRET, store, client, REPLIES, bot,
                           lambda user, key: ZaloOutput(client, store, user, key),
-                          TicketDesk(store.engine, Departments(store.engine)))
+                          ChannelEvents(store.engine, TicketDesk(store.engine, Departments(store.engine)), REPLIES))
 
 
 def test_an_event_that_keeps_failing_is_parked_with_its_error_and_the_citizen_gets_an_officer(
@@ -133,7 +134,7 @@ def test_a_citizen_over_the_message_rate_is_told_once_and_the_bot_is_spared(loop
     bot = EchoBot()
     dispatcher = ZaloDispatcher(APP_ID, OA_SECRET, store, client, replies, bot,
                                 lambda user, key: ZaloOutput(client, store, user, key),
-                                TicketDesk(store.engine, Departments(store.engine)))
+                                ChannelEvents(store.engine, TicketDesk(store.engine, Departments(store.engine)), replies))
     bodies = [fixture_body("user_send_text", message={"msg_id": f"flood-{n}", "text": f"câu {n}"})
               for n in range(MESSAGES_PER_MINUTE + 5)]
 

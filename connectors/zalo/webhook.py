@@ -1,4 +1,8 @@
-"""Zalo's webhook: `POST /webhooks/zalo/webhook`, stored and acknowledged before any handling."""
+"""Zalo's webhook: `POST /webhooks/zalo/webhook`, stored and acknowledged before any handling.
+
+A FastAPI router; the process that receives webhooks (processes/web.py) includes it and puts its
+`ZaloGateway` at `app.state.zalo`.
+"""
 from __future__ import annotations
 
 import logging

@@ -10,9 +10,9 @@ from sqlalchemy import create_engine, select
 
 from bot.db import zalo_event
 from bot.migrate import upgrade
-from bot.web.app import create_app
 from connectors.zalo.gateway import ZaloGateway
 from connectors.zalo.settings import ZaloSettings
+from processes.web import create_app, wire_zalo
 from tests.connectors.zalo.conftest import fixture_body, signed
 
 SETTINGS = ZaloSettings("sim-app", "s", "sim-oa-secret", "a", "r", "http://zalo.test", "http://oauth.test")
@@ -27,7 +27,7 @@ def _app(engine, rasa_delay: float = 0.0):
         return httpx.Response(200, json={"messages": [{"text": "Đã nhận"}]})
 
     gateway.turns._http = httpx.AsyncClient(transport=httpx.MockTransport(slow_rasa))
-    app.state.zalo = gateway
+    wire_zalo(app, gateway)
     return app
 
 

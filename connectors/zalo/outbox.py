@@ -1,0 +1,36 @@
+"""The core's `CitizenOutbox` for Zalo: an officer's reply from the inbox, within Zalo's window."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from bot.core.ports import ReplyWindow, Sent
+from bot.zalo_store import SENT, ZaloStore
+from connectors.zalo.api import TEXT_LIMIT, ZaloApiClient
+from connectors.zalo.delivery import deliver
+from connectors.zalo.window import reply_window
+
+
+class ZaloOutbox:
+    channel = "zalo"
+    text_limit = TEXT_LIMIT
+
+    def __init__(self, client: ZaloApiClient, store: ZaloStore) -> None:
+        self.client = client
+        self.store = store
+
+    def window(self, citizen_id: str, last_citizen_at: datetime | None, now: datetime | None = None) -> ReplyWindow:
+        return reply_window(last_citizen_at, self._sent_since(citizen_id, last_citizen_at), now)
+
+    def _sent_since(self, citizen_id: str, since: datetime | None) -> int:
+        if since is None:
+            return 0
+        return sum(1 for row in self.store.outbound(citizen_id) if row.status == SENT and row.created_at >= since)
+
+    async def send_text(self, citizen_id: str, text: str, reference: str) -> Sent:
+        delivery = await deliver(self.client, citizen_id, text)
+        await asyncio.to_thread(
+            self.store.record_outbound, reference, citizen_id, text, delivery.status,
+            delivery.attempts, delivery.error_code, delivery.error_message, delivery.message_id,
+        )
+        return Sent(delivery.status == SENT, delivery.status, delivery.message_id, delivery.error_code, delivery.error_message)
