@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import string
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -11,6 +12,7 @@ from typing import Any
 import yaml
 
 from bot import paths
+from bot.text.fold import fold_key
 
 # The ways citizens ask a FAQ's question: the model learns each as that FAQ.
 TRAINING_STYLES = ("diacritics", "no_diacritics", "teencode", "long", "english", "short", "formal")
@@ -19,6 +21,16 @@ TRAINING_STYLES = ("diacritics", "no_diacritics", "teencode", "long", "english",
 NOT_COVERED = "not_covered"
 QUESTION_STYLES = (*TRAINING_STYLES, NOT_COVERED)
 ANSWER_LIMIT = 2000  # one Zalo consultation message
+FIRST_SCREEN_LIMIT = 300  # the answer's opening paragraph: what a citizen reads without scrolling
+CITATION_LIMIT = 200  # the "Căn cứ: …" line under an answer
+BASIS_LABEL = "Căn cứ: "
+# The request that shows a FAQ's legal basis in full (the conversation matches it) and the line
+# under the short citation that offers it.
+FULL_BASIS_REQUEST = "xem căn cứ"
+FULL_BASIS_INVITE = f'Nhắn "{FULL_BASIS_REQUEST}" để xem đầy đủ văn bản.'
+# What a citizen types for it, folded (no diacritics, lower case, no punctuation).
+_FULL_BASIS_ASKS = ("xem can cu", "can cu", "can cu phap ly", "xem can cu phap ly", "xem can cu day du",
+                    "xem day du can cu", "xem day du van ban", "xem van ban")
 
 
 class KnowledgeBaseError(Exception):
@@ -38,6 +50,9 @@ class Faq:
     keywords: tuple[str, ...]
     excludes: tuple[str, ...]
     questions: dict[str, tuple[str, ...]] = field(hash=False)
+    # One short line of citations under the answer ("Luật Hộ tịch 2014 (Đ.13–16); NĐ 123/2015");
+    # `legal_basis` keeps the full titles, shown on request. Empty: derived from `legal_basis`.
+    citation: str = ""
 
     @property
     def intent(self) -> str:
@@ -69,19 +84,81 @@ class KnowledgeBase:
     unit: dict[str, str]
 
     def render_answer(self, faq_id: str) -> str:
-        """The answer a citizen reads: body, legal basis, and how to reach the department."""
+        """The answer a citizen reads: body, one line of citations (and how to see them in full),
+        and how to reach the department."""
         faq = self.faqs[faq_id]
         body = faq.answer.format_map(self.unit).strip()
-        basis = "Căn cứ: " + "; ".join(faq.legal_basis) + "."
-        closing = (
-            f"Trường hợp của anh/chị có điểm khác, xin nhắn \"gặp cán bộ\" để {self.department_name(faq.department)} "
-            f"hỗ trợ trong giờ làm việc, hoặc gọi {self.unit['hotline']}."
-        )
-        return f"{body}\n\n{basis}\n\n{closing}"
+        return assemble_answer(body, citation_line(faq), self.department_name(faq.department), self.unit["hotline"])
+
+    def render_legal_basis_full(self, faq_id: str) -> str:
+        """The full titles behind an answer's "Căn cứ" line, for a "xem căn cứ" request."""
+        faq = self.faqs[faq_id]
+        documents = "\n".join(f"{i}. {document}" for i, document in enumerate(faq.legal_basis, start=1))
+        return f"Căn cứ pháp lý của hướng dẫn “{faq.title}”:\n{documents}"
 
     def department_name(self, code: str) -> str:
         department = self.departments.get(code)
         return department.name if department else code
+
+
+def assemble_answer(body: str, basis_line: str, department_name: str, hotline: str) -> str:
+    """The pieces of an answer in the order a citizen reads them (the editor's preview uses it too)."""
+    closing = (
+        f"Trường hợp của anh/chị có điểm khác, xin nhắn \"gặp cán bộ\" để {department_name} "
+        f"hỗ trợ trong giờ làm việc, hoặc gọi {hotline}."
+    )
+    return f"{body}\n\n{basis_line}\n{FULL_BASIS_INVITE}\n\n{closing}"
+
+
+def citation_line(faq: Faq) -> str:
+    """ "Căn cứ: …." as the answer shows it: the FAQ's short citation, else one derived from the
+    full titles."""
+    citation = (faq.citation or derive_citation(faq.legal_basis)).strip().rstrip(".")
+    return f"{BASIS_LABEL}{citation}."
+
+
+def asks_for_full_basis(text: str) -> bool:
+    """Whether a message is the "xem căn cứ" request the answers offer (after an answer, the
+    conversation shows `render_legal_basis_full` of that answer's FAQ)."""
+    return fold_key(text) in _FULL_BASIS_ASKS
+
+
+def first_screen(text: str) -> str:
+    """An answer's opening paragraph (up to the first blank line): it must answer on its own."""
+    return text.strip().split("\n\n", 1)[0]
+
+
+# Short forms of Vietnamese legal document names, as citations write them.
+_DOCUMENT = re.compile(
+    r"(?P<kind>Bộ luật|Luật|Nghị định|Nghị quyết|Thông tư liên tịch|Thông tư|Quyết định|Pháp lệnh)\s+"
+    r"(?P<rest>[^;]*)"
+)
+_KIND_SHORT = {"Nghị định": "NĐ", "Nghị quyết": "NQ", "Thông tư liên tịch": "TTLT", "Thông tư": "TT",
+               "Quyết định": "QĐ"}
+_NUMBER = re.compile(r"(?:số\s+)?(\d+)/(\d{4})/[A-ZĐ0-9-]+")
+_ARTICLES = re.compile(r"Điều\s+(\d+[a-zđ]?(?:\s*(?:,|–|-|và)\s*\d+[a-zđ]?)*)")
+
+
+def derive_citation(legal_basis: tuple[str, ...] | list[str]) -> str:
+    """A short citation line from full titles, for a FAQ without a hand-written one:
+    "Luật Hộ tịch số 60/2014/QH13, Điều 16" -> "Luật Hộ tịch 2014 (Đ.16)",
+    "Nghị định 123/2015/NĐ-CP quy định …" -> "NĐ 123/2015". A title it cannot read stays whole."""
+    return "; ".join(_short_document(item) for item in legal_basis if item.strip())
+
+
+def _short_document(title: str) -> str:
+    match = _DOCUMENT.match(title.strip())
+    number = _NUMBER.search(title)
+    if not match or not number:
+        return title.strip()
+    kind = match.group("kind")
+    articles = [a.group(1) for a in _ARTICLES.finditer(title[: number.start()] + title[number.end():])]
+    where = f" (Đ.{', '.join(' '.join(a.split()) for a in articles)})" if articles else ""
+    if kind in ("Luật", "Bộ luật", "Pháp lệnh"):
+        name = match.group("rest")[: number.start() - match.start("rest")]
+        name = re.sub(r"\s+số\s*$", "", name.split(",")[0]).strip()
+        return f"{kind} {name} {number.group(2)}{where}" if name else f"{kind} {number.group(1)}/{number.group(2)}{where}"
+    return f"{_KIND_SHORT[kind]} {number.group(1)}/{number.group(2)}{where}"
 
 
 def intent_for(faq_id: str) -> str:
@@ -123,6 +200,7 @@ def load_faq(path: Path) -> Faq:
             keywords=tuple(str(x) for x in data.get("keywords") or ()),
             excludes=tuple(str(x) for x in data.get("excludes") or ()),
             questions={style: tuple(str(q) for q in questions.get(style) or ()) for style in QUESTION_STYLES},
+            citation=str(data.get("citation") or "").strip(),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise KnowledgeBaseError(f"{path.name}: missing or malformed field {exc}") from exc
