@@ -147,7 +147,8 @@ def derive_citation(legal_basis: tuple[str, ...] | list[str]) -> str:
 
 
 def _short_document(title: str) -> str:
-    match = _DOCUMENT.match(title.strip())
+    title = title.strip()
+    match = _DOCUMENT.match(title)
     number = _NUMBER.search(title)
     if not match or not number:
         return title.strip()
@@ -156,7 +157,7 @@ def _short_document(title: str) -> str:
     where = f" (Đ.{', '.join(' '.join(a.split()) for a in articles)})" if articles else ""
     if kind in ("Luật", "Bộ luật", "Pháp lệnh"):
         name = match.group("rest")[: number.start() - match.start("rest")]
-        name = re.sub(r"\s+số\s*$", "", name.split(",")[0]).strip()
+        name = re.sub(r"\s+số\s*$", "", name).strip(" ,")
         return f"{kind} {name} {number.group(2)}{where}" if name else f"{kind} {number.group(1)}/{number.group(2)}{where}"
     return f"{_KIND_SHORT[kind]} {number.group(1)}/{number.group(2)}{where}"
 
