@@ -21,11 +21,11 @@ from bot.handoff.departments import Departments
 from bot.handoff.staff import ADMIN, LEADER, OFFICER, Staff, StaffDirectory
 from bot.handoff.tickets import Ticket, TicketDesk
 from bot.web import services
-from bot.web.app import create_app
 from bot.web.auth import COOKIE
 from bot.zalo_store import ZaloStore
 from connectors.zalo.api import ZaloApiClient
 from connectors.zalo.outbox import ZaloOutbox
+from processes.web import create_app  # the site as the web process serves it, the Zalo webhook included
 from tests.connectors.zalo.conftest import FakeTokens, FakeZalo
 
 HOME, OTHER = "tu_phap_ho_tich", "cong_an"

@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from bot.handoff.staff import EDITOR
 from bot.web.edge import SECURITY_HEADERS
 from bot.web.pages import PageRoute
-from bot.web.routers.zalo_webhook import BODY_LIMIT
+from connectors.zalo.webhook import BODY_LIMIT
 from tests.bot.web.conftest import PASSWORD, Actor
 from tests.connectors.zalo.conftest import fixture_body, signed
 
