@@ -1,4 +1,4 @@
-"""Start the product's three processes on chosen ports: for end-to-end tests and benchmarks.
+"""Start the product's processes on chosen ports: for end-to-end tests and benchmarks.
 
 `make run` (scripts/run.sh) starts the same processes on the standard ports.
 """
@@ -31,7 +31,8 @@ class Stack:
     actions_url: str
     database_url: str
     sim_url: str  # the web process serving the Zalo simulator (the gateway's own, or a separate one)
-    rasa_token: str = ""  # Rasa's HTTP API (PUT /model, trackers) wants it as ?token=
+    rasa_token: str = ""  # Rasa's HTTP API (/status, trackers) wants it as ?token=
+    model_server_url: str = ""  # where Rasa pulls its model (bot/faq/model_server.py)
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     def stop(self) -> None:
@@ -54,7 +55,7 @@ def start_stack(model: Path, workdir: Path, database_url: str | None = None, tim
     workdir.mkdir(parents=True, exist_ok=True)
     database_url = database_url or f"sqlite:///{workdir / 'bot.db'}"
     upgrade(database_url)
-    rasa_port, action_port, web_port, sim_port = free_port(), free_port(), free_port(), free_port()
+    rasa_port, action_port, web_port, sim_port, model_port = free_port(), free_port(), free_port(), free_port(), free_port()
     web = f"http://127.0.0.1:{web_port}"
     sim = f"http://127.0.0.1:{sim_port}" if separate_simulator else web
     (workdir / "credentials.yml").write_text(
@@ -68,7 +69,9 @@ def start_stack(model: Path, workdir: Path, database_url: str | None = None, tim
     (workdir / "endpoints.yml").write_text(
         f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
         "  headers:\n    X-Action-Token: ${ACTION_SERVER_TOKEN}\n"
-        "tracker_store:\n  type: bot.tracker_store.AppTrackerStore\n",
+        "tracker_store:\n  type: bot.tracker_store.AppTrackerStore\n"
+        f"models:\n  url: http://127.0.0.1:{model_port}/model\n"
+        "  headers:\n    Authorization: Bearer ${MODEL_SERVER_TOKEN}\n  wait_time_between_pulls: 1\n",
         encoding="utf-8",
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZALO_")}
@@ -79,19 +82,24 @@ def start_stack(model: Path, workdir: Path, database_url: str | None = None, tim
         RASA_URL=f"http://127.0.0.1:{rasa_port}",
         RASA_TOKEN=secrets.token_hex(16),
         ACTION_SERVER_TOKEN=secrets.token_hex(16),
+        MODEL_SERVER_TOKEN=secrets.token_hex(16),
+        MODEL_SERVER_PORT=str(model_port),
         ACTIONS_PORT=str(action_port),
         RELEASES_DIR=str(workdir / "releases"),
         TF_CPP_MIN_LOG_LEVEL="3",
         LOG_LEVEL_LIBRARIES="ERROR",
     )
-    stack = Stack(f"http://127.0.0.1:{rasa_port}", web, f"http://127.0.0.1:{action_port}", database_url, sim, env["RASA_TOKEN"])
+    stack = Stack(f"http://127.0.0.1:{rasa_port}", web, f"http://127.0.0.1:{action_port}", database_url, sim, env["RASA_TOKEN"],
+                  f"http://127.0.0.1:{model_port}")
+    # Rasa takes its model from the model server (`model` until a release is live), as in `make run`.
     commands = [
+        [sys.executable, "-m", "bot.faq.model_server", "--starter", str(model)],
         [sys.executable, "-m", "actions.server"],
         [sys.executable, "-m", "uvicorn", "processes.web:app", "--host", "127.0.0.1", "--port", str(web_port), "--log-level", "warning", "--ws", "none"],
-        [sys.executable, "-m", "connectors.serve_rasa", "--model", str(model), "--port", str(rasa_port), "--enable-api",
+        [sys.executable, "-m", "connectors.serve_rasa", "--port", str(rasa_port), "--enable-api",
          "--credentials", str(workdir / "credentials.yml"), "--endpoints", str(workdir / "endpoints.yml")],
     ]
-    names = ["actions", "web", "rasa"]
+    names = ["model_server", "actions", "web", "rasa"]
     if separate_simulator:
         commands.append([sys.executable, "-m", "uvicorn", "processes.web:app", "--host", "127.0.0.1", "--port", str(sim_port),
                          "--log-level", "warning", "--ws", "none"])
@@ -101,7 +109,7 @@ def start_stack(model: Path, workdir: Path, database_url: str | None = None, tim
         process_env = env | {"ZALO_GATEWAY": "off"} if name == "simulator" else env
         stack.processes.append(subprocess.Popen(command, cwd=paths.ROOT, env=process_env, stdout=log, stderr=subprocess.STDOUT))
     try:
-        for url in (f"{stack.actions_url}/health", f"{web}/health", f"{stack.rasa_url}/webhooks/zalo/", f"{web}/webhooks/zalo/", f"{sim}/health"):
+        for url in (f"{stack.model_server_url}/health", f"{stack.actions_url}/health", f"{web}/health", f"{stack.rasa_url}/webhooks/zalo/", f"{web}/webhooks/zalo/", f"{sim}/health"):
             _wait_for(url, stack, timeout)
     except Exception:
         stack.stop()

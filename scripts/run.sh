@@ -19,8 +19,9 @@ secret() {
 }
 RASA_TOKEN="${RASA_TOKEN:-$(secret rasa_token)}"
 ACTION_SERVER_TOKEN="${ACTION_SERVER_TOKEN:-$(secret action_token)}"
-# Everything listens on 127.0.0.1; a deployment on several machines sets these (docs/architecture.md).
-export RASA_TOKEN ACTION_SERVER_TOKEN RASA_URL="${RASA_URL:-http://127.0.0.1:5005}"
+MODEL_SERVER_TOKEN="${MODEL_SERVER_TOKEN:-$(secret model_token)}"
+# Everything listens on 127.0.0.1; a deployment on several machines sets these (docs/deployment.md).
+export RASA_TOKEN ACTION_SERVER_TOKEN MODEL_SERVER_TOKEN RASA_URL="${RASA_URL:-http://127.0.0.1:5005}"
 export RASA_HOST="${RASA_HOST:-127.0.0.1}" ACTIONS_HOST="${ACTIONS_HOST:-127.0.0.1}"
 pids=()
 stop() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
@@ -29,11 +30,16 @@ trap stop EXIT INT TERM
 "$PY" -m actions.server >var/actions.log 2>&1 &
 pids+=($!)
 
+# Rasa pulls its model from here (endpoints.yml `models:`): the live release's, else $model.
+"$PY" -m bot.faq.model_server >var/model_server.log 2>&1 &
+pids+=($!)
+
 # The web process (processes/web.py): Zalo's webhook (handed to Rasa turn by turn), the Zalo simulator (when no
 # real Zalo app is configured) and the officers' inbox.
 "$PY" -m processes.web --host 127.0.0.1 --port 8000 >var/web.log 2>&1 &
 pids+=($!)
 
+# `--model` serves Rasa's console; `rasa run` takes the model server's (endpoints.yml `models:`).
 rasa_args=(--model "$model" --endpoints endpoints.yml --credentials credentials.yml)
 if [ "${1:-}" = "shell" ]; then
   "$PY" -m rasa shell "${rasa_args[@]}"

@@ -1,11 +1,11 @@
-"""Publish the curated knowledge base: generate, train in the background, gate, swap, roll back.
+"""Publish the curated knowledge base: generate, train in the background, gate, roll out, roll back.
 
 One training at a time: a request while one runs is queued (and told so). The web process runs
 the worker; training is a separate, lower-priority process so the site and the bot keep serving.
-Going live loads the model into the running Rasa server (`PUT /webhooks/zalo/model`: the Zalo
-channel loads and warms the new model beside the old one and swaps it in, so no turn fails or
-waits), then points the action server at the release's knowledge base. The last releases keep
-their model for a one-click rollback.
+Going live rolls the model out through Rasa's own model-server pull (bot/faq/rollout.py: every
+Rasa server fetches it from bot/faq/model_server.py and loads it), waits until every server
+reports it, and only then points the action server at the release's knowledge base. The last
+releases keep their model for a one-click rollback.
 """
 from __future__ import annotations
 
@@ -19,20 +19,17 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.engine import Engine
 
 from bot import paths
 from bot.db import model_release, utc_now
 from bot.faq import gate
 from bot.faq.release import export_release
+from bot.faq.rollout import RasaFleet, end_rollout, model_rollout, rasa_servers, start_rollout
 from bot.faq.knowledge_base import load_knowledge_base
 from bot.faq.store import KnowledgeStore
 from bot.model import TrainingError, ensure_model, fingerprint, model_path
-
-# Rasa's Zalo channel loads the model beside the running one (connectors/zalo/model_swap.py);
-# Rasa's own PUT /model would hold every turn up while it loads.
-MODEL_SWAP_PATH = "/webhooks/zalo/model"
 
 logger = logging.getLogger(__name__)
 
@@ -91,10 +88,13 @@ class PublishRequest:
 
 class Publisher:
     def __init__(self, engine: Engine, rasa_url: str, rasa_token: str | None = None,
-                 releases_dir: Path = paths.VAR / "releases", models_dir: Path = paths.MODELS) -> None:
+                 releases_dir: Path = paths.VAR / "releases", models_dir: Path = paths.MODELS,
+                 fleet: RasaFleet | None = None) -> None:
         self.engine = engine
         self.rasa_url = rasa_url.rstrip("/")
         self.rasa_token = rasa_token
+        # Every Rasa server a rollout waits for: RASA_SERVERS, else the one at rasa_url.
+        self.fleet = fleet or RasaFleet(rasa_servers(self.rasa_url), rasa_token)
         self.releases_dir = releases_dir
         self.models_dir = models_dir
         self.store = KnowledgeStore(engine)
@@ -145,7 +145,10 @@ class Publisher:
                 pass
 
     def recover_interrupted(self) -> None:
+        # A rollout cut short: the model server offers the live model again, and the servers that
+        # had pulled the unfinished one pull the live one back.
         with self.engine.begin() as conn:
+            conn.execute(delete(model_rollout))
             conn.execute(update(model_release).where(model_release.c.status.in_((TRAINING, GATING))).values(
                 status=FAILED, finished_at=utc_now(), progress="Bị gián đoạn do máy chủ khởi động lại; hãy xuất bản lại"))
 
@@ -193,21 +196,22 @@ class Publisher:
             return self.get(release_id)
         self._set(release_id, report=json.dumps(report, ensure_ascii=False), progress="Đang đưa mô hình mới vào hoạt động")
         try:
-            await self.go_live(release_id)
+            report["rasa_servers"] = await self.go_live(release_id)
         except (httpx.HTTPError, RuntimeError) as exc:
             return self._fail(release_id, f"Rasa không nạp được mô hình mới ({exc}); bản đang chạy giữ nguyên")
         report["seconds_to_live"] = round(time.monotonic() - started, 1)
         self._set(release_id, report=json.dumps(report, ensure_ascii=False), progress=verdict.reason)
         return self.get(release_id)
 
-    async def go_live(self, release_id: int) -> None:
-        """Rasa swaps its model first (a refusal leaves everything as it was), then the database
-        names the release live, which the action server follows within seconds."""
+    async def go_live(self, release_id: int) -> dict[str, float]:
+        """Every Rasa server loads the model first (one that does not, in time, leaves everything
+        as it was), then the database names the release live, which the action server follows
+        within seconds. Returns the seconds each server took to serve it."""
         release = self.get(release_id)
         if not release.model_path or not Path(release.model_path).exists():
             raise ValueError(f"release {release_id} has no model to load")
         starter = self.live()
-        await self._load_into_rasa(Path(release.model_path))
+        servers = await self._roll_out(release_id, Path(release.model_path))
         with self.engine.begin() as conn:
             if starter.release_id is None:
                 # The model built from the checkout becomes a release too, so that the first
@@ -221,7 +225,9 @@ class Publisher:
                          .values(live=False, status=RETIRED))
             conn.execute(update(model_release).where(model_release.c.id == release_id)
                          .values(live=True, status=LIVE, finished_at=utc_now()))
+            conn.execute(delete(model_rollout))
         await asyncio.to_thread(self._prune)
+        return servers
 
     async def roll_back(self, release_id: int) -> None:
         release = self.get(release_id)
@@ -236,12 +242,22 @@ class Publisher:
             self._live_scores[key] = gate.score_in_subprocess(live.model, live.kb_dir, faq_ids)
         return self._live_scores[key]
 
-    async def _load_into_rasa(self, model: Path) -> None:
-        params = {"token": self.rasa_token} if self.rasa_token else None
-        async with httpx.AsyncClient(timeout=300) as http:
-            response = await http.put(f"{self.rasa_url}{MODEL_SWAP_PATH}", json={"model_file": str(model.resolve())}, params=params)
-        if response.status_code not in (200, 204):
-            raise RuntimeError(f"Rasa refused the model: HTTP {response.status_code} {response.text[:300]}")
+    async def _roll_out(self, release_id: int, model: Path) -> dict[str, float]:
+        """Offer the model to the Rasa servers' pulls and wait until each serves it."""
+        await asyncio.to_thread(start_rollout, self.engine, release_id)
+
+        shown: list[int] = []
+
+        def progress(ready: int, total: int) -> None:
+            if shown[-1:] != [ready]:
+                shown.append(ready)
+                self._set(release_id, progress=f"Đang chờ máy chủ Rasa nạp mô hình mới ({ready}/{total})")
+
+        try:
+            return await self.fleet.wait_until_serving(model.name, progress)
+        except BaseException:
+            await asyncio.to_thread(end_rollout, self.engine)
+            raise
 
     def _next_queued(self) -> int | None:
         with self.engine.connect() as conn:

@@ -44,12 +44,12 @@ def world(tmp_path, monkeypatch):
     def score(model: Path, data_dir: Path, faq_ids: set[str]) -> GateScore:
         return LIVE if model == live_model else scores["candidate"]
 
-    async def load_into_rasa(model: Path) -> None:
-        return None
+    async def roll_out(release_id: int, model: Path) -> dict[str, float]:
+        return {"http://rasa.invalid": 0.0}
 
     monkeypatch.setattr(publish, "ensure_model", ensure_model)
     monkeypatch.setattr(gate, "score_in_subprocess", score)
-    monkeypatch.setattr(publisher, "_load_into_rasa", load_into_rasa)
+    monkeypatch.setattr(publisher, "_roll_out", roll_out)
     return publisher, trainings, scores
 
 

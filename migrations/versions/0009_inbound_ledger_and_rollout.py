@@ -1,5 +1,6 @@
 """inbound ledger: events of any channel stored on arrival, and per-citizen leases so several
-turn workers handle one citizen's events in order, one worker at a time
+turn workers handle one citizen's events in order, one worker at a time; the model being rolled
+out to the Rasa servers
 
 Revision ID: 0009
 Revises: 0008
@@ -42,9 +43,17 @@ def upgrade() -> None:
         sa.Column("worker", sa.String(64), nullable=False),
         sa.Column("expires_ms", sa.BigInteger, nullable=False),  # epoch milliseconds
     )
+    # The release the model server offers the Rasa servers before it is live (bot/faq/rollout.py).
+    op.create_table(
+        "model_rollout",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("release_id", sa.Integer, nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("model_rollout")
     op.drop_table("inbound_lease")
     op.drop_index("ix_inbound_event_pending", table_name="inbound_event")
     op.drop_table("inbound_event")
