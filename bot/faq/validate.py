@@ -1,16 +1,19 @@
 """Check the knowledge base before it is trained on or published."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from pathlib import Path
 
 from bot import intents, paths
+from bot.faq.checks import answer_reading_problems
 from bot.faq.knowledge_base import (
-    ANSWER_LIMIT, KnowledgeBase, placeholders, read_catalogue,
+    CITATION_LIMIT, KnowledgeBase, citation_line, placeholders, read_catalogue,
 )
 from bot.text.normalize import normalize
 
 MIN_QUESTIONS = 15
+_DOCUMENT_NUMBER = re.compile(r"\b(\d+)/(\d{4})\b")
 
 
 def validate(kb: KnowledgeBase, catalogue: Path = paths.CATALOGUE, other_examples: dict[str, list[str]] | None = None) -> list[str]:
@@ -38,15 +41,24 @@ def validate(kb: KnowledgeBase, catalogue: Path = paths.CATALOGUE, other_example
             problems.append(f"{faq.id}: {len(questions)} training questions, at least {MIN_QUESTIONS} needed")
         if not faq.legal_basis:
             problems.append(f"{faq.id}: no legal basis")
+        if not faq.citation:
+            problems.append(f"{faq.id}: no citation (the short line of citations under the answer)")
+        elif len(citation_line(faq)) > CITATION_LIMIT:
+            problems.append(f"{faq.id}: citation line is {len(citation_line(faq))} characters, over {CITATION_LIMIT}")
+        else:
+            # The short line only abbreviates: every document number it names is in the full titles.
+            cited = set(_DOCUMENT_NUMBER.findall(faq.citation)) - set(_DOCUMENT_NUMBER.findall(" ".join(faq.legal_basis)))
+            if cited:
+                problems.append(f"{faq.id}: citation names {sorted('/'.join(c) for c in cited)}, not in legal_basis")
         if not faq.keywords:
             problems.append(f"{faq.id}: no keywords")
         unknown = placeholders(faq.answer) - kb.unit.keys()
         if unknown:
             problems.append(f"{faq.id}: answer uses unknown placeholders {sorted(unknown)}")
         else:
-            length = len(kb.render_answer(faq.id))
-            if length > ANSWER_LIMIT:
-                problems.append(f"{faq.id}: rendered answer is {length} characters, over {ANSWER_LIMIT}")
+            # The editors' own wording of each problem (length, first screen, doubled phrases).
+            names = {code: d.name for code, d in kb.departments.items()}
+            problems += [f"{faq.id}: {p}" for p in answer_reading_problems(faq, kb.unit, names)]
         for question in set(faq.training_questions()):
             owners[normalize(question).folded].add(faq.id)
         for question in set(faq.near_misses):

@@ -13,11 +13,11 @@ from sqlalchemy.engine import Engine
 from bot.handoff.audit import recent
 from bot.handoff.departments import CannedReply, Department, Departments
 from bot.handoff.errors import CannedReplyIncomplete, DepartmentError, ResponseHoursNotNumber
-from bot.handoff.staff import ADMIN, LEADER, OFFICER, ROLES, Session, Staff, StaffDirectory, StaffError
+from bot.handoff.staff import ADMIN, LEADER, OFFICER, ROLE_DUTIES, ROLES, Session, Staff, StaffDirectory, StaffError
 from bot.web import services
 from bot.web import error_messages
 from bot.web.auth import check_csrf, require_role
-from bot.web.names import audit_rows, people
+from bot.web.names import audit_rows, people, people_by_id
 from bot.web.office_hours_form import DAY_CHOICES, read_day, read_office_hours, stored_form
 from bot.web.pages import PageError, PageRoute, redirect, render, sentence
 from bot.zalo_store import ZaloStore
@@ -39,7 +39,7 @@ def _staff_list(request: Request, directory: StaffDirectory, units: Departments,
     departments = units.all()
     return render(request, "admin_staff.html", {
         "staff": directory.all(), "departments": departments, "names": {d.code: d.name for d in departments},
-        "roles": ROLES, "error": error, "form": form or {"role": OFFICER}, "section": "staff",
+        "roles": ROLES, "duties": ROLE_DUTIES, "error": error, "form": form or {"roles": [OFFICER]}, "section": "staff",
     }, status=status)
 
 
@@ -51,12 +51,13 @@ def staff_page(request: Request, member: Staff = Depends(admin_only),
 
 
 @router.post("/quan-tri/can-bo")
-def create_staff(request: Request, username: str = Form(""), display_name: str = Form(""), role: str = Form(OFFICER),
-                 department_code: str = Form(""), password: str = Form(""), password_again: str = Form(""),
+def create_staff(request: Request, username: str = Form(""), display_name: str = Form(""),
+                 role: list[str] = Form([]), department_code: str = Form(""), password: str = Form(""),
+                 password_again: str = Form(""),
                  _: Session = Depends(check_csrf), member: Staff = Depends(admin_only),
                  directory: StaffDirectory = Depends(services.staff_directory),
                  units: Departments = Depends(services.departments)) -> Response:
-    form = {"username": username, "display_name": display_name, "role": role, "department_code": department_code}
+    form = {"username": username, "display_name": display_name, "roles": role, "department_code": department_code}
     try:
         if password != password_again:
             raise StaffError("hai lần nhập mật khẩu không khớp")
@@ -76,7 +77,8 @@ def _staff_edit(request: Request, directory: StaffDirectory, units: Departments,
                 error: str = "", status: int = 200) -> Response:
     subject = _existing(directory, staff_id)
     return render(request, "admin_staff_edit.html", {
-        "subject": subject, "departments": units.all(), "roles": ROLES, "error": error, "section": "staff",
+        "subject": subject, "departments": units.all(), "roles": ROLES, "duties": ROLE_DUTIES, "error": error,
+        "section": "staff",
     }, status=status)
 
 
@@ -95,7 +97,7 @@ def _existing(directory: StaffDirectory, staff_id: int) -> Staff:
 
 
 @router.post("/quan-tri/can-bo/{staff_id}")
-def update_staff(request: Request, staff_id: int, display_name: str = Form(""), role: str = Form(""),
+def update_staff(request: Request, staff_id: int, display_name: str = Form(""), role: list[str] = Form([]),
                  department_code: str = Form(""), active: str = Form(""),
                  _: Session = Depends(check_csrf), member: Staff = Depends(admin_only),
                  directory: StaffDirectory = Depends(services.staff_directory),
@@ -249,6 +251,6 @@ def audit_page(request: Request, yeu_cau: str = "", member: Staff = Depends(requ
     ticket_id = int(yeu_cau) if yeu_cau.strip().isdigit() else None
     departments = {d.code: d.name for d in units.all()}
     return render(request, "audit.html", {
-        "entries": audit_rows(recent(db, AUDIT_LIMIT, ticket_id), people(db), departments),
+        "entries": audit_rows(recent(db, AUDIT_LIMIT, ticket_id), people(db), departments, people_by_id(db)),
         "ticket_id": ticket_id, "limit": AUDIT_LIMIT,
     })
