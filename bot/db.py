@@ -157,10 +157,17 @@ staff = Table(
     Column("username", String(64), nullable=False, unique=True),
     Column("display_name", String(255), nullable=False),
     Column("password_hash", Text, nullable=False),
-    Column("role", String(16), nullable=False),  # officer | leader | admin
     Column("department_code", String(64), ForeignKey("department.code")),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# An account's roles (officer, leader, editor, admin): one person may hold several.
+staff_role = Table(
+    "staff_role",
+    metadata,
+    Column("staff_id", Integer, ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(16), primary_key=True),
 )
 
 # Log-in attempts per account and source address in the current window (one conditional UPDATE

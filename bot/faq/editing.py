@@ -12,7 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from bot.faq.knowledge_base import ANSWER_LIMIT, QUESTION_STYLES, Department, Faq, KnowledgeBase
+from bot.faq.knowledge_base import (
+    ANSWER_LIMIT, BASIS_LABEL, QUESTION_STYLES, Department, Faq, KnowledgeBase, assemble_answer, derive_citation,
+)
 from bot.faq.store import snapshot, style_of
 from bot.text.fold import fold_diacritics
 from bot.text.normalize import normalize
@@ -30,7 +32,7 @@ REVISION_NAMES = {
 }
 FIELD_LABELS = {
     "title": "Tiêu đề", "question": "Câu hỏi chính", "department": "Bộ phận", "topic": "Chủ đề",
-    "answer": "Câu trả lời", "legal_basis": "Căn cứ pháp lý", "keywords": "Từ khóa", "excludes": "Từ loại trừ",
+    "answer": "Câu trả lời", "legal_basis": "Căn cứ pháp lý", "citation": "Căn cứ ngắn gọn", "keywords": "Từ khóa", "excludes": "Từ loại trừ",
     "confidence": "Độ tin cậy", "active": "Trạng thái",
     "questions.diacritics": "Cách hỏi – có dấu", "questions.no_diacritics": "Cách hỏi – không dấu",
     "questions.teencode": "Cách hỏi – viết tắt, tiếng lóng", "questions.long": "Cách hỏi – câu dài, kể hoàn cảnh",
@@ -81,10 +83,11 @@ def _answer(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n")).strip()
 
 
-def read_form(form: FormData, faq_id: str | None = None, confidence: str = "") -> FaqForm:
+def read_form(form: FormData, faq_id: str | None = None, confidence: str = "", citation: str = "") -> FaqForm:
     """The FAQ an edit form describes. Variants come as `q_<style>` fields (in order) with
     `xoa` = "<style>:<index>" for the ones to remove; `them_cach_hoi` adds one per line (its
-    style from its diacritics; one already there, compared without diacritics, is skipped)."""
+    style from its diacritics; one already there, compared without diacritics, is skipped).
+    `citation` is kept when the form has no `citation` field at all (an empty one clears it)."""
     title = " ".join(_text(form, "title").split())
     if faq_id is None:
         faq_id = _text(form, "id").strip().lower() or slug(title)
@@ -113,6 +116,7 @@ def read_form(form: FormData, faq_id: str | None = None, confidence: str = "") -
         answer=_answer(_text(form, "answer")), legal_basis=lines(_text(form, "legal_basis")),
         keywords=lines(_text(form, "keywords")), excludes=lines(_text(form, "excludes")),
         questions={s: tuple(q) for s, q in questions.items()},
+        citation=" ".join(_text(form, "citation").split()) if form.get("citation") is not None else citation,
     )
     return FaqForm(faq, form.get("active") == "1")
 
@@ -120,7 +124,7 @@ def read_form(form: FormData, faq_id: str | None = None, confidence: str = "") -
 def blank_faq(**values: Any) -> Faq:
     """An empty FAQ for the new-FAQ form, with whatever is known already."""
     fields: dict[str, Any] = {"id": "", "department": "", "topic": "", "title": "", "question": "", "confidence": "",
-                              "answer": "", "legal_basis": (), "keywords": (), "excludes": ()}
+                              "answer": "", "legal_basis": (), "keywords": (), "excludes": (), "citation": ""}
     fields.update(values)
     questions = {s: tuple(values.get("questions", {}).get(s, ())) for s in QUESTION_STYLES}
     fields["questions"] = questions
@@ -179,10 +183,8 @@ def preview(faq: Faq, unit: Mapping[str, str], department_name: str) -> Preview:
     except (KeyError, ValueError, IndexError, AttributeError):
         text = ""
     if not text:  # what the bot cannot render yet: the same pieces, the gaps left visible
-        basis = "Căn cứ: " + "; ".join(faq.legal_basis) + "."
-        closing = (f"Trường hợp của anh/chị có điểm khác, xin nhắn \"gặp cán bộ\" để {department_name} "
-                   f"hỗ trợ trong giờ làm việc, hoặc gọi {unit.get('hotline', '{hotline}')}.")
-        text = f"{body.strip()}\n\n{basis}\n\n{closing}"
+        basis = BASIS_LABEL + (faq.citation or derive_citation(faq.legal_basis)).strip().rstrip(".") + "."
+        text = assemble_answer(body.strip(), basis, department_name, unit.get("hotline", "{hotline}"))
     return Preview(text, len(text), unknown)
 
 
@@ -220,7 +222,7 @@ def _field_lines(data: dict | None, departments: Mapping[str, str]) -> dict[str,
         "title": [data.get("title", "")], "question": [data.get("question", "")],
         "department": [departments.get(department, department)], "topic": [data.get("topic", "")],
         "answer": str(data.get("answer", "")).split("\n"),
-        "legal_basis": list(data.get("legal_basis") or ()), "keywords": list(data.get("keywords") or ()),
+        "legal_basis": list(data.get("legal_basis") or ()), "citation": [data.get("citation") or ""], "keywords": list(data.get("keywords") or ()),
         "excludes": list(data.get("excludes") or ()),
         "confidence": [CONFIDENCE_NAMES.get(data.get("confidence", ""), data.get("confidence", ""))],
         "active": ["Đang dùng" if data.get("active", True) else "Ngừng dùng"],

@@ -14,7 +14,10 @@ FAQ); the XLSX template carries the "Hướng dẫn" and "Bộ phận" sheets, w
 `parse_upload` checks everything before anything is applied and reports every problem with its
 row (as Excel numbers it, header = 1) and column header, in Vietnamese. Decisions:
 
-* every column is required: a missing "Từ khóa" column must not silently erase all keywords;
+* every column is required (a missing "Từ khóa" column must not silently erase all keywords),
+  except those of `OPTIONAL_COLUMNS`, added later: a file written before them still imports, and
+  the value is left empty ("Căn cứ ngắn gọn": the answer then shows one derived from the full
+  titles, `derive_citation`);
   headers match ignoring case and diacritics ("Ma FAQ" is "Mã FAQ"); a column that is not one of
   ours (someone's notes) is ignored and reported as a warning, which does not block the import;
   the same column twice blocks it.
@@ -44,11 +47,12 @@ from datetime import date, datetime, time
 from typing import Any, Protocol
 
 from bot.faq.checks import MIN_VARIANTS, TITLE_LIMIT, faq_problems
-from bot.faq.knowledge_base import ANSWER_LIMIT, QUESTION_STYLES, Faq
+from bot.faq.knowledge_base import ANSWER_LIMIT, CITATION_LIMIT, FIRST_SCREEN_LIMIT, QUESTION_STYLES, Faq
 from bot.text.fold import fold_diacritics, fold_key
 
 ID, DEPARTMENT, TOPIC, TITLE, QUESTION, ANSWER = "Mã FAQ", "Bộ phận", "Chủ đề", "Tiêu đề", "Câu hỏi chính", "Câu trả lời"
 LEGAL_BASIS, KEYWORDS, EXCLUDES, ACTIVE, CONFIDENCE = "Căn cứ pháp lý", "Từ khóa", "Loại trừ", "Đang dùng", "Độ tin cậy"
+CITATION = "Căn cứ ngắn gọn"
 STYLE_COLUMNS = {
     "diacritics": "Cách hỏi có dấu",
     "no_diacritics": "Cách hỏi không dấu",
@@ -60,9 +64,10 @@ STYLE_COLUMNS = {
     "not_covered": "Câu hỏi FAQ không trả lời",
 }
 assert tuple(STYLE_COLUMNS) == QUESTION_STYLES
-COLUMNS = (ID, DEPARTMENT, TOPIC, TITLE, QUESTION, ANSWER, LEGAL_BASIS, KEYWORDS, EXCLUDES, ACTIVE, CONFIDENCE,
-           *STYLE_COLUMNS.values())
-SINGLE_LINE = (ID, DEPARTMENT, TOPIC, TITLE, QUESTION, ACTIVE, CONFIDENCE)
+COLUMNS = (ID, DEPARTMENT, TOPIC, TITLE, QUESTION, ANSWER, LEGAL_BASIS, CITATION, KEYWORDS, EXCLUDES, ACTIVE,
+           CONFIDENCE, *STYLE_COLUMNS.values())
+OPTIONAL_COLUMNS = (CITATION,)
+SINGLE_LINE = (ID, DEPARTMENT, TOPIC, TITLE, QUESTION, CITATION, ACTIVE, CONFIDENCE)
 
 SHEET, GUIDE_SHEET, DEPARTMENT_SHEET = "FAQ", "Hướng dẫn", "Bộ phận"
 CSV_BOM = "\ufeff"
@@ -77,7 +82,7 @@ NOT_UTF8 = "Tệp CSV không phải UTF-8; trong Excel hãy chọn Lưu thành �
 
 # What faq_problems says, by the column it is about (checked in order; the first match wins).
 _PROBLEM_COLUMNS = (
-    ("mã faq", ID), ("tiêu đề", TITLE), ("câu hỏi chính", QUESTION), ("bộ phận", DEPARTMENT),
+    ("dòng “căn cứ", CITATION), ("mã faq", ID), ("tiêu đề", TITLE), ("câu hỏi chính", QUESTION), ("bộ phận", DEPARTMENT),
     ("câu trả lời", ANSWER), ("căn cứ pháp lý", LEGAL_BASIS), ("cách hỏi", STYLE_COLUMNS["diacritics"]),
     ("chủ đề", TOPIC), ("từ khóa", KEYWORDS), ("loại trừ", EXCLUDES), ("độ tin cậy", CONFIDENCE),
 )
@@ -107,10 +112,17 @@ COLUMN_GUIDE = {
     TOPIC: f"Nhóm thủ tục, ví dụ: Hộ tịch (tối đa {TOPIC_LIMIT} ký tự).",
     TITLE: f"Tên ngắn của FAQ, hiện trong lựa chọn “Ý bạn là…?” (nên dưới 60 ký tự, tối đa {TITLE_LIMIT}).",
     QUESTION: "Câu hỏi tiêu biểu, viết đủ dấu, một dòng.",
-    ANSWER: ("Văn bản thường (Zalo không hiện chữ đậm, nghiêng). Có thể dùng thông tin của đơn vị như {hotline}, "
-             "{office_hours}. Khi gửi, hệ thống thêm dòng “Căn cứ: …” và lời mời gặp cán bộ; tất cả không quá "
-             f"{_number(ANSWER_LIMIT)} ký tự (một tin Zalo). Không tự ghi dòng “Căn cứ:”."),
-    LEGAL_BASIS: "Mỗi văn bản một dòng: số hiệu, tên, điều khoản; ít nhất một dòng.",
+    ANSWER: ("Văn bản thường (Zalo không hiện chữ đậm, nghiêng). Đoạn đầu (đến dòng trống đầu tiên) trả lời thẳng câu "
+             f"hỏi trong 2–3 dòng, không quá {FIRST_SCREEN_LIMIT} ký tự khi đã điền thông tin đơn vị; chi tiết để sau, "
+             "theo từng phần “Hồ sơ gồm:”, “Nộp ở đâu:”, “Thời gian giải quyết:”, “Lệ phí:”. Có thể dùng thông tin "
+             "của đơn vị như {hotline}, {office_hours}. Khi gửi, hệ thống thêm dòng “Căn cứ: …” và lời mời gặp cán bộ; "
+             f"tất cả không quá {_number(ANSWER_LIMIT)} ký tự (một tin Zalo). Không tự ghi dòng “Căn cứ:”."),
+    LEGAL_BASIS: ("Mỗi văn bản một dòng, ghi đầy đủ: số hiệu, tên, điều khoản; ít nhất một dòng. Người dân xem "
+                  "danh sách này khi nhắn “xem căn cứ”."),
+    CITATION: ("Một dòng viết tắt đứng sau “Căn cứ:” dưới câu trả lời, không quá "
+               f"{CITATION_LIMIT} ký tự kể cả chữ “Căn cứ: ”, ví dụ: Luật Hộ tịch 2014 (Đ.13–16); NĐ 123/2015, sửa "
+               "bởi NĐ 07/2025; NĐ 120/2025. Để trống: hệ thống tự rút gọn từ cột “Căn cứ pháp lý”. Tệp cũ "
+               "không có cột này vẫn nhập được."),
     KEYWORDS: "Mỗi cụm từ một dòng (có dấu): câu hỏi về FAQ này hầu như luôn chứa một cụm trong số đó.",
     EXCLUDES: "Mỗi cụm từ một dòng: cụm cho thấy người dân hỏi thủ tục khác (khi đó chuyển cán bộ).",
     ACTIVE: "“có” hoặc “không”. “không”: FAQ được giữ lại nhưng trợ lý ảo không dùng.",
@@ -172,7 +184,7 @@ def faq_cells(faq: Faq, active: bool) -> list[str]:
     """One FAQ as the cells of a row, in COLUMNS order."""
     return [
         faq.id, faq.department, faq.topic, faq.title, faq.question, faq.answer,
-        "\n".join(faq.legal_basis), "\n".join(faq.keywords), "\n".join(faq.excludes), YES if active else NO,
+        "\n".join(faq.legal_basis), faq.citation, "\n".join(faq.keywords), "\n".join(faq.excludes), YES if active else NO,
         CONFIDENCE_LABELS.get(faq.confidence, faq.confidence),
         *("\n".join(faq.questions.get(style, ())) for style in QUESTION_STYLES),
     ]
@@ -467,7 +479,7 @@ def _check_rows(rows: list[tuple[int, list[_Cell]]], departments: Mapping[str, s
         else:
             positions[name] = index
     for name in COLUMNS:
-        if name not in positions:
+        if name not in positions and name not in OPTIONAL_COLUMNS:
             problems.append(Problem(header_number, name, f"Thiếu cột “{name}” (dòng 1 phải có đủ tên cột như tệp mẫu)."))
     data = [(number, cells) for number, cells in rows[1:] if any(c.text.strip() or c.formula or c.error for c in cells)]
     for index, label in unknown:
@@ -483,8 +495,8 @@ def _check_rows(rows: list[tuple[int, list[_Cell]]], departments: Mapping[str, s
                                                         "hãy ghi chữ thường, không dùng công thức."))
             elif cell.error:
                 problems.append(Problem(number, where, f"Ô {_letter(index)}{number} có giá trị lỗi {cell.error}; hãy ghi chữ thường."))
-    if any(name not in positions for name in COLUMNS):
-        return  # without every column the rows cannot be read
+    if any(name not in positions for name in COLUMNS if name not in OPTIONAL_COLUMNS):
+        return  # without every required column the rows cannot be read
     if not data:
         problems.append(Problem(None, None, "Tệp không có dòng FAQ nào; nhập tệp này sẽ ngừng dùng toàn bộ kho kiến "
                                             "thức nên hệ thống không nhận."))
@@ -533,8 +545,8 @@ def _short(text: str, limit: int = 80) -> str:
 def _read_row(number: int, cells: list[_Cell], positions: dict[str, int], departments: Mapping[str, str],
               unit: Mapping[str, str], problems: list[Problem]) -> tuple[Faq, bool]:
     def raw(name: str) -> _Cell:
-        index = positions[name]
-        return cells[index] if index < len(cells) else _Cell("")
+        index = positions.get(name)  # None: an optional column the file does not have
+        return cells[index] if index is not None and index < len(cells) else _Cell("")
 
     values: dict[str, str] = {}
     flagged: set[str] = set()
@@ -581,6 +593,7 @@ def _read_row(number: int, cells: list[_Cell], positions: dict[str, int], depart
         question=values[QUESTION], confidence=confidence, answer=values[ANSWER], legal_basis=lines(LEGAL_BASIS),
         keywords=lines(KEYWORDS), excludes=lines(EXCLUDES),
         questions={style: lines(column) for style, column in STYLE_COLUMNS.items()},
+        citation=values[CITATION],
     )
     if faq.department and faq.department not in departments and DEPARTMENT not in flagged:
         problems.append(Problem(number, DEPARTMENT, f"Bộ phận “{faq.department}” không có trong danh sách bộ phận "

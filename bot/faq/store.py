@@ -1,6 +1,9 @@
 """The knowledge base in the app database: what editors change and what a publish trains on.
 
 Seeded from data/faq/*.yml on first start (idempotently; the files stay the import format).
+A FAQ's legal basis is one JSON value in `kb_faq.legal_basis`: a list of the full titles, or
+{"documents": [...], "citation": "…"} when the FAQ has its short "Căn cứ" line (rows written before
+the short line existed stay lists, so no migration is needed).
 Every change bumps the FAQ's `version` and stores a revision (a JSON snapshot) in the same
 transaction; a save names the version it started from and is refused when another editor saved
 in between (optimistic check), so the second editor is told and loses nothing.
@@ -69,7 +72,7 @@ def snapshot(faq: Faq, active: bool) -> dict:
     return {
         "id": faq.id, "department": faq.department, "topic": faq.topic, "title": faq.title,
         "question": faq.question, "answer": faq.answer, "legal_basis": list(faq.legal_basis),
-        "keywords": list(faq.keywords), "excludes": list(faq.excludes), "confidence": faq.confidence,
+        "citation": faq.citation, "keywords": list(faq.keywords), "excludes": list(faq.excludes), "confidence": faq.confidence,
         "active": active, "questions": {s: list(faq.questions.get(s, ())) for s in QUESTION_STYLES if faq.questions.get(s)},
     }
 
@@ -81,7 +84,23 @@ def faq_from_snapshot(data: dict) -> Faq:
         legal_basis=tuple(data.get("legal_basis") or ()), keywords=tuple(data.get("keywords") or ()),
         excludes=tuple(data.get("excludes") or ()),
         questions={s: tuple((data.get("questions") or {}).get(s) or ()) for s in QUESTION_STYLES},
+        citation=data.get("citation") or "",
     )
+
+
+def legal_basis_column(faq: Faq) -> str:
+    """The `kb_faq.legal_basis` value: the full titles, with the short line when there is one."""
+    documents = list(faq.legal_basis)
+    value = {"documents": documents, "citation": faq.citation} if faq.citation else documents
+    return json.dumps(value, ensure_ascii=False)
+
+
+def read_legal_basis_column(text: str) -> tuple[tuple[str, ...], str]:
+    """(full titles, short citation) from `kb_faq.legal_basis`, either form."""
+    value = json.loads(text)
+    if isinstance(value, dict):
+        return tuple(value.get("documents") or ()), str(value.get("citation") or "")
+    return tuple(value), ""
 
 
 def style_of(text: str) -> str:
@@ -296,7 +315,7 @@ class KnowledgeStore:
     def _columns(faq: Faq, active: bool, by: str) -> dict:
         return {
             "department_code": faq.department, "topic": faq.topic, "title": faq.title, "question": faq.question,
-            "answer": faq.answer, "legal_basis": json.dumps(list(faq.legal_basis), ensure_ascii=False),
+            "answer": faq.answer, "legal_basis": legal_basis_column(faq),
             "keywords": json.dumps(list(faq.keywords), ensure_ascii=False),
             "excludes": json.dumps(list(faq.excludes), ensure_ascii=False), "confidence": faq.confidence or "",
             "active": active, "updated_at": utc_now(), "updated_by": by,
@@ -331,16 +350,17 @@ class KnowledgeStore:
         for q in conn.execute(question_query):
             questions.setdefault(q.faq_id, {}).setdefault(q.style, []).append(q.text)
         order = _catalogue_order()
-        records = [
-            FaqRecord(
+        records = []
+        for r in rows:
+            documents, citation = read_legal_basis_column(r.legal_basis)
+            records.append(FaqRecord(
                 Faq(id=r.id, department=r.department_code, topic=r.topic, title=r.title, question=r.question,
-                    confidence=r.confidence, answer=r.answer, legal_basis=tuple(json.loads(r.legal_basis)),
+                    confidence=r.confidence, answer=r.answer, legal_basis=documents,
                     keywords=tuple(json.loads(r.keywords)), excludes=tuple(json.loads(r.excludes)),
-                    questions={s: tuple(questions.get(r.id, {}).get(s, ())) for s in QUESTION_STYLES}),
+                    questions={s: tuple(questions.get(r.id, {}).get(s, ())) for s in QUESTION_STYLES},
+                    citation=citation),
                 bool(r.active), r.version, r.updated_at, r.updated_by,
-            )
-            for r in rows
-        ]
+            ))
         return sorted(records, key=lambda rec: (order.get(rec.faq.id, len(order)), rec.faq.id))
 
 

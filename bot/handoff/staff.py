@@ -5,6 +5,7 @@ import hashlib
 import os
 import secrets
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,12 +16,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import UtcDateTime, login_throttle, staff, staff_session, utc_now
+from bot.db import UtcDateTime, login_throttle, staff, staff_role, staff_session, utc_now
 from bot.handoff.audit import audit
 
 OFFICER, LEADER, ADMIN, EDITOR = "officer", "leader", "admin", "editor"
-# Editors curate the FAQs and publish the bot; officers may only suggest.
+# Editors curate the FAQs and publish the bot; officers may only suggest. The order is the one
+# pages list them in; an account may hold several, and an admin may do everything.
 ROLES = {OFFICER: "Cán bộ", LEADER: "Lãnh đạo", EDITOR: "Biên tập viên", ADMIN: "Quản trị"}
+ROLE_DUTIES = {
+    OFFICER: "trả lời yêu cầu của bộ phận mình",
+    LEADER: "xem mọi hàng đợi, báo cáo và nhật ký",
+    EDITOR: "biên tập câu hỏi – trả lời và xuất bản",
+    ADMIN: "mọi việc trên, cùng tài khoản, bộ phận và ngày nghỉ",
+}
 MAX_FAILED_LOGINS = 5  # attempts per account and address …
 LOCKOUT = timedelta(minutes=15)  # … in this window
 LOGIN_REFUSED = (
@@ -41,13 +49,41 @@ class Staff:
     id: int
     username: str
     display_name: str
-    role: str
+    roles: frozenset[str]
     department_code: str | None
     active: bool = True
 
+    def has_role(self, *wanted: str) -> bool:
+        """Holds any of `wanted`; an admin holds every role."""
+        return ADMIN in self.roles or any(r in self.roles for r in wanted)
+
+    @property
+    def role(self) -> str:
+        """The one role that decides which tickets this account sees, for code that compares a
+        single role (the desk's can_view, the reports' scope): leader (admins too), else officer,
+        else the account's only other role."""
+        if self.has_role(LEADER):
+            return LEADER
+        if OFFICER in self.roles:
+            return OFFICER
+        return next(iter(sorted(self.roles, key=_role_order)), OFFICER)
+
+    @property
+    def role_list(self) -> list[str]:
+        """The roles held, in ROLES order (an admin's shown as just "admin")."""
+        return [ADMIN] if ADMIN in self.roles else sorted(self.roles, key=_role_order)
+
+    @property
+    def role_labels(self) -> list[tuple[str, str]]:
+        return [(r, ROLES.get(r, r)) for r in self.role_list]
+
     @property
     def role_name(self) -> str:
-        return ROLES.get(self.role, self.role)
+        return ", ".join(name for _, name in self.role_labels)
+
+
+def _role_order(role: str) -> int:
+    return list(ROLES).index(role) if role in ROLES else len(ROLES)
 
 
 @dataclass(frozen=True)
@@ -69,29 +105,62 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _as_staff(row) -> Staff:
-    return Staff(row.id, row.username, row.display_name, row.role, row.department_code, bool(row.active))
+def _as_staff(row, roles: frozenset[str]) -> Staff:
+    return Staff(row.id, row.username, row.display_name, roles, row.department_code, bool(row.active))
+
+
+def _roles_of(conn: Connection, staff_ids: list[int]) -> dict[int, frozenset[str]]:
+    held: dict[int, set[str]] = {i: set() for i in staff_ids}
+    if staff_ids:
+        for staff_id, role in conn.execute(
+                select(staff_role.c.staff_id, staff_role.c.role).where(staff_role.c.staff_id.in_(staff_ids))):
+            held[staff_id].add(role)
+    return {i: frozenset(r) for i, r in held.items()}
+
+
+def _with_roles(conn: Connection, row) -> Staff:
+    return _as_staff(row, _roles_of(conn, [row.id])[row.id])
+
+
+def role_set(roles: str | Iterable[str]) -> frozenset[str]:
+    """One role ("officer") or several, as a set; unknown ones refused in Vietnamese."""
+    chosen = frozenset([roles] if isinstance(roles, str) else roles)
+    if not chosen:
+        raise StaffError("hãy chọn ít nhất một vai trò")
+    unknown = chosen - set(ROLES)
+    if unknown:
+        raise StaffError(f"vai trò phải là một trong: {', '.join(ROLES)}")
+    return chosen
+
+
+def _roles_phrase(roles: frozenset[str]) -> str:
+    return ", ".join(ROLES[r] for r in sorted(roles, key=_role_order))
 
 
 class StaffDirectory:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def create(self, username: str, display_name: str, password: str, role: str,
+    def create(self, username: str, display_name: str, password: str, role: str | Iterable[str],
                department_code: str | None = None, by: Staff | None = None) -> Staff:
+        """A new account holding `role` (one, or several)."""
         username = username.strip().lower()
-        _check_new(username, password, role, department_code)
+        roles = role_set(role)
+        _check_new(username, password, roles, department_code)
         try:
             with self.engine.begin() as conn:
                 result = conn.execute(insert(staff).values(
                     username=username, display_name=display_name.strip() or username,
-                    password_hash=_hasher.hash(password), role=role,
-                    department_code=department_code if role == OFFICER else department_code or None,
+                    password_hash=_hasher.hash(password), department_code=department_code or None,
                     active=True, created_at=utc_now(),
                 ))
                 staff_id = int(result.inserted_primary_key[0])
+                # SQLite (without PRAGMA foreign_keys) leaves a deleted account's roles behind, and
+                # may give its id to the next account: that one must not inherit them.
+                conn.execute(delete(staff_role).where(staff_role.c.staff_id == staff_id))
+                conn.execute(insert(staff_role), [{"staff_id": staff_id, "role": r} for r in sorted(roles)])
                 audit(conn, by.id if by else None, by.username if by else "cli", "staff.create",
-                      detail=f"{username} ({ROLES[role]}, {department_code or '-'})")
+                      detail=f"{username} ({_roles_phrase(roles)}, {department_code or '-'})")
         except IntegrityError:
             raise StaffError(f"tên đăng nhập “{username}” đã có") from None
         return self.get(staff_id)
@@ -99,29 +168,41 @@ class StaffDirectory:
     def get(self, staff_id: int) -> Staff:
         with self.engine.connect() as conn:
             row = conn.execute(select(staff).where(staff.c.id == staff_id)).first()
-        if row is None:
-            raise StaffError("không có cán bộ này")
-        return _as_staff(row)
+            if row is None:
+                raise StaffError("không có cán bộ này")
+            return _with_roles(conn, row)
 
     def all(self) -> list[Staff]:
         with self.engine.connect() as conn:
-            return [_as_staff(r) for r in conn.execute(select(staff).order_by(staff.c.role, staff.c.username))]
+            rows = conn.execute(select(staff).order_by(staff.c.username)).all()
+            held = _roles_of(conn, [r.id for r in rows])
+        members = [_as_staff(r, held[r.id]) for r in rows]
+        return sorted(members, key=lambda m: (_role_order(m.role_list[0]) if m.role_list else len(ROLES), m.username))
 
-    def update(self, staff_id: int, display_name: str, role: str, department_code: str | None, active: bool, by: Staff) -> None:
-        if role not in ROLES:
-            raise StaffError("vai trò không hợp lệ")
-        if role == OFFICER and not department_code:
+    def update(self, staff_id: int, display_name: str, role: str | Iterable[str], department_code: str | None,
+               active: bool, by: Staff) -> None:
+        roles = role_set(role)
+        if OFFICER in roles and not department_code:
             raise StaffError("cán bộ phải thuộc một bộ phận")
-        if staff_id == by.id and (role != ADMIN or not active):
+        if staff_id == by.id and (ADMIN not in roles or not active):
             raise StaffError("không thể tự bỏ quyền quản trị hoặc tự khóa tài khoản của mình")
         with self.engine.begin() as conn:
-            conn.execute(update(staff).where(staff.c.id == staff_id).values(
-                display_name=display_name.strip(), role=role, department_code=department_code or None, active=active,
-            ))
-            if not active:
+            before = _roles_of(conn, [staff_id])[staff_id]
+            updated = conn.execute(update(staff).where(staff.c.id == staff_id).values(
+                display_name=display_name.strip(), department_code=department_code or None, active=active,
+            )).rowcount
+            if not updated:
+                raise StaffError("không có cán bộ này")
+            if roles - before:
+                conn.execute(insert(staff_role), [{"staff_id": staff_id, "role": r} for r in sorted(roles - before)])
+            if before - roles:
+                conn.execute(delete(staff_role).where(and_(
+                    staff_role.c.staff_id == staff_id, staff_role.c.role.in_(sorted(before - roles)))))
+            if not active:  # roles are read on every request: a change applies without logging out
                 conn.execute(delete(staff_session).where(staff_session.c.staff_id == staff_id))
             audit(conn, by.id, by.username, "staff.update",
-                  detail=f"#{staff_id}: {ROLES[role]}, {department_code or '-'}, {'hoạt động' if active else 'khóa'}")
+                  detail=f"#{staff_id}: {_roles_phrase(roles)}, {department_code or '-'}, "
+                         f"{'hoạt động' if active else 'khóa'}")
 
     def set_password(self, staff_id: int, password: str, by: Staff | None = None) -> None:
         if len(password) < MIN_PASSWORD_LENGTH:
@@ -167,9 +248,10 @@ class StaffDirectory:
                 if _hasher.check_needs_rehash(row.password_hash):
                     conn.execute(update(staff).where(staff.c.id == row.id).values(password_hash=_hasher.hash(password)))
                 audit(conn, row.id, username, "login", detail=address)
-        if not verified:
+            member = _with_roles(conn, row) if verified else None
+        if member is None:
             raise LoginRefused(LOGIN_REFUSED)
-        return _as_staff(row)
+        return member
 
     def _take_attempt(self, username: str, address: str) -> bool:
         """Count one attempt in one conditional UPDATE; False when this window's are used up."""
@@ -207,9 +289,9 @@ class StaffDirectory:
                 .join(staff_session, staff_session.c.staff_id == staff.c.id)
                 .where(staff_session.c.token_hash == _token_hash(token))
             ).first()
-        if row is None or not row.active or row.expires_at <= utc_now():
-            return None
-        return Session(_as_staff(row), row.csrf_token)
+            if row is None or not row.active or row.expires_at <= utc_now():
+                return None
+            return Session(_with_roles(conn, row), row.csrf_token)
 
     def end_session(self, token: str | None) -> None:
         if token:
@@ -217,12 +299,10 @@ class StaffDirectory:
                 conn.execute(delete(staff_session).where(staff_session.c.token_hash == _token_hash(token)))
 
 
-def _check_new(username: str, password: str, role: str, department_code: str | None) -> None:
+def _check_new(username: str, password: str, roles: frozenset[str], department_code: str | None) -> None:
     if not username or not all(c.isalnum() or c in "._-" for c in username) or len(username) > 64:
         raise StaffError("tên đăng nhập chỉ gồm chữ, số và . _ - (tối đa 64 ký tự)")
-    if role not in ROLES:
-        raise StaffError(f"vai trò phải là một trong: {', '.join(ROLES)}")
-    if role == OFFICER and not department_code:
+    if OFFICER in roles and not department_code:
         raise StaffError("cán bộ phải thuộc một bộ phận")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise StaffError(f"mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự")

@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
 
 from bot.handoff.audit import audit
-from bot.handoff.staff import ADMIN, LEADER, ROLES, SESSION_LIFETIME, LoginRefused, Session, Staff, StaffDirectory
+from bot.handoff.staff import ADMIN, LEADER, OFFICER, ROLES, SESSION_LIFETIME, LoginRefused, Session, Staff, StaffDirectory
 from bot.reports.schedule import unseen_month
 from bot.web import services
 from bot.web.pages import LOGIN_PATH, LoginRequired, PageError, PageRoute, landing, redirect, render, safe_next
@@ -52,14 +52,23 @@ def current_staff(session: Session = Depends(current_session)) -> Staff:
 
 
 def require_role(*roles: str) -> Callable[..., Staff]:
-    names = ", ".join(ROLES[r].lower() for r in roles)
+    """A route's guard: the account holds one of `roles` (an admin holds every role)."""
+    names = " hoặc ".join(ROLES[r].lower() for r in roles)
 
     def member_with_role(member: Staff = Depends(current_staff)) -> Staff:
-        if member.role not in roles:
-            raise PageError(403, f"Trang này chỉ dành cho {names}. Tài khoản của bạn là {member.role_name.lower()}.")
+        if not member.has_role(*roles):
+            raise PageError(403, f"Trang này chỉ dành cho {names}. Tài khoản của bạn có vai trò: "
+                                 f"{member.role_name.lower()}. Hãy nhờ quản trị thêm vai trò nếu cần.")
         return member
 
     return member_with_role
+
+
+def home(member: Staff) -> str:
+    """Where a log-in lands: the inbox for whoever answers citizens, else the account's own page."""
+    if ADMIN in member.roles:
+        return landing(ADMIN)
+    return landing(OFFICER if member.has_role(OFFICER, LEADER) else member.role)
 
 
 async def check_csrf(request: Request, session: Session = Depends(current_session),
@@ -94,7 +103,7 @@ def login_form(request: Request, next: str | None = None,
                directory: StaffDirectory = Depends(services.staff_directory)) -> Response:
     session = directory.session(request.cookies.get(COOKIE))
     if session is not None:
-        return redirect(safe_next(next) or landing(session.staff.role))
+        return redirect(safe_next(next) or home(session.staff))
     return _login_page(request, next_url=safe_next(next))
 
 
@@ -112,7 +121,7 @@ def log_in(request: Request, username: str = Form(""), password: str = Form(""),
         return _login_page(request, str(refused), username, safe_next(next), status=401)
     directory.end_session(request.cookies.get(COOKIE))  # never keep a token from before the log-in
     token, _csrf = directory.start_session(member)
-    response = redirect(safe_next(next) or _month_report(db, member) or landing(member.role))
+    response = redirect(safe_next(next) or _month_report(db, member) or home(member))
     _set_cookie(request, response, COOKIE, token, max_age=int(SESSION_LIFETIME.total_seconds()))
     response.delete_cookie(LOGIN_COOKIE, path=LOGIN_PATH)
     return response
@@ -120,7 +129,7 @@ def log_in(request: Request, username: str = Form(""), password: str = Form(""),
 
 def _month_report(db: Engine, member: Staff) -> str | None:
     """Last month's report, prepared at month end, for a leader who has not opened it yet."""
-    if member.role not in (LEADER, ADMIN):
+    if not member.has_role(LEADER):
         return None
     period = unseen_month(db, member.id)
     return f"/bao-cao?ky=thang-truoc&ok=report_ready&so={period.first.month}" if period else None

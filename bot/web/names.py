@@ -65,8 +65,17 @@ def people(engine: Engine) -> dict[str, str]:
         return {u: n for u, n in conn.execute(select(staff.c.username, staff.c.display_name)) if n}
 
 
+def people_by_id(engine: Engine) -> dict[int, str]:
+    """staff id -> display name: staff.update and staff.password entries name the account by "#id"."""
+    with engine.connect() as conn:
+        return {i: n for i, n in conn.execute(select(staff.c.id, staff.c.display_name)) if n}
+
+
 # The working days an old department.update entry wrote as numbers: "ngày 1-5", "ngày 1,3,5".
 _DAY_NUMBERS = re.compile(r"\bngày ([1-7](?:[-,][1-7])*)(?=;|$)")
+# "#4: Cán bộ, …" or "#4": the account an entry is about, by id.
+_ACCOUNT = re.compile(r"^#(\d+)(?=:|$)")
+ACCOUNT_ACTIONS = {"staff.update", "staff.password"}
 # A lone "-" where a department would be: "(Cán bộ, -)", "#4: Lãnh đạo, -, hoạt động".
 _NO_DEPARTMENT = re.compile(r"(?<=, )-(?=[,)]|$)")
 
@@ -95,8 +104,19 @@ class AuditRow:
     detail: str
 
 
-def audit_rows(entries: Iterable[Mapping], people_names: Mapping[str, str],
-               departments: Mapping[str, str]) -> list[AuditRow]:
-    return [AuditRow(e["at"], author_name(e.get("username"), people_names), e.get("username"), e["action"],
-                     action_name(e["action"]), e.get("ticket_id"), readable_detail(e.get("detail") or "", departments))
-            for e in entries]
+def account_detail(detail: str, accounts: Mapping[int, str]) -> str:
+    """"#4: Cán bộ, …" -> "Nguyễn Văn An (#4): Cán bộ, …" when account 4 is known."""
+    return _ACCOUNT.sub(lambda m: f"{accounts[int(m.group(1))]} (#{m.group(1)})" if int(m.group(1)) in accounts
+                        else m.group(0), detail)
+
+
+def audit_rows(entries: Iterable[Mapping], people_names: Mapping[str, str], departments: Mapping[str, str],
+               accounts: Mapping[int, str] | None = None) -> list[AuditRow]:
+    rows = []
+    for e in entries:
+        detail = readable_detail(e.get("detail") or "", departments)
+        if accounts and e["action"] in ACCOUNT_ACTIONS:
+            detail = account_detail(detail, accounts)
+        rows.append(AuditRow(e["at"], author_name(e.get("username"), people_names), e.get("username"), e["action"],
+                             action_name(e["action"]), e.get("ticket_id"), detail))
+    return rows

@@ -1,12 +1,12 @@
 """What the inbox pages show, shaped from the service layer's objects (no decisions made here)."""
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from bot.handoff.departments import Department
+from bot.handoff.queue_counts import DepartmentCount, QueueCounts, waited_phrase
 from bot.handoff.replying import CLOSED, CLOSING, ReplyWindow
 from bot.handoff.staff import Staff
 from bot.handoff.tickets import ATTACHMENT, Ticket, TicketEvent
@@ -22,6 +22,8 @@ class QueueRow:
     urgency: str  # overdue | due_soon | ""
     due_text: str
     mine: bool
+    waiting_since: datetime | None = None  # since when the office owes the citizen an answer
+    waiting_text: str = ""
 
     def as_json(self) -> dict[str, Any]:
         t = self.ticket
@@ -31,31 +33,36 @@ class QueueRow:
             "department_name": self.department_name, "status": t.status, "status_name": t.status_name,
             "due_at": t.due_at.isoformat(), "due": vn_time(t.due_at), "due_text": self.due_text,
             "urgency": self.urgency, "holder_name": t.holder_name, "mine": self.mine, "url": f"/inbox/tickets/{t.id}",
+            "waiting_since": self.waiting_since.isoformat() if self.waiting_since else None,
+            "waiting": self.waiting_text,
         }
 
 
-def queue_rows(tickets: list[Ticket], names: dict[str, Department], me: Staff) -> list[QueueRow]:
+def queue_rows(tickets: list[Ticket], names: dict[str, Department], me: Staff,
+               waits: dict[int, datetime | None] | None = None) -> list[QueueRow]:
     now = datetime.now(timezone.utc)
+    waits = waits or {}
     return [
         QueueRow(t, _name(names, t.department_code), t.urgency(now),
-                 due_phrase(t.due_at, now) if t.is_open else f"xong {vn_time(t.closed_at)}", t.holder_id == me.id)
+                 due_phrase(t.due_at, now) if t.is_open else f"xong {vn_time(t.closed_at)}", t.holder_id == me.id,
+                 waits.get(t.id), waited_phrase(waits[t.id], now) if waits.get(t.id) else "")
         for t in tickets
     ]
 
 
 @dataclass(frozen=True)
-class DepartmentLoad:
-    department: Department
-    open: int
-    overdue: int
+class DepartmentChip:
+    code: str
+    name: str
+    count: DepartmentCount
 
 
-def department_loads(tickets: list[Ticket], departments: list[Department]) -> list[DepartmentLoad]:
-    """Open and overdue counts per department: the leaders' overview."""
-    now = datetime.now(timezone.utc)
-    opened = Counter(t.department_code for t in tickets)
-    late = Counter(t.department_code for t in tickets if t.urgency(now) == "overdue")
-    return [DepartmentLoad(d, opened[d.code], late[d.code]) for d in departments]
+def department_chips(counts: QueueCounts, departments: list[Department]) -> list[DepartmentChip]:
+    """One filter chip per department, then any department a ticket names that is no longer listed."""
+    listed = {d.code for d in departments}
+    chips = [DepartmentChip(d.code, d.name, counts.of([d.code])) for d in departments]
+    return chips + [DepartmentChip(code, code, count) for code, count in sorted(counts.by_department.items())
+                    if code not in listed]
 
 
 @dataclass(frozen=True)

@@ -201,7 +201,7 @@ def edit_page(request: Request, faq_id: str, box: Desk = Depends(desk)) -> Respo
 def save_faq(request: Request, faq_id: str, _: Session = Depends(check_csrf), box: Desk = Depends(desk),
              form: FormData = Depends(form_data)) -> Response:
     record = _record(box, faq_id)
-    edited = read_form(form, faq_id, record.faq.confidence)
+    edited = read_form(form, faq_id, record.faq.confidence, record.faq.citation)
     version = str(form.get("version") or "")
     if not version.isdigit():
         raise PageError(400, "Thiếu số phiên bản của FAQ; hãy tải lại trang rồi sửa lại.")

@@ -1,10 +1,13 @@
 // Curation pages: the answer's Zalo preview while typing, and the publish page's progress.
 // The preview is built from the same pieces as KnowledgeBase.render_answer on the server:
-// the answer with {placeholders} filled from the unit profile, "Căn cứ: …", the closing line.
+// the answer with {placeholders} filled from the unit profile, the short "Căn cứ: …" line, the line
+// offering the full legal basis (FULL_BASIS_INVITE in bot/faq/knowledge_base.py), the closing line.
 "use strict";
 
 (function () {
   const POLL_MS = 2000;
+  const BASIS_LABEL = "Căn cứ: ";
+  const FULL_BASIS_INVITE = 'Nhắn "xem căn cứ" để xem đầy đủ văn bản.';
 
   // ---- preview
   function tidyAnswer(text) {
@@ -47,17 +50,27 @@
     const unknownBox = document.querySelector("[data-preview-unknown]");
     const unknownList = document.querySelector("[data-preview-unknown-list]");
     const limit = Number(counter.dataset.limit) || 2000;
+    const citation = form.querySelector("[data-preview-citation]");
+    // Without a citation field, the "Căn cứ" line the server rendered (the FAQ's short citation, or
+    // one derived from the full titles) stands until the next save.
+    const serverBasis = (bubble.textContent.split("\n").find((line) => line.startsWith(BASIS_LABEL)) || "");
+
+    function basisLine() {
+      const written = citation ? citation.value.split(/\s+/).filter(Boolean).join(" ").replace(/\.+$/, "") : "";
+      if (written) return BASIS_LABEL + written + ".";
+      return serverBasis || BASIS_LABEL + lines(legal.value).join("; ") + ".";
+    }
 
     function update() {
       const unknown = [];
       const body = fill(tidyAnswer(answer.value), unit, unknown).trim();
-      const basis = "Căn cứ: " + lines(legal.value).join("; ") + ".";
+      const basis = basisLine();
       const option = department.selectedOptions[0];
       const departmentName = option && option.value ? option.textContent.trim() : department.value;
       const hotline = Object.prototype.hasOwnProperty.call(unit, "hotline") ? unit.hotline : "{hotline}";
       const closing = `Trường hợp của anh/chị có điểm khác, xin nhắn "gặp cán bộ" để ${departmentName} ` +
         `hỗ trợ trong giờ làm việc, hoặc gọi ${hotline}.`;
-      const text = `${body}\n\n${basis}\n\n${closing}`;
+      const text = `${body}\n\n${basis}\n${FULL_BASIS_INVITE}\n\n${closing}`;
       bubble.textContent = text;
       const n = [...text].length; // code points, as Python counts them
       counter.textContent = `${formatNumber(n)}/${formatNumber(limit)} ký tự`;
@@ -70,7 +83,7 @@
       }
     }
 
-    for (const field of [answer, legal, department]) {
+    for (const field of [answer, legal, department, citation].filter(Boolean)) {
       field.addEventListener("input", update);
       field.addEventListener("change", update);
     }

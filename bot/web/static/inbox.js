@@ -61,10 +61,12 @@
     for (const el of elements) el.classList.add("fresh");
   }
 
-  // ---- the queue: rows replaced when the queue's version changes
+  // ---- the queue: rows and counts replaced together when the queue's version changes
   function liveQueue(box) {
     const rows = box.querySelector("[data-queue-rows]");
+    const summary = document.querySelector("[data-queue-summary]");
     const banner = box.querySelector("[data-new-banner]");
+    const doneList = box.hasAttribute("data-done");
     let version = box.dataset.version;
     let lastFull = Date.now();
     let unseen = 0;
@@ -79,18 +81,20 @@
       if (!data.changed) return;
       const known = new Set([...rows.querySelectorAll("tr[data-id]")].map((tr) => tr.dataset.id));
       rows.innerHTML = data.html;
+      if (summary && data.summary_html) summary.innerHTML = data.summary_html;
       version = data.version;
       const added = [...rows.querySelectorAll("tr[data-id]")].filter((tr) => !known.has(tr.dataset.id));
       markFresh(added);
-      for (const el of document.querySelectorAll("[data-queue-count]")) el.textContent = data.count;
-      for (const el of document.querySelectorAll("[data-queue-overdue]")) el.textContent = data.overdue;
-      if (added.length) {
+      if (added.length && !doneList) {
         banner.textContent = added.length === 1 ? "Có 1 yêu cầu mới." : `Có ${added.length} yêu cầu mới.`;
         banner.hidden = false;
         if (document.hidden) {
           unseen += added.length;
           document.title = `(${unseen} mới) ${baseTitle}`;
         }
+        // queue_alerts.js rings and shows a desktop notification, if the officer switched them on.
+        const fresh = data.rows.filter((r) => added.some((tr) => tr.dataset.id === String(r.id)));
+        document.dispatchEvent(new CustomEvent("queue:new", { detail: { rows: fresh } }));
       }
     }, QUEUE_EVERY_MS);
 

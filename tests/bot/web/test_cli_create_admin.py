@@ -41,7 +41,7 @@ def test_creates_an_admin_who_can_log_in(db_engine, username, monkeypatch, capsy
     assert code == 0
     assert f"Đã tạo tài khoản quản trị “{username}” (Nguyễn Văn Quản)" in capsys.readouterr().out
     member = StaffDirectory(db_engine).authenticate(username, PASSWORD)
-    assert (member.role, member.display_name, member.department_code) == (ADMIN, "Nguyễn Văn Quản", None)
+    assert (member.roles, member.display_name, member.department_code) == ({ADMIN}, "Nguyễn Văn Quản", None)
 
 
 def test_a_terminal_asks_the_password_twice(db_engine, username, monkeypatch, capsys):
@@ -76,6 +76,6 @@ def test_the_command_line_on_a_fresh_database(tmp_path):
     assert "Đã tạo tài khoản quản trị “quantri” (Trần Thị Quản Trị)" in done.stdout
     engine = create_engine(url)
     try:
-        assert StaffDirectory(engine).authenticate("quantri", PASSWORD).role == ADMIN
+        assert StaffDirectory(engine).authenticate("quantri", PASSWORD).roles == {ADMIN}
     finally:
         engine.dispose()

@@ -15,17 +15,18 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import delete, insert, select, update
 
 from bot.db import audit_log, decision_log, kb_faq, kb_question, kb_reviewed_message, kb_revision, kb_suggestion, model_release
-from bot.faq.editing import diff, preview, read_form
+from bot.faq.editing import blank_faq, diff, preview, read_form
 from bot.faq.knowledge_base import QUESTION_STYLES
 from bot.faq.publish import BUSY, LIVE, QUEUED, REFUSED, RETIRED, TRAINING, PublishRequest, Release
 from bot.faq.store import FaqRecord, KnowledgeStore
 from bot.handoff.staff import EDITOR
-from bot.web.routers.curation import CONFIDENCE_MEANINGS
+from bot.web.routers.curation import CONFIDENCE_MEANINGS, publish_state
 from tests.bot.web.conftest import PASSWORD, Actor
 
 FAQ = "khai_sinh"  # edited by the tests (and put back)
@@ -145,7 +146,8 @@ def test_editor_pages_are_for_editors_only(kb_world, path):
     inbox = kb_world.inbox
     anonymous = kb_world.get(inbox["anonymous"], path)
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/dang-nhap?next=")
-    for role in ("officer", "leader", "admin"):
+    assert kb_world.get(inbox["admin"], path).status_code == 200  # an admin may do everything
+    for role in ("officer", "leader"):
         refused = kb_world.get(inbox[role], path)
         assert refused.status_code == 403, (role, path)
         assert "Biên tập viên" in _text(refused.text) or "biên tập viên" in _text(refused.text)
@@ -719,3 +721,30 @@ def test_diff_marks_added_and_removed_lines_with_context():
     assert lines == [("gap", ""), ("same", "bốn"), ("del", "năm"), ("add", "NĂM"), ("same", "sáu"), ("same", "bảy")]
     assert [(line.kind, line.text) for line in changes["active"].lines] == [("del", "Đang dùng"), ("add", "Ngừng dùng")]
     assert all(c.lines[0].kind == "add" for c in diff(None, new))
+
+
+# ---- the editor on a laptop screen (issue 18)
+def test_the_editor_folds_the_variants_and_a_conflict_link_opens_the_one_it_names(kb_world):
+    record = kb_world.store.get(FAQ)
+    style = next(s for s in QUESTION_STYLES if record.faq.questions.get(s))
+    wanted = record.faq.questions[style][-1]
+    plain = kb_world.get(kb_world.editor, f"/bien-tap/faq/{FAQ}").text
+    assert '<details class="variant-group" open>' not in plain and 'id="cach-hoi-tim-thay"' not in plain
+    assert re.search(r'<div class="action-bar"[^>]*>\s*<button type="submit" class="primary">Lưu</button>', plain)
+    linked = kb_world.get(kb_world.editor, f"/bien-tap/faq/{FAQ}?tim={quote(wanted.upper())}#cach-hoi").text
+    assert linked.count('<details class="variant-group" open>') == 1
+    found = linked.split('id="cach-hoi-tim-thay"')[1].split("</li>")[0]
+    assert html.escape(wanted, quote=True) in found or wanted in html.unescape(found)
+
+
+def test_the_action_bar_says_whether_citizens_already_get_what_is_saved():
+    now = datetime.now(timezone.utc)
+    faq = blank_faq(question="Hỏi thử?")
+    seeded = FaqRecord(faq, True, 1, now, "seed")
+    edited = FaqRecord(faq, True, 3, now, "bientap")
+    live = Release(7, LIVE, None, None, None, "bientap", now - timedelta(hours=1), now - timedelta(hours=1), now, "", {}, True)
+    assert publish_state(seeded, live).kind == "live"
+    assert publish_state(edited, live).kind == "pending" and "#7" in publish_state(edited, live).text
+    assert publish_state(replace(edited, updated_at=now - timedelta(hours=2)), live).kind == "live"
+    assert publish_state(edited, None).kind == "pending"
+    assert publish_state(None, live).kind == "new"

@@ -66,6 +66,16 @@ def test_every_action_the_code_writes_has_a_vietnamese_name():
     assert action_name("something.new") == "something.new"
 
 
+def test_entries_about_an_account_name_it():
+    at = datetime(2026, 12, 6, 1, 0, tzinfo=timezone.utc)
+    rows = audit_rows([{"at": at, "username": "quantri", "action": "staff.update", "ticket_id": None,
+                        "detail": "#4: Cán bộ, tu_phap_ho_tich, hoạt động"},
+                       {"at": at, "username": "quantri", "action": "staff.password", "ticket_id": None, "detail": "#9"}],
+                      {"quantri": "Trần Văn Quản"}, DEPARTMENTS, {4: "Nguyễn Văn An"})
+    assert [r.detail for r in rows] == ["Nguyễn Văn An (#4): Cán bộ, Tư pháp – Hộ tịch, hoạt động", "#9"]
+    assert rows[0].who == "Trần Văn Quản"
+
+
 def test_audit_rows_bring_it_together():
     at = datetime(2026, 12, 6, 1, 0, tzinfo=timezone.utc)
     rows = audit_rows([{"at": at, "username": "cli", "action": "staff.create", "ticket_id": None,
