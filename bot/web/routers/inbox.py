@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
@@ -14,9 +15,10 @@ from fastapi.concurrency import run_in_threadpool
 
 from bot.faq.knowledge_base import load_knowledge_base
 from bot.handoff.departments import Department, Departments
+from bot.handoff.queue_counts import DONE_WINDOW, DepartmentCount, queue_counts, waiting_since
 from bot.core.ports import Outboxes
 from bot.handoff.replying import reply_window, send_officer_reply, text_limit
-from bot.handoff.staff import ADMIN, EDITOR, LEADER, OFFICER, Session, Staff
+from bot.handoff.staff import EDITOR, LEADER, OFFICER, Session, Staff
 from bot.handoff.errors import Forbidden, TicketError, TicketNotFound
 from bot.handoff.tickets import Ticket, TicketDesk, can_view, require_view, visible_departments
 from bot.web import error_messages, services, views
@@ -67,45 +69,75 @@ def _viewable(box: Inbox, ticket_id: int) -> Ticket:
 
 
 # ---- queue
-@router.get("/")
-def queue_page(request: Request, department: str = "", xem: str = "", member: Staff = Depends(current_staff),
-               desk: TicketDesk = Depends(services.ticket_desk), units: Departments = Depends(services.departments)) -> Response:
-    if member.role == ADMIN:
-        return redirect("/quan-tri/")  # admins see no tickets
-    if member.role == EDITOR:
-        return redirect("/bien-tap/")  # nor do editors: they curate the knowledge base
-    if member.role not in (OFFICER, LEADER):
-        raise PageError(403, "Tài khoản này không xem được hộp thư.")
+OPEN_LIMIT, DONE_LIMIT = 500, 200  # rows a list shows; the counts count them all
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """One queue list with its counts, read together so that they agree (page and polling API)."""
+    rows: list[views.QueueRow]
+    selected: DepartmentCount  # the departments the list shows
+    everything: DepartmentCount  # every department this person sees ("Tất cả")
+    chips: list[views.DepartmentChip]  # per department, for those who see several
+    version: str
+    done: bool
+    department: str
+    show_department: bool
+    limit: int
+
+
+def _queue_view(member: Staff, desk: TicketDesk, units: Departments, department: str, done: bool) -> QueueView:
     departments = units.all()
     known = {d.code: d for d in departments}
     codes = _codes(member, department, known)
-    done = xem == "xong"
-    version = desk.queue_version(codes)
-    rows = views.queue_rows(desk.queue(codes, open_only=not done, limit=200 if done else 500), known, member)
-    loads = []
-    if member.role == LEADER:
-        everything = rows if not department and not done else views.queue_rows(desk.queue(None), known, member)
-        loads = views.department_loads([r.ticket for r in everything], departments)
+    visible = visible_departments(member)
+    # Read first, over everything this person sees, so that a change to any chip's department
+    # (not only the filtered one) shows on the next poll.
+    version = desk.queue_version(visible)
+    now = datetime.now(timezone.utc)
+    if done:
+        since = now - DONE_WINDOW
+        tickets = [t for t in desk.queue(codes, open_only=False, limit=DONE_LIMIT) if t.closed_at and t.closed_at >= since]
+        waits: dict[int, datetime | None] = {}
+    else:
+        tickets = desk.queue(codes, limit=OPEN_LIMIT)
+        waits = waiting_since(desk.engine, [t.id for t in tickets])
+    counts = queue_counts(desk.engine, visible, now)
+    several = visible is None or len(visible) > 1
+    return QueueView(
+        rows=views.queue_rows(tickets, known, member, waits), selected=counts.of(codes), everything=counts.of(visible),
+        chips=views.department_chips(counts, departments) if several else [], version=version, done=done,
+        department=department, show_department=codes is None or len(codes) > 1,
+        limit=DONE_LIMIT if done else OPEN_LIMIT,
+    )
+
+
+@router.get("/")
+def queue_page(request: Request, department: str = "", xem: str = "", member: Staff = Depends(current_staff),
+               desk: TicketDesk = Depends(services.ticket_desk), units: Departments = Depends(services.departments)) -> Response:
+    if not member.has_role(OFFICER, LEADER):
+        if member.has_role(EDITOR):
+            return redirect("/bien-tap/")  # editors curate the knowledge base
+        raise PageError(403, "Tài khoản này không xem được hộp thư.")
+    view = _queue_view(member, desk, units, department, xem == "xong")
     return render(request, "queue.html", {
-        "rows": rows, "done": done, "department": department, "departments": departments, "loads": loads,
-        "version": version, "show_department": codes is None or len(codes) > 1,
-        "own_department": known.get(member.department_code or ""),
-        "overdue": sum(1 for r in rows if r.urgency == "overdue"),
+        "view": view, "rows": view.rows, "done": view.done, "department": department, "departments": units.all(),
+        "show_department": view.show_department, "own_department": units.get(member.department_code or ""),
+        "done_days": DONE_WINDOW.days,
     })
 
 
 @router.get("/api/queue")
-def queue_api(version: str = "", department: str = "", box: Inbox = Depends(inbox)) -> dict[str, Any]:
-    known = box.units.by_code()
-    codes = _codes(box.member, department, known)
-    current = box.desk.queue_version(codes)  # read first: a change after it shows on the next poll
-    if version == current:
-        return {"changed": False, "version": current}
-    rows = views.queue_rows(box.desk.queue(codes), known, box.member)
-    html = render_fragment("_queue_rows.html", rows=rows, show_department=codes is None or len(codes) > 1, done=False)
-    return {"changed": True, "version": current, "count": len(rows),
-            "overdue": sum(1 for r in rows if r.urgency == "overdue"),
-            "rows": [r.as_json() for r in rows], "html": html}
+def queue_api(version: str = "", department: str = "", xem: str = "", box: Inbox = Depends(inbox)) -> dict[str, Any]:
+    if version and version == box.desk.queue_version(visible_departments(box.member)):
+        return {"changed": False, "version": version}
+    view = _queue_view(box.member, box.desk, box.units, department, xem == "xong")
+    context = {"view": view, "rows": view.rows, "done": view.done, "show_department": view.show_department,
+               "department": department, "done_days": DONE_WINDOW.days}
+    return {"changed": True, "version": view.version, "count": view.selected.done if view.done else view.selected.open,
+            "overdue": view.selected.overdue, "shown": len(view.rows),
+            "rows": [r.as_json() for r in view.rows], "html": render_fragment("_queue_rows.html", **context),
+            "summary_html": render_fragment("_queue_summary.html", **context)}
 
 
 # ---- ticket page
