@@ -10,13 +10,9 @@ Configured in credentials.yml under `connectors.zalo.channel.ZaloInput` (Rasa's
 """
 from __future__ import annotations
 
-import asyncio
-import hmac
 import json
 import logging
-import os
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -24,7 +20,6 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors.zalo.model_swap import swap_model
 from connectors.zalo.settings import ZaloSettings
 from connectors.zalo.signature import GATEWAY_HEADER, verify_gateway_signature
 
@@ -47,9 +42,6 @@ class ZaloInput(InputChannel):
 
     def __init__(self, settings: ZaloSettings) -> None:
         self.settings = settings
-        # The model swap is guarded like Rasa's own HTTP API (`--auth-token`, `?token=`).
-        self.api_token = os.environ.get("RASA_TOKEN") or None
-        self._swapping = asyncio.Lock()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         zalo = Blueprint("zalo_turns", __name__)
@@ -75,27 +67,6 @@ class ZaloInput(InputChannel):
             # Silence is an answer too: a message added to an open ticket gets none (bot/core).
             collector = await self._handle(on_new_message, sender, text, body)
             return response.json({"messages": collector.messages}, ensure_ascii=False)
-
-        @zalo.route("/model", methods=["PUT"])
-        async def load_model(request: Request) -> HTTPResponse:
-            """Rasa's `PUT /model`, without holding up the turns while the model loads."""
-            if self.api_token and not hmac.compare_digest(request.args.get("token", ""), self.api_token):
-                return response.json({"error": "wrong or missing token"}, status=401)
-            try:
-                model = Path(str(json.loads(request.body)["model_file"]))
-            except (ValueError, KeyError, TypeError):
-                return response.json({"error": "a model swap needs JSON with model_file"}, status=400)
-            agent = getattr(request.app.ctx, "agent", None)
-            if agent is None or not model.is_file():
-                return response.json({"error": f"no agent, or no model file at {model}"}, status=400)
-            async with self._swapping:
-                try:
-                    await swap_model(agent, model)
-                except Exception as exc:  # noqa: BLE001 - any failure leaves the running model as it was
-                    logger.exception("could not load the model %s", model)
-                    return response.json({"error": f"the model could not be loaded: {exc}"}, status=400)
-            logger.info("model %s is live", model.name)
-            return response.empty(status=204)
 
         return zalo
 

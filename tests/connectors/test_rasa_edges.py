@@ -156,6 +156,7 @@ def test_rasas_action_endpoint_carries_the_secret_from_the_environment(monkeypat
     from actions.server import HEADER
 
     monkeypatch.setenv("ACTION_SERVER_TOKEN", "from-the-environment")
+    monkeypatch.setenv("MODEL_SERVER_TOKEN", "also-needed")  # Rasa expands the whole file
     endpoint = read_endpoint_config(str(paths.ROOT / "endpoints.yml"), "action_endpoint")
     assert endpoint.headers == {HEADER: "from-the-environment"}
     assert endpoint.url.startswith("http://127.0.0.1:")
