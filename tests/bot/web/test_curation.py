@@ -120,7 +120,7 @@ def form_of(record: FaqRecord, **changes: Any) -> dict[str, Any]:
     faq = record.faq
     data: dict[str, Any] = {
         "version": str(record.version), "title": faq.title, "question": faq.question, "department": faq.department,
-        "topic": faq.topic, "answer": faq.answer, "legal_basis": "\n".join(faq.legal_basis),
+        "topic": faq.topic, "answer": faq.answer, "legal_basis": "\n".join(faq.legal_basis), "citation": faq.citation,
         "keywords": "\n".join(faq.keywords), "excludes": "\n".join(faq.excludes), "confidence": faq.confidence,
         "them_cach_hoi": "",
     }
