@@ -510,7 +510,7 @@ def test_an_officer_teaches_the_bot_from_a_resolved_ticket_and_an_editor_accepts
 
     listing = kb_world.get(kb_world.editor, "/bien-tap/de-xuat")
     text = _text(listing.text)
-    assert "Cho hỏi làm lại giấy khai sinh bị rách thì cần gì?" in text and edited in text and officer.staff.username in text
+    assert "Cho hỏi làm lại giấy khai sinh bị rách thì cần gì?" in text and edited in text and officer.staff.display_name in text  # officers read names, not log-ins
     suggestion_id = int(re.search(r'action="/bien-tap/de-xuat/(\d+)/them"', listing.text).group(1))
     assert 'class="count-pill"' in listing.text
 
