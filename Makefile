@@ -4,13 +4,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test shell model generate check bench migrate clean
+.PHONY: run test test-fast shell model generate check bench migrate clean
 
 run: $(STAMP)
 	@scripts/run.sh
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The lane to run while working: no trained model, SQLite only, at most 2 minutes; `make test`
+# runs everything (the model, PostgreSQL, the browser).
+test-fast: $(STAMP)
+	TEST_DATABASES=sqlite $(PY) -m pytest -m "not model and not slow" -q $(PYTEST_ARGS)
 
 shell: $(STAMP)
 	@scripts/run.sh shell

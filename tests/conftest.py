@@ -12,6 +12,62 @@ from sqlalchemy.exc import OperationalError
 from bot.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+# `make test-fast` sets TEST_DATABASES=sqlite: every test parametrized over both databases runs
+# on SQLite only (the full lane, `make test`, runs both).
+DATABASES = [name.strip() for name in os.environ.get("TEST_DATABASES", "sqlite,postgresql").split(",") if name.strip()]
+
+
+# Tests that measure scale or drive a browser, each several seconds: the full lane runs them,
+# `make test-fast` (-m "not slow") leaves them out. Listed here, by path or test name, so the
+# lane's budget (2 minutes) is kept in one place.
+SLOW = (
+    "tests/browser/",
+    "test_a_2000_faq_file_is_read_and_checked_in_under_10_seconds",
+    "test_an_uploaded_file_is_parsed_in_a_process_apart",
+    "test_the_index_scores_as_token_sort_ratio_over_every_question",
+    "test_a_broken_file_is_reported_by_row_and_column_and_changes_nothing",
+    "test_a_message_said_twice_over_is_the_same_message",
+    "test_ten_thousand_messages_group_in_a_few_seconds",
+    "test_no_english_key_is_a_word_citizens_type_in_vietnamese",
+    "test_held_out_questions_are_decided_as_the_bot_decides",
+    "test_the_command_line_on_a_fresh_database",
+    "test_rasas_own_pull_fetches_a_new_model_once_and_then_hears_nothing_new",
+    "test_a_killed_worker_loses_nothing_and_doubles_nothing",
+)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: measures scale or drives a browser; left out of `make test-fast`")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the slow tests; leave out the PostgreSQL cases when the lane runs on SQLite only."""
+    for item in items:
+        if any(item.nodeid.startswith(s) if s.endswith("/") else item.originalname == s for s in SLOW):
+            item.add_marker(pytest.mark.slow)
+    if "postgresql" in DATABASES:
+        return
+    kept, left_out = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        (left_out if "postgresql" in params.values() else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """argon2 at its cheapest in tests only: the product's hasher (64 MiB, 3 passes) costs ~0.1 s
+    per staff account created or signed in. Tests of the cost itself swap in their own."""
+    from argon2 import PasswordHasher
+
+    from bot.handoff import staff
+
+    strong = staff._hasher
+    staff._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield strong
+    staff._hasher = strong
 
 
 def _postgres_engine(schema: str):

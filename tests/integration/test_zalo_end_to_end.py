@@ -47,15 +47,36 @@ def test_a_citizen_follows_asks_and_gets_the_right_answer_on_zalo(sim, kb):
     assert replies[1] == kb.render_answer("can_cuoc_tre_em")
 
 
-def test_an_officer_typing_in_the_oa_chat_tool_silences_the_bot(sim):
+def test_an_officer_typing_in_the_oa_chat_tool_silences_the_bot(sim, stack):
     user = sim.post("/citizens", json={}).json()["user_id"]
     sim.post(f"/citizens/{user}/messages", json={"text": "xin chào"})
     assert len(_oa_replies(sim, user, 1)) == 1
     sim.post(f"/citizens/{user}/officer-messages", json={"text": "Chào anh, tôi là cán bộ xã."})
-    time.sleep(1.0)
+    _handled(stack, user, "oa_send_text", 1, officer=True)
     sim.post(f"/citizens/{user}/messages", json={"text": "cảm ơn cán bộ"})
-    time.sleep(3.0)
+    _handled(stack, user, "user_send_text", 2)  # the gateway is done with it
     assert len(_oa_replies(sim, user, 1)) == 1  # the bot said nothing more
+
+
+def _handled(stack, user: str, event_name: str, count: int, officer: bool = False, timeout: float = 30.0) -> None:
+    """Wait until `count` of the citizen's `event_name` events (an officer's only: not the echoes
+    of the bot's sends) are marked handled."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(stack.database_url, future=True)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                done = conn.execute(text("SELECT count(*) FROM zalo_event WHERE user_id = :u AND event_name = :n "
+                                         "AND handled_at IS NOT NULL AND (:any OR body LIKE '%admin_id%')"),
+                                    {"u": user, "n": event_name, "any": not officer}).scalar_one()
+            if done >= count:
+                return
+            time.sleep(0.1)
+    finally:
+        engine.dispose()
+    raise AssertionError(f"{count} {event_name} events of {user} not handled within {timeout} s")
 
 
 def test_a_handed_off_citizen_waits_for_the_officer_then_the_bot_answers_again(sim, stack, kb):

@@ -12,18 +12,16 @@ from sqlalchemy import create_engine
 from bot import paths
 from bot.faq import gate, publish
 from bot.faq.gate import GateScore
-from bot.migrate import upgrade
 from bot.model import fingerprint
 
 LIVE = GateScore(correct=10, wrong=0, total=12)
 
 
 @pytest.fixture
-def world(tmp_path, monkeypatch):
+def world(tmp_path, monkeypatch, fresh_sqlite_url):
     """A publisher on a fresh database; trainings write empty model files and are counted; the
     gate scores every candidate `scores["candidate"]`."""
-    url = f"sqlite:///{tmp_path / 'kb.db'}"
-    upgrade(url)
+    url = fresh_sqlite_url
     publisher = publish.Publisher(create_engine(url, future=True), "http://rasa.invalid",
                                   releases_dir=tmp_path / "releases", models_dir=tmp_path / "models")
     live_model = tmp_path / "live.tar.gz"

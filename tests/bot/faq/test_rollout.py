@@ -19,16 +19,13 @@ from bot.db import model_release, utc_now
 from bot.faq import publish
 from bot.faq.model_server import create_app, served_model
 from bot.faq.rollout import RasaFleet, RolloutError, model_rollout, start_rollout
-from bot.migrate import upgrade
 
 TOKEN = "model-token"
 
 
 @pytest.fixture
-def engine(tmp_path):
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
-    upgrade(url)
-    engine = create_engine(url, future=True)
+def engine(fresh_sqlite_url):
+    engine = create_engine(fresh_sqlite_url, future=True)
     yield engine
     engine.dispose()
 
@@ -274,7 +271,8 @@ def test_the_cluster_lock_store_is_rasas_redis_lock_store_shared_by_two_servers(
         while order != ["a in"]:
             await asyncio.sleep(0.01)
         waiting = asyncio.create_task(turn(second, "b", None))
-        await asyncio.sleep(0.1)  # b must not get in while a holds the lock
+        while len(first.get_lock(conversation).tickets) < 2:  # b has queued behind a, in Redis
+            await asyncio.sleep(0.01)
         assert order == ["a in"]
         release.set()
         await asyncio.gather(holding, waiting)
