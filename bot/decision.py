@@ -16,6 +16,7 @@ import yaml
 
 from bot import intents, paths
 from bot.faq.knowledge_base import faq_id_of
+from bot.handoff.seed import seed_general_queue
 
 ANSWER = "answer"
 CLARIFY = "clarify"
@@ -117,9 +118,13 @@ def decide(
     signals: Signals,
     guards: Mapping[str, FaqGuard],
     thresholds: Thresholds,
-    general_queue: str = "van_phong",
+    general_queue: str | None = None,
 ) -> Decision:
-    """Decide what to do with one message. Pure: same inputs, same decision."""
+    """Decide what to do with one message. Pure: same inputs, same decision.
+
+    `general_queue`: where a request without a topic goes; callers with a database pass
+    `Departments.general_queue()`, else the seeded one (the offline fallback)."""
+    general_queue = general_queue or seed_general_queue()
     text = signals.folded_text
     if not has_words(text):
         return Decision(OUT_OF_SCOPE, NOT_UNDERSTOOD, 0.0, reason="no_words")

@@ -4,6 +4,7 @@ from bot.decision import (
     ANSWER, CLARIFY, HANDOFF, OUT_OF_SCOPE, SMALLTALK, FaqGuard, FuzzyMatch, IntentScore, Signals,
     decide, load_thresholds,
 )
+from bot.handoff.seed import seed_general_queue
 
 GUARDS = {
     "can_cuoc_cap_moi": FaqGuard("cong_an", ("can cuoc",), ("ho chieu",)),
@@ -96,6 +97,12 @@ def test_text_without_words_is_not_understood(text):
 
 def test_no_prediction_hands_off():
     assert _decide("abc").kind == HANDOFF
+
+
+def test_without_a_general_queue_the_seeded_one_takes_what_has_no_topic():
+    assert _decide("abc").department == seed_general_queue()  # the offline fallback, not a code written here
+    signals = Signals("abc", (), ())
+    assert decide(signals, GUARDS, T, "mot_cua").department == "mot_cua"
 
 
 def test_a_case_the_answer_does_not_cover_is_handed_to_the_faqs_department():
