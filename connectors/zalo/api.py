@@ -1,4 +1,5 @@
-"""Zalo OA Open API client (httpx, async): consultation messages and user details.
+"""Zalo OA Open API client (httpx, async): consultation messages (text, optionally with buttons)
+and user details.
 
 Errors come back with HTTP 200 and a non-zero `error` (../shared/zalo-oa-api.md §3.3, §6):
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -25,6 +26,24 @@ RETRYABLE_ERRORS = frozenset({-32, -200})
 # The citizen cannot be reached this way: officers must see it, retrying will not help.
 UNREACHABLE_ERRORS = frozenset({-213, -217, -218, -227, -230, -232, -234, -244})
 TEXT_LIMIT = 2000
+# Buttons appendix (DOCS phu-luc/cau-truc-cua-tham-so-buttons): at most 5, title <= 100, payload <= 1000.
+MAX_BUTTONS = 5
+BUTTON_TITLE_LIMIT = 100
+BUTTON_PAYLOAD_LIMIT = 1000
+QUERY_SHOW = "oa.query.show"
+QUERY_HIDE = "oa.query.hide"
+
+
+@dataclass(frozen=True)
+class ZaloButton:
+    """An `oa.query.*` button: a tap sends `payload` to the OA as if the citizen had typed it."""
+
+    title: str
+    payload: str
+    type: str = QUERY_SHOW
+
+    def to_json(self) -> dict[str, str]:
+        return {"title": self.title, "type": self.type, "payload": self.payload}
 
 
 class ZaloApiError(ChannelError):
@@ -74,9 +93,16 @@ class ZaloApiClient:
         self._http = http or httpx.AsyncClient(timeout=timeout)
         self._names: dict[str, str] = {}
 
-    async def send_text(self, user_id: str, text: str) -> SendResult:
-        """Send one consultation ("tư vấn") text message; one attempt, one token refresh at most."""
-        body = {"recipient": {"user_id": user_id}, "message": {"text": text}}
+    async def send_text(self, user_id: str, text: str, buttons: Sequence[ZaloButton] = ()) -> SendResult:
+        """Send one consultation ("tư vấn") text message; one attempt, one token refresh at most.
+
+        Buttons go in a template attachment without `template_type`, the shape of Zalo's buttons
+        appendix; Zalo's CS pages do not document it (docs/zalo-buttons.md says why we send it).
+        """
+        message: dict[str, Any] = {"text": text}
+        if buttons:
+            message["attachment"] = {"type": "template", "payload": {"buttons": [b.to_json() for b in buttons]}}
+        body = {"recipient": {"user_id": user_id}, "message": message}
         data = await self._call(lambda token: self._http.post(
             f"{self._base}/v3.0/oa/message/cs", json=body, headers={"access_token": token}
         ), "/v3.0/oa/message/cs")

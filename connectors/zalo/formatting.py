@@ -1,9 +1,64 @@
-"""Turn a bot turn into Zalo text messages: merge, split at 2,000 characters, number the buttons."""
+"""Turn a bot turn into Zalo messages: merge, split at 2,000 characters, number the buttons in
+the text and send them as Zalo buttons too (the text is what Zalo PC/Web shows)."""
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from connectors.zalo.api import TEXT_LIMIT
+from connectors.zalo.api import BUTTON_PAYLOAD_LIMIT, BUTTON_TITLE_LIMIT, MAX_BUTTONS, TEXT_LIMIT, ZaloButton
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    text: str
+    buttons: tuple[ZaloButton, ...] = ()
+
+
+def turn_messages(texts: list[str], buttons: Iterable[ZaloButton], limit: int = TEXT_LIMIT) -> list[OutgoingMessage]:
+    """A turn's texts as few messages as fit; the buttons ride on the last one, under the options
+    they stand for (a split never leaves them above text they do not belong to)."""
+    chunks = merge_and_split(texts, limit)
+    if not chunks:
+        return []
+    messages = [OutgoingMessage(chunk) for chunk in chunks]
+    messages[-1] = OutgoingMessage(chunks[-1], tuple(buttons))
+    return messages
+
+
+def zalo_buttons(buttons: Iterable[dict[str, Any]]) -> list[ZaloButton]:
+    """Rasa's buttons as `oa.query.show` buttons within Zalo's limits: the payload is what the
+    citizen would type (shown in their chat), so the core reads a tap as typed text."""
+    result: list[ZaloButton] = []
+    for button in buttons:
+        title = str(button.get("title") or "").strip()
+        payload = str(button.get("payload") or "").strip()
+        if not title or not payload:
+            continue
+        if len(payload) > BUTTON_PAYLOAD_LIMIT:
+            # A cut payload would mean something else; the numbered text still offers the option.
+            logger.warning("button %r left out: payload over %d characters", title, BUTTON_PAYLOAD_LIMIT)
+            continue
+        if len(title) > BUTTON_TITLE_LIMIT:
+            title = title[: BUTTON_TITLE_LIMIT - 1].rstrip() + "…"
+        result.append(ZaloButton(title, payload))
+    return result
+
+
+def cap_buttons(buttons: list[ZaloButton]) -> list[ZaloButton]:
+    """At most Zalo's five, first offered first, one per payload."""
+    seen: set[str] = set()
+    kept = []
+    for button in buttons:
+        if button.payload not in seen:
+            seen.add(button.payload)
+            kept.append(button)
+    if len(kept) > MAX_BUTTONS:
+        logger.warning("%d buttons in one turn; Zalo shows %d, the rest stay in the numbered text", len(kept), MAX_BUTTONS)
+    return kept[:MAX_BUTTONS]
 
 
 
@@ -44,7 +99,7 @@ def _fit(paragraph: str, limit: int) -> list[str]:
 
 
 def with_numbered_buttons(text: str, buttons: list[dict[str, Any]]) -> str:
-    """Buttons as a numbered list (buttons in consultation messages are unconfirmed)."""
+    """Buttons as a numbered list: Zalo PC/Web shows no buttons, and Zalo may refuse them."""
     lines = [text.rstrip()] if text else []
     for number, button in enumerate(buttons, start=1):
         line = f"{number}. {button.get('title', '')}"

@@ -6,9 +6,9 @@ import logging
 from typing import Any
 
 from bot.zalo_store import SENT, ZaloStore
-from connectors.zalo.api import ZaloApiClient
+from connectors.zalo.api import ZaloApiClient, ZaloButton
 from connectors.zalo.delivery import Delivery, deliver
-from connectors.zalo.formatting import merge_and_split, with_numbered_buttons
+from connectors.zalo.formatting import cap_buttons, turn_messages, with_numbered_buttons, zalo_buttons
 
 logger = logging.getLogger(__name__)
 
@@ -22,24 +22,28 @@ class ZaloOutput:
         self._user_id = user_id
         self._event_key = event_key
         self._texts: list[str] = []
+        self._buttons: list[ZaloButton] = []
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         self._texts.append(text)
 
     async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any) -> None:
-        # A reply names an option by its number or words; the core resolves it from the dialogue state.
+        # Both: Zalo buttons for the phone, and the numbered text for Zalo PC/Web, where buttons do
+        # not show. A tap and a typed reply reach the core the same way, as the citizen's text.
         self._texts.append(with_numbered_buttons(text, buttons))
+        self._buttons.extend(zalo_buttons(buttons))
 
     async def flush(self) -> list[Delivery]:
         deliveries = []
-        for text in merge_and_split(self._texts):
-            delivery = await deliver(self._client, self._user_id, text)
+        for message in turn_messages(self._texts, cap_buttons(self._buttons)):
+            delivery = await deliver(self._client, self._user_id, message.text, buttons=message.buttons)
             await asyncio.to_thread(
-                self._store.record_outbound, self._event_key, self._user_id, text, delivery.status,
+                self._store.record_outbound, self._event_key, self._user_id, message.text, delivery.status,
                 delivery.attempts, delivery.error_code, delivery.error_message, delivery.message_id,
             )
             if delivery.status != SENT:
                 logger.warning("reply to %s %s (%s)", self._user_id, delivery.status, delivery.error_message)
             deliveries.append(delivery)
         self._texts = []
+        self._buttons = []
         return deliveries
