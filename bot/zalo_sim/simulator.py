@@ -12,7 +12,7 @@ from datetime import datetime
 
 import httpx
 
-from bot.zalo_sim import errors, events, quota
+from bot.zalo_sim import buttons, errors, events, quota
 from bot.zalo_sim.settings import Settings
 from bot.zalo_sim.state import CITIZEN_TO_OA, OA_TO_CITIZEN, ChatMessage, Citizen, SendFailure, SimState
 from bot.zalo_sim.tokens import TokenPair, TokenStore
@@ -27,6 +27,10 @@ _ATTACHMENT_EVENTS = {
     "file": "user_send_file",
     "location": "user_send_location",
 }
+
+
+class NoSuchButton(LookupError):
+    """The citizen tapped what is not a query button of an OA message in their conversation."""
 
 
 class UnknownCitizen(LookupError):
@@ -101,6 +105,21 @@ class Simulator:
         self.webhook.post(events.user_message(self.settings, citizen, message, event_name))
         return message
 
+    def citizen_taps_button(self, user_id: str, msg_id: str, index: int) -> ChatMessage:
+        """A tap on an `oa.query.*` button: Zalo sends its payload from the citizen as a text
+        message (appendix: shown in the citizen's chat for oa.query.show, hidden for
+        oa.query.hide); the event is taken to be `user_send_text` (docs/zalo-buttons.md)."""
+        citizen = self.citizen(user_id)
+        sent = next((m for m in self.state.conversations[user_id] if m.msg_id == msg_id and m.direction == OA_TO_CITIZEN), None)
+        button = buttons.query_button(sent.attachments, index) if sent is not None else None
+        if button is None:
+            raise NoSuchButton(f"no query button {index} on OA message {msg_id!r}")
+        citizen.interact()
+        message = self.state.record(user_id, CITIZEN_TO_OA, str(button["payload"]),
+                                    shown_to_citizen=button["type"] == buttons.QUERY_SHOW)
+        self.webhook.post(events.user_message(self.settings, citizen, message, "user_send_text"))
+        return message
+
     # The OA: an officer in the chat tool, or the connector through the Open API.
 
     def officer_sends_text(self, user_id: str, text: str, admin_id: str = DEFAULT_ADMIN_ID) -> ChatMessage:
@@ -119,14 +138,14 @@ class Simulator:
         if self.state.send_failure_rate and self.random.random() < self.state.send_failure_rate:
             raise errors.ForcedHttpError(self.state.send_failure_rate_status)
         self.tokens.check(access_token)
-        user_id, text = _parse_cs_text(body)
+        user_id, text, attachments = _parse_cs_message(body)
         if len(text) > MAX_TEXT_LENGTH:
             raise errors.ZaloError(errors.PARAMETER_OVER_LIMIT)
         citizen = self.state.citizens.get(user_id)
         if citizen is None:
             raise errors.ZaloError.invalid("user_id")
         quota_used = quota.charge_reply(citizen)
-        message = self.state.record(user_id, OA_TO_CITIZEN, text)
+        message = self.state.record(user_id, OA_TO_CITIZEN, text, attachments=attachments)
         # Real Zalo echoes API sends too, without `admin_id`; the connector must ignore them.
         self.webhook.post(events.oa_send_text(self.settings, citizen, message))
         data: dict[str, object] = {"message_id": message.msg_id, "user_id": user_id}
@@ -210,8 +229,9 @@ class Simulator:
         return TokenStore.seeded(s.initial_access_token, s.initial_refresh_token, s.access_token_ttl)
 
 
-def _parse_cs_text(body: object) -> tuple[str, str]:
-    """(user_id, text) from `{"recipient": {"user_id"}, "message": {"text"}}`, else -201 naming the field."""
+def _parse_cs_message(body: object) -> tuple[str, str, list[dict[str, object]]]:
+    """(user_id, text, attachments) from `{"recipient": {"user_id"}, "message": {"text", "attachment"?}}`,
+    else -201 naming the field (-210 for a buttons limit)."""
     if not isinstance(body, dict):
         raise errors.ZaloError.invalid("body")
     recipient = body.get("recipient")
@@ -226,7 +246,9 @@ def _parse_cs_text(body: object) -> tuple[str, str]:
     text = message.get("text")
     if not isinstance(text, str) or not text.strip():
         raise errors.ZaloError.invalid("text")
-    return user_id, text
+    if "attachment" not in message:
+        return user_id, text, []
+    return user_id, text, [buttons.checked_attachment(message["attachment"])]
 
 
 def _oauth_invalid(description: str) -> errors.OAuthError:

@@ -35,6 +35,8 @@ class ChatMessage:
     # Set only when an officer typed it in the OA chat tool, never for API sends.
     admin_id: str | None = None
     attachments: list[dict[str, object]] = field(default_factory=list)
+    # False for the text an `oa.query.hide` button sent: the OA gets it, the citizen's chat hides it.
+    shown_to_citizen: bool = True
 
     @property
     def from_admin(self) -> bool:
@@ -92,7 +94,7 @@ class SimState:
         return citizen
 
     def record(self, user_id: str, direction: str, text: str, *, admin_id: str | None = None,
-               attachments: list[dict[str, object]] | None = None) -> ChatMessage:
+               attachments: list[dict[str, object]] | None = None, shown_to_citizen: bool = True) -> ChatMessage:
         message = ChatMessage(
             msg_id=secrets.token_hex(10),
             user_id=user_id,
@@ -101,6 +103,7 @@ class SimState:
             timestamp_ms=now_ms(),
             admin_id=admin_id,
             attachments=attachments or [],
+            shown_to_citizen=shown_to_citizen,
         )
         self.conversations.setdefault(user_id, []).append(message)
         return message

@@ -8,7 +8,7 @@ from pydantic import BaseModel, validator
 
 from bot.zalo_sim import attachments
 from bot.zalo_sim.dependencies import get_simulator
-from bot.zalo_sim.simulator import DEFAULT_ADMIN_ID, Simulator, UnknownCitizen
+from bot.zalo_sim.simulator import DEFAULT_ADMIN_ID, NoSuchButton, Simulator, UnknownCitizen
 from bot.zalo_sim.state import Citizen
 
 router = APIRouter(prefix="/zalo-sim/api", tags=["zalo-sim: chat page"])
@@ -31,6 +31,11 @@ class TextMessage(BaseModel):
 
 class OfficerMessage(TextMessage):
     admin_id: str = DEFAULT_ADMIN_ID
+
+
+class ButtonTap(BaseModel):
+    msg_id: str
+    index: int
 
 
 class Attachment(BaseModel):
@@ -96,6 +101,16 @@ async def citizen_sends_text(
     body: TextMessage, citizen: Citizen = Depends(known_citizen), sim: Simulator = Depends(get_simulator)
 ) -> dict[str, object]:
     return sim.citizen_sends_text(citizen.user_id, body.text).to_json()
+
+
+@router.post("/citizens/{user_id}/button-taps", status_code=201)
+async def citizen_taps_button(
+    body: ButtonTap, citizen: Citizen = Depends(known_citizen), sim: Simulator = Depends(get_simulator)
+) -> dict[str, object]:
+    try:
+        return sim.citizen_taps_button(citizen.user_id, body.msg_id, body.index).to_json()
+    except NoSuchButton as exc:
+        raise HTTPException(404, "Tin nhắn này không có nút gửi câu hỏi ở vị trí đó") from exc
 
 
 @router.post("/citizens/{user_id}/attachments", status_code=201)

@@ -147,6 +147,33 @@ function attachmentNode(attachment) {
   return element("span", "", `[${attachment.type}]`);
 }
 
+// Buttons of a CS message's template (Zalo's buttons appendix): on the citizen's phone an
+// oa.query.* button sends its payload back as the citizen's text; the officer only sees them.
+function buttonsNode(message, officerView) {
+  const template = message.attachments.find((a) => a.type === "template");
+  const buttons = (template && template.payload && template.payload.buttons) || [];
+  if (!buttons.length) return null;
+  const row = element("div", "oa-buttons");
+  row.dataset.testid = "oa-buttons";
+  buttons.forEach((button, index) => {
+    const node = element("button", "oa-button", button.title);
+    node.type = "button";
+    node.dataset.testid = "oa-button";
+    node.dataset.type = button.type;
+    if (officerView) node.disabled = true;
+    else if (button.type === "oa.query.show" || button.type === "oa.query.hide") {
+      node.addEventListener("click", () => tapButton(message.msg_id, index));
+    } else if (button.type === "oa.open.url") {
+      node.addEventListener("click", () => window.open(button.payload.url, "_blank", "noopener"));
+    } else {
+      node.title = "Zalo mở ứng dụng gọi điện/SMS; trình mô phỏng không làm việc này";
+      node.disabled = true;
+    }
+    row.append(node);
+  });
+  return row;
+}
+
 function messageNode(message, officerView) {
   const fromCitizen = message.direction === "citizen_to_oa";
   const mine = officerView ? !fromCitizen : fromCitizen;
@@ -159,20 +186,26 @@ function messageNode(message, officerView) {
 
   const bubble = element("div", "bubble");
   bubble.dataset.testid = "message-text";
-  for (const attachment of message.attachments) bubble.append(attachmentNode(attachment));
+  const shown = message.attachments.filter((a) => a.type !== "template");
+  for (const attachment of shown) bubble.append(attachmentNode(attachment));
   if (message.text) bubble.append(document.createTextNode(message.text));
-  else if (message.attachments.length && message.attachments.every((a) => a.type === "sticker")) {
+  else if (shown.length && shown.every((a) => a.type === "sticker")) {
     bubble.classList.add("sticker-only");
   }
 
   let who = "";
   if (!fromCitizen) who = message.from_admin ? "Cán bộ · " : (officerView ? "Bot (API) · " : "");
-  node.append(bubble, element("div", "meta", who + clockTime(message.timestamp_ms)));
+  if (!message.shown_to_citizen) who += "nút ẩn, công dân không thấy · ";
+  node.append(bubble);
+  const buttons = buttonsNode(message, officerView);
+  if (buttons) node.append(buttons);
+  node.append(element("div", "meta", who + clockTime(message.timestamp_ms)));
   return node;
 }
 
 function renderConversation(messages) {
-  const citizenView = messages.map((m) => messageNode(m, false));
+  // The text an oa.query.hide button sent reaches the OA but is hidden in the citizen's chat.
+  const citizenView = messages.filter((m) => m.shown_to_citizen !== false).map((m) => messageNode(m, false));
   const officerView = messages.map((m) => messageNode(m, true));
   if (!messages.length) {
     citizenView.push(element("p", "empty", "Chưa có tin nhắn. Hãy gửi lời chào tới OA."));
@@ -241,6 +274,15 @@ async function sendOfficerText() {
   } catch (error) {
     ui.officerInput.value = text;
     showError(`Cán bộ chưa gửi được tin: ${error.message}`);
+  }
+}
+
+async function tapButton(msgId, index) {
+  try {
+    await post(`/citizens/${state.userId}/button-taps`, { msg_id: msgId, index });
+    await refreshConversation();
+  } catch (error) {
+    showError(`Không gửi được: ${error.message}`);
   }
 }
 
