@@ -99,9 +99,16 @@ def _fit(paragraph: str, limit: int) -> list[str]:
 
 
 def with_numbered_buttons(text: str, buttons: list[dict[str, Any]]) -> str:
-    """Buttons as a numbered list: Zalo PC/Web shows no buttons, and Zalo may refuse them."""
+    """Buttons as a numbered list: Zalo PC/Web shows no buttons, and Zalo may refuse them.
+
+    A button whose words the text already asks for ("nhắn “có” hoặc “không”") is not listed
+    again: a number would not mean it, and the citizen knows what to type."""
     lines = [text.rstrip()] if text else []
+    folded = text.casefold()
     for number, button in enumerate(buttons, start=1):
+        payload = str(button.get("payload") or "")
+        if payload and payload != str(number) and not payload.isdigit() and payload.casefold() in folded:
+            continue
         line = f"{number}. {button.get('title', '')}"
         if line not in text:
             lines.append(line)

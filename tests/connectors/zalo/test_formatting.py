@@ -55,3 +55,11 @@ def test_buttons_ride_on_the_last_message_of_a_split_turn():
     assert messages[0].buttons == () and messages[1].buttons == tuple(buttons)
     assert messages[1].text.endswith("2. Cấp lại căn cước")
     assert turn_messages([""], buttons) == []
+
+
+def test_buttons_whose_words_the_text_asks_for_are_not_numbered_again():
+    asked = "Câu trả lời có giúp được anh/chị không? (nhắn “có” hoặc “không”)"
+    assert with_numbered_buttons(asked, [{"title": "Có", "payload": "Có"}, {"title": "Không", "payload": "Không"}]) == asked
+    clarify = "Ý anh/chị là…?\n1. Đăng ký khai sinh"
+    assert with_numbered_buttons(clarify, [{"title": "Đăng ký khai sinh", "payload": "1"},
+                                           {"title": "Gặp cán bộ", "payload": "gặp cán bộ"}]) == clarify + "\n2. Gặp cán bộ"
