@@ -119,3 +119,19 @@ def test_plain_text_refused_with_201_is_not_sent_twice(fake_tokens):
     client = ZaloApiClient("https://openapi.zalo.me", fake_tokens, http=httpx.AsyncClient(transport=httpx.MockTransport(always_refuses)))
     delivery = asyncio.run(deliver(client, USER, "Xin chào", sleep=_no_sleep))
     assert (delivery.status, delivery.error_code) == ("refused", -201) and len(zalo.bodies) == 1
+
+
+def test_the_inbox_outbox_sends_a_replys_buttons_too(client, fake_zalo, store):
+    from bot.replies import Button
+    from connectors.zalo.outbox import ZaloOutbox
+
+    text = "Yêu cầu #12 đã xong. Anh/chị nhắn số:\n1. Hài lòng\n2. Bình thường\n3. Chưa hài lòng"
+    buttons = (Button("Hài lòng", "1"), Button("Bình thường", "2"), Button("Chưa hài lòng", "3"))
+    sent = asyncio.run(ZaloOutbox(client, store).send_text(USER, text, "ticket:12", buttons))
+    plain = asyncio.run(ZaloOutbox(client, store).send_text(USER, "Chào anh", "ticket:12"))
+
+    assert sent.delivered and plain.delivered
+    assert fake_zalo.sent[0]["message"]["text"] == text
+    assert [(b["title"], b["payload"]) for b in _attachment(fake_zalo.sent[0])["payload"]["buttons"]] == [
+        ("Hài lòng", "1"), ("Bình thường", "2"), ("Chưa hài lòng", "3")]
+    assert _attachment(fake_zalo.sent[1]) is None
