@@ -15,8 +15,33 @@ from bot.text.fold import fold_key
 MIN_VARIANTS = 3
 TITLE_LIMIT = 255
 
+# The FAQ fields a problem can be about (`Faq`'s attribute names; "questions": the variants).
+ID, TITLE, QUESTION, DEPARTMENT, ANSWER = "id", "title", "question", "department", "answer"
+LEGAL_BASIS, CITATION, QUESTIONS = "legal_basis", "citation", "questions"
 
-def faq_problems(faq: Faq, unit: Mapping[str, str], departments: Mapping[str, str] | Iterable[str]) -> list[str]:
+
+class FaqProblem(str):
+    """One reason a FAQ cannot be saved: the Vietnamese sentence an editor reads (the string
+    itself, so code that prints, joins or compares problems keeps working), with the `field` it is
+    about and a stable `code`. Callers that need to know what is wrong use those, never the words."""
+
+    field: str
+    code: str
+
+    def __new__(cls, text: str, field: str, code: str) -> FaqProblem:
+        problem = super().__new__(cls, text)
+        problem.field, problem.code = field, code
+        return problem
+
+    def __getnewargs__(self) -> tuple[str, str, str]:  # pickling and copying keep field and code
+        return str(self), self.field, self.code
+
+    def about(self, faq_id: str) -> FaqProblem:
+        """The same problem, its sentence naming the FAQ (a list of many FAQs' problems)."""
+        return FaqProblem(f"{faq_id}: {self}", self.field, self.code)
+
+
+def faq_problems(faq: Faq, unit: Mapping[str, str], departments: Mapping[str, str] | Iterable[str]) -> list[FaqProblem]:
     """Problems of one FAQ on its own: empty or too long answer, unknown department, ...
 
     `departments`: code -> name (the name is in the answer's closing line, so it counts towards
@@ -24,55 +49,64 @@ def faq_problems(faq: Faq, unit: Mapping[str, str], departments: Mapping[str, st
     """
     problems = []
     if not faq.id or not all(c.islower() or c.isdigit() or c == "_" for c in faq.id) or len(faq.id) > 64:
-        problems.append("mã FAQ chỉ gồm chữ thường không dấu, số và dấu gạch dưới (tối đa 64 ký tự)")
+        problems.append(FaqProblem("mã FAQ chỉ gồm chữ thường không dấu, số và dấu gạch dưới (tối đa 64 ký tự)",
+                                   ID, "bad_id"))
     if not faq.title.strip():
-        problems.append("thiếu tiêu đề")
+        problems.append(FaqProblem("thiếu tiêu đề", TITLE, "missing"))
     elif len(faq.title) > TITLE_LIMIT:
-        problems.append(f"tiêu đề dài quá {TITLE_LIMIT} ký tự")
+        problems.append(FaqProblem(f"tiêu đề dài quá {TITLE_LIMIT} ký tự", TITLE, "too_long"))
     if not faq.question.strip():
-        problems.append("thiếu câu hỏi chính")
+        problems.append(FaqProblem("thiếu câu hỏi chính", QUESTION, "missing"))
     names = dict(departments) if isinstance(departments, Mapping) else {code: code for code in departments}
     if faq.department not in names:
-        problems.append(f"bộ phận “{faq.department}” không có trong danh sách bộ phận")
+        problems.append(FaqProblem(f"bộ phận “{faq.department}” không có trong danh sách bộ phận", DEPARTMENT,
+                                   "unknown_department"))
     if not faq.answer.strip():
-        problems.append("câu trả lời trống")
+        problems.append(FaqProblem("câu trả lời trống", ANSWER, "missing"))
     else:
         unknown = placeholders(faq.answer) - set(unit)
         if unknown:
-            problems.append("câu trả lời dùng ô chưa có trong hồ sơ đơn vị: " + ", ".join("{" + u + "}" for u in sorted(unknown)))
+            problems.append(FaqProblem("câu trả lời dùng ô chưa có trong hồ sơ đơn vị: "
+                                       + ", ".join("{" + u + "}" for u in sorted(unknown)), ANSWER, "unknown_placeholder"))
         else:
             problems += answer_reading_problems(faq, unit, names)
     if not faq.legal_basis:
-        problems.append("thiếu căn cứ pháp lý")
+        problems.append(FaqProblem("thiếu căn cứ pháp lý", LEGAL_BASIS, "missing"))
     else:
         line = citation_line(faq)
         if len(line) > CITATION_LIMIT:
             what = "căn cứ ngắn gọn" if faq.citation else "căn cứ pháp lý (chưa có căn cứ ngắn gọn)"
-            problems.append(f"dòng “Căn cứ: …” dài {len(line)} ký tự, quá {CITATION_LIMIT}: hãy ghi {what} thành một "
-                            "dòng viết tắt, ví dụ “Luật Hộ tịch 2014 (Đ.13–16); NĐ 123/2015, sửa bởi NĐ 07/2025”")
+            problems.append(FaqProblem(f"dòng “Căn cứ: …” dài {len(line)} ký tự, quá {CITATION_LIMIT}: hãy ghi {what} "
+                                       "thành một dòng viết tắt, ví dụ “Luật Hộ tịch 2014 (Đ.13–16); NĐ 123/2015, sửa "
+                                       "bởi NĐ 07/2025”", CITATION, "too_long"))
     variants = {fold_key(q) for q in faq.training_questions()} - {""}
     if len(variants) < MIN_VARIANTS:
-        problems.append(f"cần ít nhất {MIN_VARIANTS} cách hỏi khác nhau (hiện {len(variants)})")
+        problems.append(FaqProblem(f"cần ít nhất {MIN_VARIANTS} cách hỏi khác nhau (hiện {len(variants)})", QUESTIONS,
+                                   "too_few"))
     return problems
 
 
-def answer_reading_problems(faq: Faq, unit: Mapping[str, str], department_names: Mapping[str, str] | None = None) -> list[str]:
+def answer_reading_problems(faq: Faq, unit: Mapping[str, str],
+                            department_names: Mapping[str, str] | None = None) -> list[FaqProblem]:
     """How the answer reads on a phone once filled with the unit profile: one Zalo message, an
     opening paragraph that fits the first screen, no phrase said twice where a value joins the text."""
     problems = []
     text = render(faq, unit, department_names)
     if len(text) > ANSWER_LIMIT:  # the first thing to fix; the rest may change with it
-        return [f"câu trả lời khi gửi dài {len(text)} ký tự, quá {ANSWER_LIMIT} (một tin Zalo)"]
+        return [FaqProblem(f"câu trả lời khi gửi dài {len(text)} ký tự, quá {ANSWER_LIMIT} (một tin Zalo)", ANSWER,
+                           "too_long")]
     opening = first_screen(text)
     if len(opening) > FIRST_SCREEN_LIMIT:
-        problems.append(f"câu trả lời: đoạn đầu dài {len(opening)} ký tự khi điền hồ sơ đơn vị, quá {FIRST_SCREEN_LIMIT}; "
-                        "người dân chỉ đọc màn hình đầu, hãy trả lời thẳng trong 2–3 dòng rồi xuống dòng trống "
-                        "trước phần chi tiết")
+        problems.append(FaqProblem(
+            f"câu trả lời: đoạn đầu dài {len(opening)} ký tự khi điền hồ sơ đơn vị, quá {FIRST_SCREEN_LIMIT}; "
+            "người dân chỉ đọc màn hình đầu, hãy trả lời thẳng trong 2–3 dòng rồi xuống dòng trống "
+            "trước phần chi tiết", ANSWER, "first_screen_too_long"))
     if bare_yes_no(opening):
-        problems.append(f"câu trả lời mở đầu bằng “{bare_yes_no(opening)}” đứng riêng; hãy mở đầu bằng một câu "
-                        "trả lời đầy đủ")
+        problems.append(FaqProblem(f"câu trả lời mở đầu bằng “{bare_yes_no(opening)}” đứng riêng; hãy mở đầu bằng "
+                                   "một câu trả lời đầy đủ", ANSWER, "bare_yes_no"))
     for phrase in doubled_phrases(text) + awkward_joins(faq.answer, unit):
-        problems.append(f"câu trả lời lặp cụm từ khi điền hồ sơ đơn vị: “{_short(phrase)}”")
+        problems.append(FaqProblem(f"câu trả lời lặp cụm từ khi điền hồ sơ đơn vị: “{_short(phrase)}”", ANSWER,
+                                   "doubled_phrase"))
     return problems
 
 

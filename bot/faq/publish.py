@@ -28,7 +28,8 @@ from bot.faq import gate
 from bot.faq.release import export_release
 from bot.faq.rollout import RasaFleet, end_rollout, model_rollout, rasa_servers, start_rollout
 from bot.faq.knowledge_base import load_knowledge_base
-from bot.faq.store import KnowledgeStore
+from bot.faq.store import Actor, KnowledgeStore, actor
+from bot.handoff.audit import audit
 from bot.model import TrainingError, ensure_model, fingerprint, model_path
 
 logger = logging.getLogger(__name__)
@@ -103,12 +104,16 @@ class Publisher:
         self._live_scores: dict[tuple[str, str, frozenset[str]], gate.GateScore] = {}
 
     # ---- asking
-    def request(self, by: str) -> PublishRequest:
+    def request(self, by: Actor) -> PublishRequest:
+        """Queue a publish, audited (`kb.publish`) in the same transaction."""
+        staff_id, username = actor(by)
         with self.engine.begin() as conn:
             ahead = len(conn.execute(select(model_release.c.id).where(model_release.c.status.in_(BUSY))).all())
             release_id = int(conn.execute(insert(model_release).values(
-                status=QUEUED, requested_by=by, requested_at=utc_now(), progress="Đang chờ", report="{}", live=False,
+                status=QUEUED, requested_by=username, requested_at=utc_now(), progress="Đang chờ", report="{}", live=False,
             )).inserted_primary_key[0])
+            audit(conn, staff_id, username, "kb.publish",
+                  detail=f"#{release_id}" + (f" (xếp hàng sau {ahead} lượt)" if ahead else ""))
         self._wake.set()
         return PublishRequest(release_id, ahead)
 
@@ -203,10 +208,13 @@ class Publisher:
         self._set(release_id, report=json.dumps(report, ensure_ascii=False), progress=verdict.reason)
         return self.get(release_id)
 
-    async def go_live(self, release_id: int) -> dict[str, float]:
+    async def go_live(self, release_id: int, by: Actor | None = None) -> dict[str, float]:
         """Every Rasa server loads the model first (one that does not, in time, leaves everything
         as it was), then the database names the release live, which the action server follows
-        within seconds. Returns the seconds each server took to serve it."""
+        within seconds. Returns the seconds each server took to serve it.
+
+        `by`: the editor rolling back to this release, audited (`kb.rollback`) in the transaction
+        that makes it live; None for the worker putting a new release live."""
         release = self.get(release_id)
         if not release.model_path or not Path(release.model_path).exists():
             raise ValueError(f"release {release_id} has no model to load")
@@ -226,14 +234,17 @@ class Publisher:
             conn.execute(update(model_release).where(model_release.c.id == release_id)
                          .values(live=True, status=LIVE, finished_at=utc_now()))
             conn.execute(delete(model_rollout))
+            if by is not None:
+                staff_id, username = actor(by)
+                audit(conn, staff_id, username, "kb.rollback", detail=f"#{release_id}")
         await asyncio.to_thread(self._prune)
         return servers
 
-    async def roll_back(self, release_id: int) -> None:
+    async def roll_back(self, release_id: int, by: Actor | None = None) -> None:
         release = self.get(release_id)
         if not release.can_roll_back_to:
             raise ValueError("bản này không còn mô hình để quay lại")
-        await self.go_live(release_id)
+        await self.go_live(release_id, by)
 
     # ---- internals
     def _live_score(self, live: LiveModel, faq_ids: set[str]) -> gate.GateScore:

@@ -46,7 +46,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, Protocol
 
-from bot.faq.checks import MIN_VARIANTS, TITLE_LIMIT, faq_problems
+from bot.faq import checks
+from bot.faq.checks import MIN_VARIANTS, TITLE_LIMIT, FaqProblem, faq_problems
 from bot.faq.knowledge_base import ANSWER_LIMIT, CITATION_LIMIT, FIRST_SCREEN_LIMIT, QUESTION_STYLES, Faq
 from bot.text.fold import fold_diacritics, fold_key
 
@@ -80,12 +81,13 @@ _CONFIDENCE_CODES = {**{fold_diacritics(v): k for k, v in CONFIDENCE_LABELS.item
                      "low": "low"}
 NOT_UTF8 = "Tệp CSV không phải UTF-8; trong Excel hãy chọn Lưu thành → CSV UTF-8 (phân cách bằng dấu phẩy) rồi tải lên lại."
 
-# What faq_problems says, by the column it is about (checked in order; the first match wins).
-_PROBLEM_COLUMNS = (
-    ("dòng “căn cứ", CITATION), ("mã faq", ID), ("tiêu đề", TITLE), ("câu hỏi chính", QUESTION), ("bộ phận", DEPARTMENT),
-    ("câu trả lời", ANSWER), ("căn cứ pháp lý", LEGAL_BASIS), ("cách hỏi", STYLE_COLUMNS["diacritics"]),
-    ("chủ đề", TOPIC), ("từ khóa", KEYWORDS), ("loại trừ", EXCLUDES), ("độ tin cậy", CONFIDENCE),
-)
+# The column of each FAQ field a problem can be about (FaqProblem.field): the one table.
+FIELD_COLUMNS = {
+    checks.ID: ID, checks.TITLE: TITLE, checks.QUESTION: QUESTION, checks.DEPARTMENT: DEPARTMENT,
+    checks.ANSWER: ANSWER, checks.LEGAL_BASIS: LEGAL_BASIS, checks.CITATION: CITATION,
+    checks.QUESTIONS: STYLE_COLUMNS["diacritics"],  # the variants' first column
+    "topic": TOPIC, "keywords": KEYWORDS, "excludes": EXCLUDES, "confidence": CONFIDENCE,
+}
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters XLSX cannot hold
 
 
@@ -599,21 +601,17 @@ def _read_row(number: int, cells: list[_Cell], positions: dict[str, int], depart
         problems.append(Problem(number, DEPARTMENT, f"Bộ phận “{faq.department}” không có trong danh sách bộ phận "
                                                     "(mã bộ phận có ở trang “Bộ phận” của tệp Excel)."))
         flagged.add(DEPARTMENT)
-    for message in faq_problems(faq, unit, departments):
-        column = problem_column(message)
+    for problem in faq_problems(faq, unit, departments):
+        column = problem_column(problem)
         if column in flagged:
             continue  # already said more precisely (empty cell, formula, unknown department)
-        problems.append(Problem(number, column, _sentence(message)))
+        problems.append(Problem(number, column, _sentence(problem)))
     return faq, active == "co"
 
 
-def problem_column(message: str) -> str | None:
-    """The column a `faq_problems` message is about: by how it starts ("thiếu tiêu đề", "bộ phận “…”
-    không có…"), else by what it mentions ("cần ít nhất 3 cách hỏi")."""
-    lowered = message.lower().strip()
-    subject = lowered.removeprefix("thiếu ")
-    found = next((column for key, column in _PROBLEM_COLUMNS if subject.startswith(key)), None)
-    return found or next((column for key, column in _PROBLEM_COLUMNS if key in lowered), None)
+def problem_column(problem: FaqProblem) -> str | None:
+    """The column header of the field a `faq_problems` problem is about."""
+    return FIELD_COLUMNS.get(problem.field)
 
 
 def _sentence(text: str) -> str:

@@ -4,9 +4,10 @@ Seeded from data/faq/*.yml on first start (idempotently; the files stay the impo
 A FAQ's legal basis is one JSON value in `kb_faq.legal_basis`: a list of the full titles, or
 {"documents": [...], "citation": "…"} when the FAQ has its short "Căn cứ" line (rows written before
 the short line existed stay lists, so no migration is needed).
-Every change bumps the FAQ's `version` and stores a revision (a JSON snapshot) in the same
-transaction; a save names the version it started from and is refused when another editor saved
-in between (optimistic check), so the second editor is told and loses nothing.
+Every change bumps the FAQ's `version` and stores a revision (a JSON snapshot) and its audit
+row in the same transaction (a refused or failed save leaves neither); a save names the version
+it started from and is refused when another editor saved in between (optimistic check), so the
+second editor is told and loses nothing.
 """
 from __future__ import annotations
 
@@ -18,20 +19,27 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Union
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from bot import paths
 from bot.db import department, kb_faq, kb_question, kb_revision, utc_now
-from bot.faq.checks import faq_problems, shared_questions
+from bot.faq.checks import ID, QUESTIONS, FaqProblem, faq_problems, shared_questions
 from bot.faq.knowledge_base import (
     QUESTION_STYLES, Department, Faq, KnowledgeBase, faq_files, load_faq, load_knowledge_base, read_catalogue,
 )
+from bot.handoff.audit import audit
 from bot.text.fold import fold_key, has_diacritics
+
+if TYPE_CHECKING:
+    from bot.handoff.staff import Staff
 
 SEED_USER = "seed"
 FOLDED_LIMIT = 600
+# Who changes the knowledge base: a staff member, or a name for a script, a bench or the seed.
+Actor = Union["Staff", str]
 
 
 @dataclass(frozen=True)
@@ -61,11 +69,22 @@ class VersionConflict(Exception):
 
 
 class FaqInvalid(ValueError):
-    """The FAQ cannot be saved as it is; `problems` are Vietnamese sentences."""
+    """The FAQ cannot be saved as it is; `problems` are Vietnamese sentences, each with the field
+    it is about (`FaqProblem.field`, `.code`)."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
+    def __init__(self, problems: Sequence[FaqProblem]) -> None:
         super().__init__("; ".join(problems))
         self.problems = list(problems)
+
+
+def actor(by: Actor) -> tuple[int | None, str]:
+    """(staff id, username) of whoever changes the knowledge base; a script has no staff id."""
+    return (None, by) if isinstance(by, str) else (by.id, by.username)
+
+
+def _audit(conn: Connection, by: Actor, action: str, detail: str) -> None:
+    staff_id, username = actor(by)
+    audit(conn, staff_id, username, action, detail=detail)
 
 
 def snapshot(faq: Faq, active: bool) -> dict:
@@ -116,7 +135,7 @@ def seed_faqs(conn: Connection, faq_dir: Path = paths.FAQ_DIR) -> int:
     for path in faq_files(faq_dir):
         faq = load_faq(path)
         if faq.id not in known:
-            KnowledgeStore._insert(conn, faq, True, SEED_USER, None, "seed")
+            KnowledgeStore._insert(conn, faq, True, SEED_USER, "seed")
             added += 1
     return added
 
@@ -177,10 +196,11 @@ class KnowledgeStore:
             digest.update(json.dumps(snapshot(record.faq, True), ensure_ascii=False, sort_keys=True).encode())
         return digest.hexdigest()[:20]
 
-    # ---- changing
-    def save(self, faq: Faq, expected_version: int, by: str, staff_id: int | None = None,
-             active: bool | None = None, action: str = "edit") -> FaqRecord:
-        """Replace a FAQ's content; VersionConflict when it changed since `expected_version`."""
+    # ---- changing (each in one transaction with its revision and its audit row)
+    def save(self, faq: Faq, expected_version: int, by: Actor, *, active: bool | None = None,
+             action: str = "edit", note: str = "") -> FaqRecord:
+        """Replace a FAQ's content; VersionConflict when it changed since `expected_version`.
+        Audited as `kb.<action>`; `note` adds to the audit row's detail."""
         with self.engine.begin() as conn:
             current = self._records(conn, False, [faq.id], for_update=True)
             if not current:
@@ -189,50 +209,57 @@ class KnowledgeStore:
                 raise VersionConflict(current[0])
             keep_active = current[0].active if active is None else active
             self._check(conn, faq, keep_active)
-            self._write(conn, faq, keep_active, expected_version + 1, by, staff_id, action)
-        return self.get(faq.id)
+            version = expected_version + 1
+            self._write(conn, faq, keep_active, version, by, action)
+            _audit(conn, by, f"kb.{action}", f"{faq.id}: phiên bản {version}" + (f", {note}" if note else ""))
+            return self._records(conn, False, [faq.id])[0]
 
-    def create(self, faq: Faq, by: str, staff_id: int | None = None) -> FaqRecord:
+    def create(self, faq: Faq, by: Actor) -> FaqRecord:
         with self.engine.begin() as conn:
             if conn.execute(select(kb_faq.c.id).where(kb_faq.c.id == faq.id)).first():
-                raise FaqInvalid([f"mã FAQ “{faq.id}” đã có"])
+                raise FaqInvalid([FaqProblem(f"mã FAQ “{faq.id}” đã có", ID, "id_taken")])
             self._check(conn, faq, True)
-            self._insert(conn, faq, True, by, staff_id, "create")
-        return self.get(faq.id)
+            self._insert(conn, faq, True, by, "create")
+            _audit(conn, by, "kb.create", faq.id)
+            return self._records(conn, False, [faq.id])[0]
 
-    def set_active(self, faq_id: str, active: bool, expected_version: int, by: str, staff_id: int | None = None) -> FaqRecord:
+    def set_active(self, faq_id: str, active: bool, expected_version: int, by: Actor) -> FaqRecord:
         current = self.get(faq_id)
-        return self.save(current.faq, expected_version, by, staff_id, active, "activate" if active else "retire")
+        return self.save(current.faq, expected_version, by, active=active, action="activate" if active else "retire")
 
-    def add_variants(self, faq_id: str, texts: Iterable[str], by: str, staff_id: int | None = None,
+    def add_variants(self, faq_id: str, texts: Iterable[str], by: Actor, *,
                      expected_version: int | None = None) -> FaqRecord:
         """Add questions (deduplicated, style from their diacritics) as one new version."""
         current = self.get(faq_id)
         # The same words with and without diacritics are two variants: the model sees both forms.
         known = {_same_words(q) for q in current.faq.training_questions()}
         questions = {s: list(current.faq.questions.get(s, ())) for s in QUESTION_STYLES}
+        added = 0
         for text in texts:
             text = " ".join(text.split())
             key = _same_words(text)
             if text and key not in known:
                 questions[style_of(text)].append(text)
                 known.add(key)
+                added += 1
         updated = replace(current.faq, questions={s: tuple(q) for s, q in questions.items()})
         version = current.version if expected_version is None else expected_version
-        return self.save(updated, version, by, staff_id, action="add_variants")
+        return self.save(updated, version, by, action="add_variants", note=f"thêm {added} cách hỏi")
 
-    def replace_all(self, records: Sequence[tuple[Faq, bool]], by: str, staff_id: int | None = None,
-                    checked: bool = False) -> int:
-        """An import: the whole knowledge base in one transaction (all or nothing); returns the
-        number of FAQs changed. FAQs absent from the import are retired, not deleted.
+    def replace_all(self, records: Sequence[tuple[Faq, bool]], by: Actor, *, checked: bool = False,
+                    source: str = "") -> int:
+        """An import: the whole knowledge base in one transaction (all or nothing), audited as
+        `kb.import` (`source`: the file's name); returns the number of FAQs changed. FAQs absent
+        from the import are retired, not deleted.
 
         `checked`: the caller (the spreadsheet import) has just run these very checks.
         """
         if not checked:
             codes = self._department_codes()
-            problems = [f"{faq.id}: {p}" for faq, _ in records for p in faq_problems(faq, self.unit, codes)]
+            problems = [p.about(faq.id) for faq, _ in records for p in faq_problems(faq, self.unit, codes)]
             for question, owners in shared_questions(f for f, _ in records).items():
-                problems.append(f"câu hỏi “{question}” nằm ở nhiều FAQ: {', '.join(owners)}")
+                problems.append(FaqProblem(f"câu hỏi “{question}” nằm ở nhiều FAQ: {', '.join(owners)}", QUESTIONS,
+                                           "question_shared"))
             if problems:
                 raise FaqInvalid(problems)
         with self.engine.begin() as conn:
@@ -246,11 +273,13 @@ class KnowledgeStore:
                 elif snapshot(existing.faq, existing.active) != snapshot(faq, active):
                     changed.append((faq, active, existing.version + 1))
             retired = [(current[i].faq, False, current[i].version + 1) for i in sorted(current.keys() - imported) if current[i].active]
-            self._write_many(conn, new, changed + retired, by, staff_id, {id(x): "import_retire" for x in retired})
-        return len(new) + len(changed) + len(retired)
+            self._write_many(conn, new, changed + retired, by, {id(x): "import_retire" for x in retired})
+            total = len(new) + len(changed) + len(retired)
+            _audit(conn, by, "kb.import", (f"{source}: " if source else "") + f"{len(records)} FAQ, {total} thay đổi "
+                   f"(thêm {len(new)}, sửa {len(changed)}, ngừng dùng {len(retired)})")
+        return total
 
-    def _write_many(self, conn: Connection, new: list, changed: list, by: str, staff_id: int | None,
-                    actions: dict[int, str]) -> None:
+    def _write_many(self, conn: Connection, new: list, changed: list, by: Actor, actions: dict[int, str]) -> None:
         """Batched inserts and updates: a 2,000-FAQ import is a handful of statements per table."""
         if new:
             conn.execute(insert(kb_faq), [{"id": f.id, "version": v, **self._columns(f, a, by)} for f, a, v in new])
@@ -268,9 +297,10 @@ class KnowledgeStore:
             conn.execute(insert(kb_question), questions)
         if everything:
             now = utc_now()
+            staff_id, username = actor(by)
             conn.execute(insert(kb_revision), [
                 {"faq_id": f.id, "version": v, "action": actions.get(id(item), "import"), "staff_id": staff_id,
-                 "username": by, "at": now, "snapshot": json.dumps(snapshot(f, a), ensure_ascii=False)}
+                 "username": username, "at": now, "snapshot": json.dumps(snapshot(f, a), ensure_ascii=False)}
                 for item in everything for f, a, v in [item]
             ])
 
@@ -295,30 +325,31 @@ class KnowledgeStore:
             for folded, owner in taken:
                 owners.setdefault(folded, set()).add(owner)
             for folded, ids in sorted(owners.items()):
-                problems.append(f"câu hỏi “{mine[folded]}” đã thuộc FAQ {', '.join(sorted(ids))}")
+                problems.append(FaqProblem(f"câu hỏi “{mine[folded]}” đã thuộc FAQ {', '.join(sorted(ids))}", QUESTIONS,
+                                           "question_taken"))
         if problems:
             raise FaqInvalid(problems)
 
     @classmethod
-    def _insert(cls, conn: Connection, faq: Faq, active: bool, by: str, staff_id: int | None, action: str) -> None:
+    def _insert(cls, conn: Connection, faq: Faq, active: bool, by: Actor, action: str) -> None:
         conn.execute(insert(kb_faq).values(id=faq.id, version=1, **cls._columns(faq, active, by)))
         cls._write_questions(conn, faq)
-        cls._revision(conn, faq, active, 1, by, staff_id, action)
+        cls._revision(conn, faq, active, 1, by, action)
 
-    def _write(self, conn: Connection, faq: Faq, active: bool, version: int, by: str, staff_id: int | None, action: str) -> None:
+    def _write(self, conn: Connection, faq: Faq, active: bool, version: int, by: Actor, action: str) -> None:
         conn.execute(update(kb_faq).where(kb_faq.c.id == faq.id).values(version=version, **self._columns(faq, active, by)))
         conn.execute(delete(kb_question).where(kb_question.c.faq_id == faq.id))
         self._write_questions(conn, faq)
-        self._revision(conn, faq, active, version, by, staff_id, action)
+        self._revision(conn, faq, active, version, by, action)
 
     @staticmethod
-    def _columns(faq: Faq, active: bool, by: str) -> dict:
+    def _columns(faq: Faq, active: bool, by: Actor) -> dict:
         return {
             "department_code": faq.department, "topic": faq.topic, "title": faq.title, "question": faq.question,
             "answer": faq.answer, "legal_basis": legal_basis_column(faq),
             "keywords": json.dumps(list(faq.keywords), ensure_ascii=False),
             "excludes": json.dumps(list(faq.excludes), ensure_ascii=False), "confidence": faq.confidence or "",
-            "active": active, "updated_at": utc_now(), "updated_by": by,
+            "active": active, "updated_at": utc_now(), "updated_by": actor(by)[1],
         }
 
     @staticmethod
@@ -328,10 +359,11 @@ class KnowledgeStore:
             conn.execute(insert(kb_question), rows)
 
     @staticmethod
-    def _revision(conn: Connection, faq: Faq, active: bool, version: int, by: str, staff_id: int | None, action: str) -> None:
+    def _revision(conn: Connection, faq: Faq, active: bool, version: int, by: Actor, action: str) -> None:
+        staff_id, username = actor(by)
         conn.execute(insert(kb_revision).values(
             faq_id=faq.id, version=version, action=action, snapshot=json.dumps(snapshot(faq, active), ensure_ascii=False),
-            staff_id=staff_id, username=by, at=utc_now(),
+            staff_id=staff_id, username=username, at=utc_now(),
         ))
 
     def _records(self, conn: Connection, active_only: bool, ids: Sequence[str] | None = None, for_update: bool = False) -> list[FaqRecord]:

@@ -152,7 +152,7 @@ class Suggestions:
     def accept_as_variant(self, suggestion_id: int, faq_id: str, store: KnowledgeStore, by: Staff) -> FaqRecord:
         """The proposed question becomes a variant of `faq_id`."""
         suggestion = self.get_open(suggestion_id)
-        record = store.add_variants(faq_id, [suggestion.question], by.username, by.id)
+        record = store.add_variants(faq_id, [suggestion.question], by)
         self.decide(suggestion_id, ACCEPTED, by, faq_id)
         return record
 

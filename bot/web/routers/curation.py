@@ -2,7 +2,8 @@
 
 Thin adapters over bot/faq: the FAQ list and search, the edit page with the answer as Zalo
 shows it, history with diffs, conflicts, the messages the bot could not answer, officers'
-proposals, and publishing (train in the background, gate, roll back). Every change is audited.
+proposals, and publishing (train in the background, gate, roll back). Every change is audited,
+by the service that makes it, in the change's own transaction.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from bot.faq.publish import BUSY, FAILED, GATING, LIVE, QUEUED, REFUSED, RETIRED
 from bot.faq.store import FaqInvalid, FaqRecord, KnowledgeStore, VersionConflict, snapshot
 from bot.faq.suggestions import ACCEPTED, SuggestionError, Suggestions, likely_faq, teachable_replies
 from bot.faq.unanswered import DECISION_NAMES, LARGEST, NEW_FAQ, NEWEST, Group, UnansweredMessages, parse_ids
-from bot.handoff.audit import audit
+from bot.faq.checks import QUESTIONS, FaqProblem
 from bot.text.fold import fold_key
 from bot.handoff.departments import Departments
 from bot.handoff.staff import EDITOR, Session, Staff
@@ -80,10 +81,6 @@ class Desk:
 
     def department_names(self) -> dict[str, str]:
         return {d.code: d.name for d in self.units.all()}
-
-    def log(self, action: str, detail: str = "", ticket_id: int | None = None) -> None:
-        with self.db.begin() as conn:
-            audit(conn, self.member.id, self.member.username, action, ticket_id, detail)
 
 
 def desk(member: Staff = Depends(editor_only), db: Engine = Depends(services.engine),
@@ -168,8 +165,8 @@ def find_variant(faq: Faq, text: str) -> tuple[str, int] | None:
 
 
 def _edit_page(request: Request, box: Desk, form: FaqForm, version: int | None, record: FaqRecord | None,
-               problems: list[str] | None = None, conflict: FaqRecord | None = None, extra: dict[str, Any] | None = None,
-               status: int = 200) -> Response:
+               problems: list[FaqProblem] | None = None, conflict: FaqRecord | None = None,
+               extra: dict[str, Any] | None = None, status: int = 200) -> Response:
     names = box.department_names()
     shown = preview(form.faq, box.store.unit, names.get(form.faq.department, form.faq.department))
     context = {
@@ -177,11 +174,11 @@ def _edit_page(request: Request, box: Desk, form: FaqForm, version: int | None, 
         "departments": box.units.all(), "names": names, "preview": shown, "limit": ANSWER_LIMIT,
         "unit": box.store.unit, "styles": STYLE_NAMES, "style_order": QUESTION_STYLES, "confidences": CONFIDENCE_NAMES,
         "confidence_meanings": CONFIDENCE_MEANINGS,
-        "problems": problems or [], "conflict": conflict,
+        "problems": [sentence(p) for p in problems or ()], "conflict": conflict,
         "conflict_changes": diff(snapshot(conflict.faq, conflict.active), form_snapshot(form), names) if conflict else [],
         "decision_ids": "", "suggestion_id": "",
         "publish_state": publish_state(record, next((r for r in _reader(request, box.db).releases(20) if r.live), None)),
-        "open_variants": any("cách hỏi" in p for p in problems or ()), "open_keywords": False,
+        "open_variants": any(p.field == QUESTIONS for p in problems or ()), "open_keywords": False,
         "found_style": None, "found_index": None,
     }
     found = find_variant(form.faq, request.query_params.get("tim", "")[:500])
@@ -210,14 +207,12 @@ def save_faq(request: Request, faq_id: str, _: Session = Depends(check_csrf), bo
         return redirect(f"{HOME}faq/{faq_id}?tb=unchanged")
     action = revision_action(before, edited)
     try:
-        saved = box.store.save(edited.faq, int(version), box.member.username, box.member.id, edited.active, action)
+        box.store.save(edited.faq, int(version), box.member, active=edited.active, action=action)
     except VersionConflict as conflict:
         return _edit_page(request, box, edited, conflict.current.version, conflict.current,
                           conflict=conflict.current, status=409)
     except FaqInvalid as invalid:
-        return _edit_page(request, box, edited, int(version), record, problems=[sentence(p) for p in invalid.problems],
-                          status=400)
-    box.log(f"kb.{action}", f"{faq_id}: phiên bản {saved.version}")
+        return _edit_page(request, box, edited, int(version), record, problems=invalid.problems, status=400)
     return redirect(f"{HOME}faq/{faq_id}?tb=saved")
 
 
@@ -266,11 +261,10 @@ def create_faq(request: Request, _: Session = Depends(check_csrf), box: Desk = D
     suggestion_id = str(form.get("suggestion_id") or "")
     extra = {"decision_ids": ",".join(map(str, decision_ids)), "suggestion_id": suggestion_id if suggestion_id.isdigit() else ""}
     try:
-        created = box.store.create(edited.faq, box.member.username, box.member.id)
+        created = box.store.create(edited.faq, box.member)
     except FaqInvalid as invalid:
         return _edit_page(request, box, FaqForm(edited.faq, True), None, None,
-                          problems=[sentence(p) for p in invalid.problems], extra=extra, status=400)
-    box.log("kb.create", created.faq.id)
+                          problems=invalid.problems, extra=extra, status=400)
     if decision_ids:
         UnansweredMessages(box.db).mark(decision_ids, NEW_FAQ, box.member, created.faq.id, f"FAQ mới {created.faq.id}")
     if extra["suggestion_id"]:
@@ -330,7 +324,6 @@ def add_group_to_faq(request: Request, _: Session = Depends(check_csrf), box: De
     except FaqInvalid as invalid:
         problems = " ".join(sentence(p) for p in invalid.problems)
         return _unanswered_page(request, box, order, error=f"Chưa thêm được vào FAQ “{faq_id}”: {problems}", status=400)
-    box.log("kb.add_variants", f"{faq_id}: {len(texts)} cách hỏi từ tin nhắn bot chưa trả lời được")
     return redirect(f"{HOME}chua-tra-loi?sap_xep={order}&tb=added&so={len(ids)}")
 
 
@@ -386,7 +379,6 @@ def accept_suggestion(request: Request, suggestion_id: int, faq_id: str = Form("
         raise PageError(400, "Hãy chọn FAQ để thêm cách hỏi vào.") from None
     except FaqInvalid as invalid:
         raise PageError(400, f"Chưa thêm được vào FAQ “{faq_id}”: " + " ".join(sentence(p) for p in invalid.problems)) from None
-    box.log("kb.add_variants", f"{faq_id}: câu hỏi của đề xuất #{suggestion_id}")
     return redirect(f"{HOME}de-xuat?tb=suggestion_added")
 
 
@@ -478,8 +470,7 @@ def publish(request: Request, _: Session = Depends(check_csrf), box: Desk = Depe
     running = publisher_of(request)
     if running is None:
         return _publish_page(request, box, NO_PUBLISHER, status=503)
-    asked = running.request(box.member.username)
-    box.log("kb.publish", f"#{asked.release_id}" + (f" (xếp hàng sau {asked.ahead} lượt)" if asked.ahead else ""))
+    asked = running.request(box.member)
     if asked.ahead:
         return redirect(f"{HOME}xuat-ban?tb=queued&so={asked.release_id}&truoc={asked.ahead}")
     return redirect(f"{HOME}xuat-ban?tb=started&so={asked.release_id}")
@@ -505,7 +496,7 @@ async def roll_back(request: Request, release_id: int, _: Session = Depends(chec
     if running is None:
         return await run_in_threadpool(_publish_page, request, box, NO_PUBLISHER, 503)
     try:
-        await running.roll_back(release_id)
+        await running.roll_back(release_id, by=box.member)
     except KeyError:
         raise PageError(404, "Không có bản xuất bản này.") from None
     except ValueError as exc:
@@ -513,7 +504,6 @@ async def roll_back(request: Request, release_id: int, _: Session = Depends(chec
     except Exception as exc:  # noqa: BLE001 - Rasa refused or unreachable: tell the editor, keep the page
         message = f"Không quay lại được bản #{release_id}: máy chủ Rasa không nạp được mô hình ({exc})."
         return await run_in_threadpool(_publish_page, request, box, message[:600], 502)
-    await run_in_threadpool(box.log, "kb.rollback", f"#{release_id}")
     return redirect(f"{HOME}xuat-ban?tb=rolled_back&so={release_id}")
 
 

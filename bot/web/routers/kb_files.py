@@ -4,7 +4,8 @@ CSV) or its empty template, and upload a changed file.
 An upload is checked row by row first (bot/faq/spreadsheet.py); with any problem nothing changes
 and the page lists every problem by row and column. Otherwise the file replaces the knowledge base
 in one transaction (KnowledgeStore.replace_all: FAQs missing from the file are retired, not
-deleted) and the page says how many FAQs changed. Every import, applied or refused, is audited.
+deleted, and the import is audited in that transaction) and the page says how many FAQs changed.
+A refused import is audited too: then the audit row is the only thing written.
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from sqlalchemy.engine import Engine
 
 from bot.db import kb_faq
 from bot.faq.spreadsheet import (
-    CellTooLong, ParsedImport, Problem, export_csv, export_xlsx, parse_upload, template_csv, template_xlsx,
+    CellTooLong, ParsedImport, Problem, export_csv, export_xlsx, parse_upload, problem_column, template_csv,
+    template_xlsx,
 )
 from bot.faq.store import FaqInvalid, KnowledgeStore, snapshot
 from bot.handoff.audit import audit
@@ -124,19 +126,17 @@ async def import_file(request: Request, tep: Optional[UploadFile] = File(None), 
 def _apply(request: Request, filename: str, parsed: ParsedImport, member: Staff, store: KnowledgeStore,
            db: Engine) -> Response:
     if parsed.problems:
-        _log(db, member, "kb.import_refused", f"{filename}: {len(parsed.problems)} lỗi, không thay đổi gì")
+        _audit_refusal(db, member, filename, len(parsed.problems))
         return _page(request, store, 400, filename=filename, problems=parsed.problems)
 
     before = {r.faq.id: r for r in store.all()}
     try:
-        changed = store.replace_all(parsed.records, member.username, member.id, checked=True)
+        changed = store.replace_all(parsed.records, member, checked=True, source=filename)
     except FaqInvalid as refused:  # checks the file passed but the store refused: say so, nothing changed
-        problems = [Problem(None, None, sentence(p)) for p in refused.problems]
-        _log(db, member, "kb.import_refused", f"{filename}: {len(problems)} lỗi, không thay đổi gì")
+        problems = [Problem(None, problem_column(p), sentence(p)) for p in refused.problems]
+        _audit_refusal(db, member, filename, len(problems))
         return _page(request, store, 400, filename=filename, problems=problems)
     summary = _summary(before, parsed.records)
-    _log(db, member, "kb.import", f"{filename}: {len(parsed.records)} FAQ, {changed} thay đổi (thêm {summary['added']}, "
-                                  f"sửa {summary['edited']}, ngừng dùng {summary['retired']})")
     return _page(request, store, filename=filename, changed=changed, summary=summary, warnings=parsed.warnings,
                  rows=len(parsed.records))
 
@@ -150,6 +150,7 @@ def _summary(before: dict, records: list) -> dict[str, int]:
     return {"added": added, "edited": edited, "retired": retired}
 
 
-def _log(db: Engine, member: Staff, action: str, detail: str) -> None:
+def _audit_refusal(db: Engine, member: Staff, filename: str, problems: int) -> None:
+    """Nothing changed, so the refusal's audit row is the transaction's only write."""
     with db.begin() as conn:
-        audit(conn, member.id, member.username, action, None, detail)
+        audit(conn, member.id, member.username, "kb.import_refused", detail=f"{filename}: {problems} lỗi, không thay đổi gì")
