@@ -402,3 +402,19 @@ def test_an_uploaded_file_is_parsed_in_a_process_apart(kb, departments):
     cpu = time.process_time() - cpu
     assert result.problems == [] and len(result.records) == 2000
     assert cpu < 1.0, f"{cpu:.1f} s of the web process's CPU"
+
+
+def test_a_problem_names_its_column_by_its_field_not_by_its_words(kb):
+    from bot.faq.checks import FaqProblem, faq_problems
+    from bot.faq.spreadsheet import (
+        ANSWER, COLUMNS, DEPARTMENT, FIELD_COLUMNS, ID, LEGAL_BASIS, QUESTION, STYLE_COLUMNS, TITLE, problem_column,
+    )
+
+    faq = replace(kb.faqs["khai_sinh"], id="Sai Ma", title="", question="", department="khong_co", answer="",
+                  legal_basis=(), questions={})
+    problems = faq_problems(faq, kb.unit, set(kb.departments))
+    assert {problem_column(p) for p in problems} == {ID, TITLE, QUESTION, DEPARTMENT, ANSWER, LEGAL_BASIS,
+                                                     STYLE_COLUMNS["diacritics"]}
+    reworded = [FaqProblem("một câu viết khác hẳn", p.field, p.code) for p in problems]
+    assert [problem_column(p) for p in reworded] == [problem_column(p) for p in problems]
+    assert set(FIELD_COLUMNS.values()) <= set(COLUMNS)
