@@ -94,7 +94,7 @@ class Publisher:
         self.engine = engine
         self.rasa_url = rasa_url.rstrip("/")
         self.rasa_token = rasa_token
-        # Every Rasa server a rollout waits for: RASA_SERVERS, else the one at rasa_url.
+        # Every Rasa server a rollout waits for: RASA_URLS, else the one at rasa_url.
         self.fleet = fleet or RasaFleet(rasa_servers(self.rasa_url), rasa_token)
         self.releases_dir = releases_dir
         self.models_dir = models_dir

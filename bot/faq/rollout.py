@@ -52,8 +52,9 @@ def end_rollout(engine: Engine) -> None:
 
 
 def rasa_servers(default: str) -> list[str]:
-    """Every Rasa server a rollout waits for: RASA_SERVERS (comma-separated), else `default`."""
-    listed = [u.strip().rstrip("/") for u in os.environ.get("RASA_SERVERS", "").split(",") if u.strip()]
+    """Every Rasa server a rollout waits for: RASA_URLS (comma-separated, as the turn workers read
+    it), else `default`."""
+    listed = [u.strip().rstrip("/") for u in os.environ.get("RASA_URLS", "").split(",") if u.strip()]
     return listed or [default.rstrip("/")]
 
 
