@@ -150,6 +150,12 @@ class InboundLedger:
                          .values(attempts=inbound_event.c.attempts + 1))
         return PendingEvent(row.id, row.event_key, citizen, row.body, row.attempts > 0)
 
+    def hold(self, citizen: str, holder: str, lease_seconds: float) -> bool:
+        """Take one citizen's lease whether or not events wait (e.g. to erase them between two turns);
+        False while a live lease holds them. Give it back with `release`."""
+        now = self.clock()
+        return self._take(citizen, holder, now, now + int(lease_seconds * 1000))
+
     def renew(self, citizen: str, worker: str, lease_seconds: float) -> bool:
         now = self.clock()
         with self.engine.begin() as conn:
@@ -189,6 +195,7 @@ class InboundLedger:
 
 
 Handler = Callable[[str, str], Awaitable[None]]
+OnParked = Callable[[PendingEvent, str], Awaitable[None]]
 
 
 class LedgerWorker:
@@ -201,7 +208,8 @@ class LedgerWorker:
 
     def __init__(self, ledger: InboundLedger, handle: Handler, *, name: str | None = None, concurrency: int = 4,
                  lease_seconds: float = 30.0, idle_seconds: float = 0.25, retry_seconds: float = 30.0,
-                 max_attempts: int = 5, answered: Callable[[str], bool] | None = None) -> None:
+                 max_attempts: int = 5, answered: Callable[[str], bool] | None = None,
+                 on_parked: OnParked | None = None) -> None:
         self.ledger = ledger
         self.handle = handle
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"[-64:]
@@ -211,6 +219,7 @@ class LedgerWorker:
         self.retry_seconds = retry_seconds
         self.max_attempts = max_attempts
         self.answered = answered
+        self.on_parked = on_parked  # told once when an event is parked as dead, with its last error
         self._wake = asyncio.Event()
         self._citizens: dict[str, asyncio.Task] = {}
 
@@ -222,8 +231,9 @@ class LedgerWorker:
         """Claim and work until cancelled; the citizens held are released on the way out."""
         try:
             while True:
-                await self.step()
+                # Cleared before looking, so a wake that comes while claiming is not lost.
                 self._wake.clear()
+                await self.step()
                 try:
                     await asyncio.wait_for(self._wake.wait(), self.idle_seconds)
                 except asyncio.TimeoutError:
@@ -297,6 +307,11 @@ class LedgerWorker:
                                              self.max_attempts)
             if parked:
                 logger.error("%s parked as dead after %d attempts", event.key, self.max_attempts)
+                if self.on_parked is not None:
+                    try:
+                        await self.on_parked(event, f"{type(exc).__name__}: {exc}")
+                    except Exception:  # noqa: BLE001 - parked and shown to operators either way
+                        logger.exception("what follows parking %s failed", event.key)
             return parked  # a parked event no longer holds its citizen's later ones back
         await asyncio.to_thread(self.ledger.mark_handled, event.id)
         return True

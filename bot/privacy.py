@@ -30,6 +30,7 @@ from bot.db import (
     utc_now, zalo_conversation, zalo_event, zalo_outbound,
 )
 from bot.handoff.audit import audit
+from bot.inbound_ledger import inbound_event
 from bot.handoff.tickets import CLOSED, DONE
 from bot.replies import Replies
 
@@ -161,6 +162,16 @@ def _erase(conn: Connection, user_id: str, alias: str, note: str, now: datetime)
     for row in keyed:
         digest = hashlib.sha256(row.event_key.encode("utf-8")).hexdigest()
         conn.execute(update(zalo_event).where(zalo_event.c.id == row.id).values(event_key=f"erased:{digest}"))
+    # The inbound ledger's copies likewise; marked handled, so no turn worker answers them later.
+    counts["inbound_event"] = conn.execute(update(inbound_event).where(or_(
+        inbound_event.c.citizen == user_id, inbound_event.c.body.contains(user_id, autoescape=True),
+        inbound_event.c.event_key.contains(user_id, autoescape=True),
+    )).values(citizen=alias, body="{}", last_error=None,
+              handled_at=func.coalesce(inbound_event.c.handled_at, now))).rowcount
+    for row in conn.execute(select(inbound_event.c.id, inbound_event.c.event_key)
+                            .where(inbound_event.c.event_key.contains(user_id, autoescape=True))).all():
+        digest = hashlib.sha256(row.event_key.encode("utf-8")).hexdigest()
+        conn.execute(update(inbound_event).where(inbound_event.c.id == row.id).values(event_key=f"erased:{digest}"))
     counts["zalo_outbound"] = conn.execute(delete(zalo_outbound).where(zalo_outbound.c.user_id == user_id)).rowcount
     counts["zalo_conversation"] = conn.execute(
         delete(zalo_conversation).where(zalo_conversation.c.user_id == user_id)).rowcount
@@ -273,6 +284,8 @@ def purge_expired(engine: Engine, now: datetime | None = None, months: int | Non
             decision_log.c.created_at < cutoff, decision_log.c.text != "")).values(text="")).rowcount
         counts["zalo_event"] = conn.execute(update(zalo_event).where(and_(
             zalo_event.c.received_at < cutoff, zalo_event.c.body != "{}")).values(body="{}", last_error=None)).rowcount
+        counts["inbound_event"] = conn.execute(update(inbound_event).where(and_(
+            inbound_event.c.received_at < cutoff, inbound_event.c.body != "{}")).values(body="{}", last_error=None)).rowcount
         counts["zalo_outbound"] = conn.execute(update(zalo_outbound).where(and_(
             zalo_outbound.c.created_at < cutoff, zalo_outbound.c.text != "")).values(text="", error_message=None)).rowcount
         counts["zalo_conversation"] = conn.execute(update(zalo_conversation).where(and_(

@@ -34,9 +34,16 @@ pids+=($!)
 "$PY" -m bot.faq.model_server >var/model_server.log 2>&1 &
 pids+=($!)
 
-# The web process (processes/web.py): Zalo's webhook (handed to Rasa turn by turn), the Zalo simulator (when no
-# real Zalo app is configured) and the officers' inbox.
+# The web process (processes/web.py): the officers' inbox and the other staff pages, the Zalo simulator
+# (when no real Zalo app is configured) and, on one machine, Zalo's webhook receiver route: verify,
+# store in the inbound ledger, 200 at once. It wakes the turn worker with a datagram on its port.
+export INBOUND_WAKE="${INBOUND_WAKE:-127.0.0.1:5061}"
 "$PY" -m processes.web --host 127.0.0.1 --port 8000 >var/web.log 2>&1 &
+pids+=($!)
+
+# The turn worker (processes/worker.py): takes each citizen's stored events in order, one turn each
+# through Rasa, and sends the replies. `make run-cluster` runs several (Procfile.cluster).
+"$PY" -m processes.worker --wake-port "${INBOUND_WAKE##*:}" >var/worker.log 2>&1 &
 pids+=($!)
 
 # `--model` serves Rasa's console; `rasa run` takes the model server's (endpoints.yml `models:`).
@@ -56,7 +63,7 @@ for _ in $(seq 1 180); do
 done
 cat <<MSG
 
-  Rasa server      http://localhost:5005  (REST: /webhooks/rest/webhook; Zalo turns from the web process)
+  Rasa server      http://localhost:5005  (REST: /webhooks/rest/webhook; Zalo turns from the turn worker, var/worker.log)
   Action server    http://localhost:5055/health
   Web              http://localhost:8000  (Zalo webhook: /webhooks/zalo/webhook)
   Officers' inbox  http://localhost:8000/inbox/   (first admin: .venv/bin/python -m bot create-admin admin)

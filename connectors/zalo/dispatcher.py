@@ -1,64 +1,49 @@
-"""From an accepted webhook body to the bot and back, exactly once and in order per citizen.
+"""A stored Zalo event handled: the turn worker's handler for the inbound ledger's Zalo events.
 
-`accept` runs inside the webhook request: it checks the body, stores the event (the exactly-once
-ledger) and schedules its handling, so Zalo gets its 200 well inside 2 seconds. Handling runs in
-the background, one citizen's events strictly in arrival order, different citizens in parallel.
-Events stored but not handled when the process stopped are handled on the next start.
+Receivers store events (connectors/zalo/receiver.py); turn workers (processes/worker.py) run
+`InboundLedger`'s worker loop with `handle_stored` as the handler, so one citizen's events are
+handled in arrival order by one worker at a time and each exactly once, across any number of
+worker processes: order and exactly-once come from the ledger's per-citizen leases, not from
+this process's memory. An event whose handling keeps failing is parked by the ledger; then
+`parked` hands the citizen to an officer (a ticket in the general queue) and tells them so.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from sqlalchemy import and_, update
+
 from bot.core.channel_events import ChannelEvents
+from bot.db import storable, utc_now, zalo_event
 from bot.core.outcome import NAME_METADATA, Citizen, Outcome
+from bot.inbound_ledger import InboundLedger, LedgerWorker, PendingEvent
 from bot.privacy import WITHDRAW, Erasure, erase_citizen
 from bot.replies import Replies
-from bot.zalo_store import ZaloStore
+from bot.zalo_store import ERROR_LIMIT, ZaloStore
 from connectors.limits import MESSAGES_PER_MINUTE, SenderRate
 from connectors.zalo.api import ZaloApiClient
 from connectors.zalo.events import (
     CHANNEL, CLICK_CHAT_NOW, FOLLOW, UNFOLLOW, USER_WITHDRAW, MalformedEvent, ZaloEvent, parse_event,
 )
-from connectors.zalo.signature import HEADER, verify_signature
+from connectors.zalo.receiver import MAX_DEPTH, ZaloReceiver, nesting_depth  # noqa: F401 - re-exported
 from connectors.zalo.turns import BotTurn
 
 logger = logging.getLogger(__name__)
 
 OFFICER = "officer"  # zalo_outbound status of a message an officer typed in Zalo's OA chat tool
-# Turns in flight to Rasa at once: Rasa runs NLU on one event loop, so more only queue there.
+# Turns in flight to Rasa at once from one worker: more only queue in Rasa's event loop.
 MAX_CONCURRENT_TURNS = 4
-# A failing event is tried on arrival and at each sweep (30 s apart); after this many failures it
-# is parked as dead, an officer gets it as a ticket and the citizen is told.
+# A failing event is tried again after RETRY_SECONDS (its citizen's later events wait); after
+# this many attempts it is parked as dead, an officer gets it as a ticket and the citizen is told.
 MAX_ATTEMPTS = 5
-# Zalo's events nest four levels (message.attachments[].payload); deeper is not Zalo.
-MAX_DEPTH = 8
-
-
-def nesting_depth(raw: bytes) -> int:
-    """How deep the JSON's arrays and objects nest, brackets inside strings not counted."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for byte in raw:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:  # quote
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):  # [ {
-            depth += 1
-            deepest = max(deepest, depth)
-        elif byte in (0x5D, 0x7D):
-            depth -= 1
-    return deepest
+RETRY_SECONDS = 30.0
+LEASE_SECONDS = 30.0
+# An erasure waits for the citizen's turn in flight; a turn is seconds at most.
+ERASE_WAIT_SECONDS = 2 * LEASE_SECONDS
 
 
 class ZaloDispatcher:
@@ -74,128 +59,79 @@ class ZaloDispatcher:
         events: ChannelEvents,
         notice: str = "",
     ) -> None:
-        self._app_id = app_id
-        self._secret = oa_secret_key
         self.store = store
         self.client = client
+        self.ledger = InboundLedger(store.engine)
+        # Tests and a single process use the receiver through `accept`; processes/receiver.py has its own.
+        self.receiver = ZaloReceiver(app_id, oa_secret_key, store.engine)
         self._replies = replies
         self._on_new_message = on_new_message
         self._output_factory = output_factory
         self.events = events  # the core's use cases for attachments, officers in Zalo, parked events
         self._notice = notice  # the privacy notice, sent once on a citizen's first contact
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._waiting: dict[str, int] = {}
-        self._tasks: set[asyncio.Task] = set()
-        self._in_flight: set[str] = set()
         self._turns = asyncio.Semaphore(MAX_CONCURRENT_TURNS)
+        # Per worker process: a citizen's events go to one worker at a time, and mostly the same one.
         self._rate = SenderRate(MESSAGES_PER_MINUTE)
         self._slow_down_told = SenderRate(1)  # "too fast" is said once a minute, not to every message
-        # The acknowledgement's one insert gets threads of its own: queued behind the background
-        # work's database calls in the shared default pool, it waited hundreds of milliseconds.
-        self._ledger = ThreadPoolExecutor(max_workers=2, thread_name_prefix="zalo-ledger")
 
     async def accept(self, raw: bytes, headers: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
-        """Check, store and schedule one webhook delivery; returns (HTTP status, JSON body)."""
-        if nesting_depth(raw) > MAX_DEPTH:
-            return 400, {"error": f"the JSON nests deeper than {MAX_DEPTH} levels"}
-        try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            return 400, {"error": "the body is not JSON"}
-        if not isinstance(body, dict):
-            return 400, {"error": "the body is not a JSON object"}
-        app_id, timestamp = str(body.get("app_id", "")), str(body.get("timestamp", ""))
-        if app_id != self._app_id:
-            logger.warning("webhook for unknown app_id %r refused", app_id)
-            return 401, {"error": "unknown app_id"}
-        if not verify_signature(headers.get(HEADER), app_id, raw, timestamp, self._secret):
-            logger.warning("webhook with a wrong or missing %s refused", HEADER)
-            return 401, {"error": "bad signature"}
-        try:
-            event = parse_event(body)
-        except MalformedEvent as exc:
-            return 400, {"error": str(exc)}
-        stored = await asyncio.get_running_loop().run_in_executor(
-            self._ledger, self.store.record_event, event.key, event.name, event.user_id, raw.decode("utf-8", "replace"))
-        if not stored:
-            logger.info("duplicate delivery of %s ignored (num_retry=%s)", event.key, headers.get("num_retry"))
-            return 200, {"status": "duplicate"}
-        self._schedule(event)
-        return 200, {"status": "accepted"}
+        """Check and store one webhook delivery (the receiver's job; here for tests and one process)."""
+        return await self.receiver.accept(raw, headers)
 
-    async def resume(self) -> int:
-        """Handle the events acknowledged but never handled (before a stop, or while the bot or the
-        database was away); returns how many were scheduled."""
-        count = 0
-        for key, body in await asyncio.to_thread(self.store.unhandled_events):
-            if key in self._in_flight:
-                continue
-            if await asyncio.to_thread(self.store.was_answered, key):
-                await asyncio.to_thread(self.store.mark_handled, key)
-                continue
-            try:
-                event = parse_event(json.loads(body))
-            except (ValueError, MalformedEvent, RecursionError) as exc:
-                logger.exception("stored event %s cannot be read; parked as dead", key)
-                await asyncio.to_thread(self.store.record_failure, key, f"{type(exc).__name__}: {exc}", 1)
-                continue
-            self._schedule(event)
-            count += 1
-        if count:
-            logger.info("resuming %d events received before the last stop", count)
-        return count
+    def worker(self, *, name: str | None = None, concurrency: int = 16, idle_seconds: float = 2.0,
+               retry_seconds: float = RETRY_SECONDS, lease_seconds: float = LEASE_SECONDS) -> LedgerWorker:
+        """A turn worker over the ledger with this dispatcher as its handler."""
+        return LedgerWorker(self.ledger, self.handle_stored, name=name, concurrency=concurrency,
+                            lease_seconds=lease_seconds, idle_seconds=idle_seconds, retry_seconds=retry_seconds,
+                            max_attempts=MAX_ATTEMPTS, answered=self._answered_before, on_parked=self.parked)
+
+    def _answered_before(self, key: str) -> bool:
+        """A worker died between sending the reply and marking the event: the reply counts."""
+        if not self.store.was_answered(key):
+            return False
+        self.store.mark_handled(key)
+        return True
 
     async def drain(self) -> None:
-        """Wait until every scheduled event is handled (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Handle everything stored until nothing is left, failures retried at once (tests)."""
+        await self.worker(retry_seconds=0.0).drain()
 
-    def _schedule(self, event: ZaloEvent) -> None:
-        self._in_flight.add(event.key)
-        task = asyncio.create_task(self._handle_in_order(event))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _handle_in_order(self, event: ZaloEvent) -> None:
-        user = event.user_id or ""
-        lock = self._locks.setdefault(user, asyncio.Lock())
-        self._waiting[user] = self._waiting.get(user, 0) + 1
+    async def handle_stored(self, key: str, body: str) -> None:
+        """The ledger's handler: one stored event, handled; an exception leaves it for a retry."""
         try:
-            async with lock:
-                try:
-                    await self.handle(event)
-                    await self._notify_once(event)
-                except Exception as exc:  # noqa: BLE001 - the outermost boundary of a background task
-                    logger.exception("handling %s failed", event.key)
-                    await self._failed(event, exc)
-                    return
-                await asyncio.to_thread(self.store.mark_handled, event.key)
-        finally:
-            self._in_flight.discard(event.key)
-            self._waiting[user] -= 1
-            if not self._waiting[user]:
-                del self._waiting[user], self._locks[user]
-
-    async def _failed(self, event: ZaloEvent, exc: Exception) -> None:
-        """Count the failure; at MAX_ATTEMPTS park the event, hand the citizen to an officer, say so."""
+            event = parse_event(json.loads(body))
+        except (ValueError, MalformedEvent, RecursionError) as exc:  # read once before it was stored: rare
+            await self._count_failure(key, exc)
+            raise
         try:
-            dead = await asyncio.to_thread(self.store.record_failure, event.key, f"{type(exc).__name__}: {exc}", MAX_ATTEMPTS)
-        except Exception:  # noqa: BLE001 - the database itself failing: the next sweep tries again
-            logger.exception("the failure of %s could not be recorded", event.key)
+            await self.handle(event)
+            await self._notify_once(event)
+        except Exception as exc:
+            await self._count_failure(key, exc)
+            raise
+        await asyncio.to_thread(self.store.mark_handled, key)
+
+    async def _count_failure(self, key: str, exc: Exception) -> None:
+        """The channel's history (zalo_event) counts the failure too, for `/quan-tri/su-co`."""
+        try:
+            await asyncio.to_thread(self.store.record_failure, key, f"{type(exc).__name__}: {exc}", MAX_ATTEMPTS)
+        except Exception:  # noqa: BLE001 - the database failing: the ledger keeps the event for a retry
+            logger.exception("the failure of %s could not be recorded", key)
+
+    async def parked(self, pending: PendingEvent, error: str) -> None:
+        """The ledger parked an event as dead: mark it so in the history, hand the citizen to an officer."""
+        logger.error("%s parked as dead after %d attempts", pending.key, MAX_ATTEMPTS)
+        await asyncio.to_thread(self._park_in_history, pending.key, error)
+        try:
+            event = parse_event(json.loads(pending.body))
+        except (ValueError, MalformedEvent, RecursionError):
             return
-        if not dead:
-            logger.info("%s stays unhandled; the next sweep tries again", event.key)
-            return
-        logger.error("%s parked as dead after %d failed attempts", event.key, MAX_ATTEMPTS)
         user = event.user_id
         if user is None or not (event.is_user_text or event.is_user_attachment):
             return
-        try:
-            citizen = await self._citizen(user)
-            outcome = await asyncio.to_thread(self.events.message_failed, citizen, event.text or f"({event.name})")
-            await self._send_outcome(user, outcome, event.key)
-        except Exception:  # noqa: BLE001 - parked and shown to operators either way
-            logger.exception("could not hand the parked event %s to an officer", event.key)
+        citizen = await self._citizen(user)
+        outcome = await asyncio.to_thread(self.events.message_failed, citizen, event.text or f"({event.name})")
+        await self._send_outcome(user, outcome, event.key)
 
     async def handle(self, event: ZaloEvent) -> None:
         user = event.user_id
@@ -255,6 +191,12 @@ class ZaloDispatcher:
             await self._on_new_message(BotTurn(event.text or "", output, user, message_id=event.msg_id, metadata=metadata))
         await output.flush()
 
+    def _park_in_history(self, key: str, error: str) -> None:
+        """zalo_event dead too (its own count may lag: the ledger also counts attempts cut off by a kill)."""
+        with self.store.engine.begin() as conn:
+            conn.execute(update(zalo_event).where(and_(zalo_event.c.event_key == key, zalo_event.c.dead_at.is_(None)))
+                         .values(dead_at=utc_now(), last_error=storable(error)[:ERROR_LIMIT]))
+
     async def _send_outcome(self, user: str, outcome: Outcome, event_key: str) -> None:
         if outcome.replies:
             output = self._output_factory(user, event_key)
@@ -269,17 +211,19 @@ class ZaloDispatcher:
 
     async def erase(self, user: str, source: str, reason: str, staff_id: int | None = None,
                     username: str | None = None) -> Erasure:
-        """Erase a citizen between two of their events: erased under a turn in flight, the turn's
-        reply, decision and Rasa's tracker (saved whole when its rows are gone) would come back."""
-        lock = self._locks.setdefault(user, asyncio.Lock())
-        self._waiting[user] = self._waiting.get(user, 0) + 1
+        """Erase a citizen between two of their turns: erased under a turn in flight, the turn's
+        reply, decision and Rasa's tracker (saved whole when its rows are gone) would come back.
+        The citizen's ledger lease keeps every turn worker away meanwhile."""
+        holder = f"erasure:{id(self):x}"
+        deadline = asyncio.get_running_loop().time() + ERASE_WAIT_SECONDS
+        while not await asyncio.to_thread(self.ledger.hold, user, holder, ERASE_WAIT_SECONDS):
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"citizen {user} stayed busy for {ERASE_WAIT_SECONDS:.0f} s; erase again")
+            await asyncio.sleep(0.05)
         try:
-            async with lock:
-                return await asyncio.to_thread(erase_citizen, self.store.engine, user, source, reason, staff_id, username)
+            return await asyncio.to_thread(erase_citizen, self.store.engine, user, source, reason, staff_id, username)
         finally:
-            self._waiting[user] -= 1
-            if not self._waiting[user]:
-                del self._waiting[user], self._locks[user]
+            await asyncio.to_thread(self.ledger.release, user, holder)
 
     async def _notify_once(self, event: ZaloEvent) -> None:
         """The privacy notice, after the reply to a citizen's first follow, chat-now click or message."""

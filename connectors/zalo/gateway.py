@@ -1,17 +1,18 @@
-"""The Zalo side of the web process: webhook ledger, background handling, the OA API client.
+"""The Zalo channel's parts for a process that sends: the OA API client, its tokens, the
+dispatcher a turn worker runs, the outbox the staff site sends officers' replies through.
 
 What a message means (a ticket open, an attachment, an officer in Zalo's own tool) is the
 conversation core's to decide (bot/core); this package is Zalo's client and channel only.
 
-Built once per web process from the credentials file and the database; `start` seeds the token
-pair, handles what an earlier run acknowledged but never handled, and keeps sweeping for events
-whose handling failed (Rasa away, database restarting), so an acknowledged event is never lost.
+Built once per process (a turn worker, the web process) from the credentials file and the
+database; `start` seeds the token pair. Events acknowledged but not handled are the inbound
+ledger's: any turn worker takes them, now or after a restart, so none is lost.
 """
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import os
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
@@ -32,36 +33,31 @@ from connectors.zalo.turns import RasaTurnClient
 logger = logging.getLogger(__name__)
 
 SEEDED_TOKEN_LIFETIME = timedelta(hours=25)
-SWEEP_SECONDS = 30.0
 
 
 class ZaloGateway:
     def __init__(self, settings: ZaloSettings, engine: Engine, rasa_url: str | None = None) -> None:
+        """`rasa_url` may name several Rasa servers, comma-separated: turns go round them and a
+        server that does not answer is skipped (RASA_URLS in the environment, else RASA_URL)."""
         self.settings = settings
         self.store = ZaloStore(engine)
         self.tokens = TokenManager(self.store, OAuthClient(settings.oauth_base, settings.app_id, settings.app_secret))
         self.client = ZaloApiClient(settings.api_base, self.tokens)
-        self.turns = RasaTurnClient(rasa_url or default_rasa_url(), settings.oa_secret_key)
+        self.turns = RasaTurnClient(rasa_url or os.environ.get("RASA_URLS") or default_rasa_url(), settings.oa_secret_key)
         replies = Replies(load_templates(), load_knowledge_base().unit)
         self.dispatcher = ZaloDispatcher(
             settings.app_id, settings.oa_secret_key, self.store, self.client,
             replies, self.turns, self.output,
             channel_events(engine, replies), notice=notice_text(replies),
         )
-        self._sweeper: asyncio.Task | None = None
 
     def output(self, user_id: str, event_key: str | None) -> ZaloOutput:
         return ZaloOutput(self.client, self.store, user_id, event_key)
 
     async def start(self) -> None:
         await asyncio.to_thread(self._seed_token)
-        self._sweeper = asyncio.create_task(self._sweep_forever())
 
     async def stop(self) -> None:
-        if self._sweeper:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
         await self.turns.aclose()
         await self.client.aclose()
 
@@ -70,14 +66,6 @@ class ZaloGateway:
 
     async def token_status(self) -> str:
         return await asyncio.to_thread(self.tokens.status)
-
-    async def _sweep_forever(self) -> None:
-        while True:
-            try:
-                await self.dispatcher.resume()
-            except Exception:  # noqa: BLE001 - e.g. the database restarting: try again next sweep
-                logger.exception("sweep for unhandled Zalo events failed")
-            await asyncio.sleep(SWEEP_SECONDS)
 
     def _seed_token(self) -> None:
         if self.settings.access_token and self.settings.refresh_token:

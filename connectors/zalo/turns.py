@@ -44,8 +44,13 @@ class BotUnavailable(Exception):
 
 
 class RasaTurnClient:
+    """`rasa_url` may name several servers, comma-separated (they share trackers and a lock store):
+    turns go round them, and one that fails to answer is skipped for the next, so a server killed
+    mid-turn costs that turn a retry on another, not the citizen an answer."""
+
     def __init__(self, rasa_url: str, oa_secret_key: str, http: httpx.AsyncClient | None = None, timeout: float = 30.0) -> None:
-        self._url = rasa_url.rstrip("/") + TURN_PATH
+        self._urls = [u.strip().rstrip("/") + TURN_PATH for u in rasa_url.split(",") if u.strip()]
+        self._next = 0
         self._secret = oa_secret_key
         self._http = http or httpx.AsyncClient(timeout=timeout)
 
@@ -65,20 +70,29 @@ class RasaTurnClient:
 
     async def _post(self, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
         for attempt in range(1, CONNECT_ATTEMPTS + 1):
-            try:
-                response = await self._http.post(self._url, content=body, headers=headers)
-            except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
-                if attempt == CONNECT_ATTEMPTS:
-                    raise BotUnavailable(f"Rasa at {self._url} unreachable: {exc}") from exc
-                await asyncio.sleep(CONNECT_BACKOFF_SECONDS * 2 ** (attempt - 1))
-                continue
-            if response.status_code == 503 and attempt < CONNECT_ATTEMPTS:  # no model loaded yet
-                await asyncio.sleep(CONNECT_BACKOFF_SECONDS * 2 ** (attempt - 1))
-                continue
-            if response.status_code != 200:
-                raise BotUnavailable(f"Rasa answered the turn with HTTP {response.status_code}: {response.text[:200]}")
-            return response.json()
+            problem = ""
+            for url in self._round():
+                try:
+                    response = await self._http.post(url, content=body, headers=headers)
+                except httpx.TransportError as exc:  # refused, or the server died mid-turn
+                    problem = f"Rasa at {url} unreachable: {exc!r}"
+                    continue
+                if response.status_code == 503:  # no model loaded yet
+                    problem = f"Rasa at {url} has no model yet"
+                    continue
+                if response.status_code != 200:
+                    raise BotUnavailable(f"Rasa answered the turn with HTTP {response.status_code}: {response.text[:200]}")
+                return response.json()
+            if attempt == CONNECT_ATTEMPTS:
+                raise BotUnavailable(problem)
+            await asyncio.sleep(CONNECT_BACKOFF_SECONDS * 2 ** (attempt - 1))
         raise BotUnavailable("unreachable")
+
+    def _round(self) -> list[str]:
+        """Every server once, starting from the next in turn."""
+        start = self._next
+        self._next = (self._next + 1) % len(self._urls)
+        return self._urls[start:] + self._urls[:start]
 
     async def aclose(self) -> None:
         await self._http.aclose()

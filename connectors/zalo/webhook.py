@@ -1,17 +1,18 @@
 """Zalo's webhook: `POST /webhooks/zalo/webhook`, stored and acknowledged before any handling.
 
-A FastAPI router; the process that receives webhooks (processes/web.py) includes it and puts its
-`ZaloGateway` at `app.state.zalo`.
+A FastAPI router; a process that receives webhooks (processes/receiver.py, and processes/web.py
+on one machine) includes it and puts its `ZaloReceiver` at `app.state.zalo_receiver`.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from connectors.zalo.gateway import ZaloGateway
+from connectors.zalo.receiver import ZaloReceiver
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/webhooks/zalo", tags=["zalo"])
@@ -22,13 +23,13 @@ BODY_LIMIT = 64 * 1024
 TOO_LARGE = {"error": f"the body is larger than {BODY_LIMIT} bytes; Zalo events are small"}
 
 
-def _gateway(request: Request) -> ZaloGateway:
-    return request.app.state.zalo
+def _receiver(request: Request) -> ZaloReceiver:
+    return request.app.state.zalo_receiver
 
 
 @router.get("/")
 async def health(request: Request) -> JSONResponse:
-    token = await _gateway(request).token_status()
+    token = await asyncio.to_thread(_receiver(request).token_status)
     return JSONResponse({"status": "ok" if token == "ok" else "degraded", "token": token})
 
 
@@ -53,7 +54,7 @@ async def receive(request: Request) -> JSONResponse:
         logger.warning("webhook body over %d bytes refused unread", BODY_LIMIT)
         return JSONResponse(TOO_LARGE, status_code=413)
     try:
-        status, body = await _gateway(request).dispatcher.accept(raw, request.headers)
+        status, body = await _receiver(request).accept(raw, request.headers)
     except SQLAlchemyError:
         # Not stored, so not acknowledged: Zalo delivers it again later.
         logger.exception("webhook not stored: database unavailable")

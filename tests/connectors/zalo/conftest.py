@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import delete
 
 from bot.db import audit_log, staff, staff_session, ticket, ticket_event, zalo_conversation, zalo_event, zalo_outbound, zalo_token
+from bot.inbound_ledger import inbound_event, inbound_lease
 from bot.zalo_store import ZaloStore
 from connectors.zalo.api import ZaloApiClient
 from connectors.zalo.signature import signature_header
@@ -99,7 +100,8 @@ def store(db_engine):
     """A store on each database; the Zalo tables are emptied after the test."""
     yield ZaloStore(db_engine)
     with db_engine.begin() as conn:
-        for table in (ticket_event, ticket, audit_log, staff_session, staff, zalo_event, zalo_outbound, zalo_conversation, zalo_token):
+        for table in (ticket_event, ticket, audit_log, staff_session, staff, zalo_event, zalo_outbound, zalo_conversation, zalo_token,
+                      inbound_event, inbound_lease):
             conn.execute(delete(table))
 
 

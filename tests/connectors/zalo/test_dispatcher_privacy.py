@@ -11,6 +11,7 @@ from bot.db import citizen_erasure, decision_log
 from bot.handoff.departments import Departments
 from bot.core.channel_events import ChannelEvents
 from bot.handoff.tickets import TicketDesk
+from bot.inbound_ledger import InboundLedger
 from bot.privacy import was_erased
 from connectors.zalo.dispatcher import ZaloDispatcher
 from connectors.zalo.output import ZaloOutput
@@ -41,14 +42,12 @@ def test_user_withdraw_erases_the_citizen_and_nothing_is_sent_afterwards(loop, s
     desk = dispatcher.events.desk
     desk.open_ticket(CITIZEN, "zalo", "cho tôi gặp cán bộ", "tu_phap_ho_tich", "yêu cầu gặp cán bộ", "Nguyễn Văn An")
     # acknowledged but not yet handled (the process stopped): it must not be answered later
-    store.record_event("pending-1", "user_send_text", CITIZEN, fixture_body("user_send_text", message={"msg_id": "m-9"}).decode())
+    # withdraw and then a message arrive together: the message is erased before its turn
     sent_before = len(fake_zalo.sent)
+    pending = fixture_body("user_send_text", message={"msg_id": "m-9"}, timestamp="1763900009999")
+    _accept_all(loop, dispatcher, [fixture_body("user_withdraw"), pending])
 
-    _accept_all(loop, dispatcher, [fixture_body("user_withdraw")])
-    scheduled = loop.run_until_complete(dispatcher.resume())
-    loop.run_until_complete(dispatcher.drain())
-
-    assert len(fake_zalo.sent) == sent_before and scheduled == 0
+    assert len(fake_zalo.sent) == sent_before and InboundLedger(store.engine).pending() == 0
     assert store.conversation(CITIZEN) is None and store.outbound(CITIZEN) == []
     assert desk.open_for(CITIZEN) is None and store.unhandled_events() == []
     assert was_erased(store.engine, CITIZEN)
@@ -70,13 +69,16 @@ def test_a_follower_gets_the_notice_after_the_welcome(loop, store, client, fake_
 
 def test_an_erasure_waits_for_the_citizens_turn_in_flight(loop, store, client, fake_zalo):
     # erased under a running turn, the turn's reply (and Rasa's tracker) would be written back
-    dispatcher = _dispatcher(store, client, EchoBot(delay=0.2))
+    bot = EchoBot(delay=0.2)
+    dispatcher = _dispatcher(store, client, bot)
 
     async def go():
         await dispatcher.accept(fixture_body("user_send_text"), signed(fixture_body("user_send_text")))
-        await asyncio.sleep(0.05)  # the turn is now waiting on the bot
+        worker = asyncio.create_task(dispatcher.drain())
+        while not bot.seen:  # the turn is now waiting on the bot, its worker holding the citizen's lease
+            await asyncio.sleep(0.005)
         erasure = await dispatcher.erase(CITIZEN, "admin", "Công dân yêu cầu xóa")
-        await dispatcher.drain()
+        await worker
         return erasure
 
     erasure = loop.run_until_complete(go())
