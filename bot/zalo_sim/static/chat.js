@@ -27,6 +27,8 @@ const ui = {
 
 const state = { citizens: [], citizensKey: "", userId: null, renderedKey: "" };
 
+if (window.matchMedia("(max-width: 600px)").matches) ui.messageInput.placeholder = "Nhập tin nhắn";
+
 async function api(path, options = {}) {
   const response = await fetch(API + path, {
     headers: { "Content-Type": "application/json" },
