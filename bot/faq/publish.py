@@ -138,7 +138,7 @@ class Publisher:
         while True:
             try:
                 release_id = await asyncio.to_thread(self._next_queued)
-                if release_id is not None:
+                if release_id is not None and await asyncio.to_thread(self._claim, release_id):
                     await self.build(release_id)
                     continue
             except Exception:  # noqa: BLE001 - the worker must outlive one bad release
@@ -276,6 +276,13 @@ class Publisher:
                 return None
             return conn.execute(select(model_release.c.id).where(model_release.c.status == QUEUED)
                                 .order_by(model_release.c.id)).scalars().first()
+
+    def _claim(self, release_id: int) -> bool:
+        """Take a queued release for this worker; False when another process took it first."""
+        with self.engine.begin() as conn:
+            return conn.execute(update(model_release).where(and_(
+                model_release.c.id == release_id, model_release.c.status == QUEUED,
+            )).values(status=TRAINING, started_at=utc_now(), progress="Đang tạo dữ liệu huấn luyện")).rowcount == 1
 
     def _fail(self, release_id: int, why: str) -> Release:
         self._set(release_id, status=FAILED, finished_at=utc_now(), progress=why)

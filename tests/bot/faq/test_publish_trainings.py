@@ -121,3 +121,11 @@ def test_a_gate_that_cannot_score_fails_the_release_and_the_live_model_stays(wor
     assert release.progress.startswith("Không chấm được mô hình")
     assert [r.id for r in publisher.releases() if r.live] == []  # the starter model stays live
     assert publisher._next_queued() is None  # nothing left half-done: the next request can run
+
+
+def test_two_publish_workers_take_a_queued_release_once(world):
+    publisher, trainings, scores = world
+    release_id = publisher.request("bien-tap").release_id
+    assert publisher._claim(release_id) is True
+    assert publisher._claim(release_id) is False  # the other process's worker
+    assert publisher.get(release_id).status == publish.TRAINING
