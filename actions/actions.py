@@ -44,16 +44,24 @@ class ActionRespond(Action):
         message = tracker.latest_message or {}
         metadata = message.get("metadata") or {}
         citizen = Citizen(tracker.sender_id, tracker.get_latest_input_channel() or "unknown", metadata.get(NAME_METADATA))
+        feedback = tracker.get_slot("feedback_decision")
         state = DialogueState(
             pending_choices=tuple(tracker.get_slot("pending_choices") or ()),
             failed_turns=int(tracker.get_slot("failed_turns") or 0),
+            awaiting_subject=bool(tracker.get_slot("awaiting_subject")),
+            last_faq=tracker.get_slot("last_faq") or None,
+            feedback_decision=int(feedback) if feedback else None,
         )
         outcome = _core().handle_citizen_message(
             citizen, message.get("text") or "", ranking_from_parse(message), state, history_from_events(tracker.events))
         for reply in outcome.replies:
             buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
             dispatcher.utter_message(text=reply.text, buttons=buttons or None)
+        after = outcome.state
         return [
-            SlotSet("pending_choices", list(outcome.state.pending_choices) or None),
-            SlotSet("failed_turns", float(outcome.state.failed_turns)),
+            SlotSet("pending_choices", list(after.pending_choices) or None),
+            SlotSet("failed_turns", float(after.failed_turns)),
+            SlotSet("awaiting_subject", after.awaiting_subject or None),
+            SlotSet("last_faq", after.last_faq),
+            SlotSet("feedback_decision", float(after.feedback_decision) if after.feedback_decision else None),
         ]

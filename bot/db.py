@@ -216,9 +216,11 @@ ticket = Table(
     # The current department got it then (creation or the last transfer): its clock starts here.
     Column("assigned_at", UtcDateTime),
     Column("first_response_at", UtcDateTime),  # the current department's first reply
-    Column("rating", Integer),  # 1..5, the citizen's after a resolved request
+    Column("rating", Integer),  # 1..5, the citizen's after a resolved request (buttons: 5, 3, 1)
     Column("rating_comment", Text),
     Column("rated_at", UtcDateTime),
+    # The satisfaction question pending after resolving: "rating", then "comment", else NULL (0010).
+    Column("feedback_stage", String(16)),
     Index("ix_ticket_created_at", "created_at"),
     Index("ix_ticket_closed_at", "closed_at"),
 )
@@ -360,7 +362,7 @@ model_release = Table(
     Column("live", Boolean, nullable=False, default=False),
 )
 
-# "Có giúp ích không?" on a bot answer (no path collects it yet: the report shows zeros).
+# "Câu trả lời có giúp được anh/chị không?" on a bot answer (bot/core/satisfaction.py).
 answer_feedback = Table(
     "answer_feedback",
     metadata,

@@ -17,6 +17,7 @@ CANCELLED = "cancelled"  # "thôi không cần nữa" closed the open ticket
 TEXT_ONLY = "text_only"  # an attachment with no ticket open: the bot reads text only
 OFFICER_IN_CHANNEL = "officer_in_channel"  # an officer wrote in the channel's own tool: the bot steps back
 MESSAGE_FAILED = "message_failed"  # a message the system gave up on went to the general queue
+FEEDBACK = "feedback"  # "có"/"không" on an answer, or the rating / comment of a resolved request
 
 # The key under which a channel passes the citizen's display name in a message's metadata (the
 # action server reads it from Rasa's tracker), so a ticket shows who wrote.

@@ -6,10 +6,12 @@ imports a channel; a channel with no outbox (REST) cannot be answered from the i
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+
+from bot.replies import Button, Reply
 
 OPEN, CLOSING, CLOSED = "open", "closing", "closed"
 
@@ -56,6 +58,21 @@ class CitizenOutbox(Protocol):
 
 
 Outboxes = Mapping[str, CitizenOutbox]  # by channel name
+
+
+class ButtonOutbox(CitizenOutbox, Protocol):
+    """An outbox that can also show buttons (optional: the text's numbered lines are the fallback)."""
+
+    async def send_buttons(self, citizen_id: str, text: str, buttons: Sequence[Button], reference: str) -> Sent: ...
+
+
+async def send_reply(outbox: CitizenOutbox, citizen_id: str, reply: Reply, reference: str) -> Sent:
+    """One `Reply` out of a turn (the closing message, its rating question): with its buttons where
+    the channel's outbox has `send_buttons`, else its text, which carries the numbered options."""
+    send_buttons = getattr(outbox, "send_buttons", None)
+    if reply.buttons and send_buttons is not None:
+        return await send_buttons(citizen_id, reply.text, reply.buttons, reference)
+    return await outbox.send_text(citizen_id, reply.text, reference)
 
 
 class OrderedErasure(Protocol):

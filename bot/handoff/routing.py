@@ -1,10 +1,16 @@
-"""Which department's queue a handed-off question goes to, and why (shown to officers)."""
+"""Which department's queue a handed-off question goes to, and why, in the words officers use.
+
+The reason is read in the inbox by officers: it says why the bot did not answer and what the
+question is about (a FAQ's title, a topic the citizen named), never the bot's internal terms
+("từ khóa", intent names, slang keywords such as "gặp cb").
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.decision import Decision
+from bot.text.normalize import normalize
 from bot.understanding import Understanding
 
 WHY_HANDED_OFF = {
@@ -17,19 +23,34 @@ WHY_HANDED_OFF = {
     "unknown_intent": "Trợ lý không nhận ra chủ đề",
     "no_prediction": "Trợ lý không nhận ra chủ đề",
     "repeated_failure": "Hai lượt liền trợ lý không hiểu công dân",
+    "no_subject": "Công dân yêu cầu gặp cán bộ, không nói rõ việc cần hỏi",
 }
+
+# Words about the channel or about reaching a person (the channel guide FAQ's keywords): they say
+# how the citizen wants to talk, not what about, so they name no department ("cho gặp cb").
+NOT_A_TOPIC = frozenset(normalize(w).folded for w in (
+    "gặp cán bộ", "gặp cb", "người thật", "bot", "trợ lý ảo", "kênh zalo", "zalo này", "zalo ni",
+    "trang zalo", "qua zalo", "zalo oa", "kênh này", "cán bộ", "cb",
+))
 
 
 @dataclass(frozen=True)
 class Route:
     department: str
     reason: str
+    has_topic: bool = True  # False: nothing in the message named what it is about
+
+
+def topic_departments(text: str, understanding: Understanding) -> dict[str, str]:
+    """Department -> the topic words of it the text has, channel and "gặp cán bộ" words left out."""
+    return {d: w for d, w in understanding.departments_by_keyword(text).items()
+            if normalize(w).folded not in NOT_A_TOPIC}
 
 
 def route(decision: Decision, text: str, understanding: Understanding, general_queue: str | None = None,
           names: Mapping[str, str] | None = None) -> Route:
-    """The FAQ the model leans on, else the one department whose topic words the text has,
-    else the general queue, whose officers triage.
+    """The FAQ the model leans on, else the one department whose topic the text names, else the
+    general queue, whose officers triage.
 
     `general_queue` and `names`: the departments table's (the truth); without them, the seed
     file's as the knowledge base knows them (the offline fallback, e.g. in evaluations)."""
@@ -52,13 +73,24 @@ def route(decision: Decision, text: str, understanding: Understanding, general_q
         faq = kb.faqs.get(decision.candidates[0])
         title = f" “{faq.title}”" if faq else ""
         return Route(decision.department, f"{why}. Gần với câu hỏi thường gặp{title} ({decision.confidence:.0%}).")
-    matches = understanding.departments_by_keyword(text)
+    matches = topic_departments(text, understanding)
     ranked = sorted(matches.items(), key=lambda item: -len(item[1].split()))
     # One department's words, or one whose words are clearly more specific ("đường hỏng" over "muộn").
     if len(ranked) == 1 or (ranked and len(ranked[0][1].split()) > len(ranked[1][1].split())):
-        department, keyword = ranked[0]
-        return Route(department, f"{why}. Có từ khóa “{keyword}” thuộc {name(department)}.")
+        department, words = ranked[0]
+        topic = _topic_of(understanding, words)
+        about = f"Câu hỏi nói về {topic}" if topic else "Câu hỏi nói về một việc"
+        return Route(department, f"{why}. {about}, việc của {name(department)}.")
     if matches:
         several = ", ".join(name(d) for d in sorted(matches))
-        return Route(general, f"{why}. Từ khóa của nhiều bộ phận ({several}): {name(general)} phân loại.")
-    return Route(general, f"{why}. Chưa rõ chủ đề: {name(general)} phân loại.")
+        return Route(general, f"{why}. Câu hỏi liên quan nhiều bộ phận ({several}): {name(general)} phân loại.")
+    return Route(general, f"{why}. Chưa rõ nội dung: {name(general)} phân loại.", has_topic=False)
+
+
+def _topic_of(understanding: Understanding, words: str) -> str | None:
+    """The FAQ topic ("Căn cước", "Đất đai") whose keywords include these words."""
+    folded = normalize(words).folded
+    for faq in understanding.kb.faqs.values():
+        if any(normalize(k).folded == folded for k in faq.keywords):
+            return faq.topic.lower() if faq.topic else None
+    return None

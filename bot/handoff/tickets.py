@@ -184,9 +184,10 @@ class TicketDesk:
                 raise _why_unchanged(db, ticket_id)
             _add_event(db, ticket_id, kind, text, at=now, data=data)
 
-    def add_bot_message(self, ticket_id: int, text: str, *, conn: Connection | None = None) -> None:
+    def add_bot_message(self, ticket_id: int, text: str, data: dict[str, Any] | None = None, *,
+                        conn: Connection | None = None) -> None:
         with writing(self.engine, conn) as db:
-            _add_event(db, ticket_id, BOT, text, at=self.clock())
+            _add_event(db, ticket_id, BOT, text, at=self.clock(), data=data)
 
     def officer_wrote_in_channel(self, citizen_id: str, text: str, admin_id: str | None, citizen_name: str | None,
                                  channel: str = "zalo", *, conn: Connection | None = None) -> Ticket:

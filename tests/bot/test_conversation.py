@@ -26,7 +26,7 @@ def test_clarify_offers_numbered_options_then_a_number_picks_one(conversation):
 
     chosen = conversation.respond("2", (), turn.state)
     assert (chosen.decision.kind, chosen.decision.faq_id) == (ANSWER, turn.state.pending_choices[1])
-    assert chosen.state == DialogueState()
+    assert chosen.state == DialogueState(last_faq=turn.state.pending_choices[1])
 
 
 def test_an_option_can_be_picked_by_its_words(conversation, kb):
@@ -51,7 +51,7 @@ def test_two_turns_not_understood_hand_off(conversation):
 
 
 def test_handoff_reply_names_the_department_and_hours(conversation, kb):
-    turn = conversation.respond("cho tôi gặp cán bộ", (IntentScore("request_human", 0.99),), DialogueState())
+    turn = conversation.respond("cho tôi gặp cán bộ hỏi về giờ làm việc", (IntentScore("request_human", 0.99),), DialogueState())
     assert turn.decision.kind == HANDOFF
     assert kb.department_name("van_phong") in turn.replies[0].text
     assert kb.unit["office_hours"] in turn.replies[0].text

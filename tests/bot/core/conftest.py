@@ -8,7 +8,10 @@ from bot.conversation import Conversation, DialogueState
 from bot.core.channel_events import ChannelEvents
 from bot.core.citizen_messages import ConversationCore
 from bot.core.outcome import Citizen, Outcome
-from bot.db import audit_log, decision_log, ticket, ticket_event, zalo_conversation, zalo_event, zalo_outbound, zalo_token
+from bot.inbound_ledger import inbound_event, inbound_lease
+from bot.db import (
+    answer_feedback, audit_log, decision_log, ticket, ticket_event, zalo_conversation, zalo_event, zalo_outbound, zalo_token,
+)
 from bot.decision import IntentScore
 from bot.handoff.departments import Departments
 from bot.handoff.tickets import TicketDesk
@@ -20,9 +23,16 @@ RANKINGS: dict[str, tuple[IntentScore, ...]] = {
         IntentScore("faq_can_cuoc_tre_em", 0.20),
     ),
     "cho tôi gặp cán bộ": (IntentScore("request_human", 0.99),),
+    "gặp cán bộ": (IntentScore("request_human", 0.97),),
+    "cho tôi gặp cán bộ hỏi về sổ đỏ": (IntentScore("request_human", 0.95), IntentScore("faq_dvc_tra_cuu_ho_so", 0.02)),
+    "con tôi cần làm căn cước": (IntentScore("faq_can_cuoc_tre_em", 0.93),),
     "làm giấy khai sinh cần gì": (IntentScore("faq_khai_sinh", 0.95),),
     "xin chào": (IntentScore("greet", 0.99),),
 }
+
+
+# A request for an officer that names its subject: routed at once (one without asks first).
+HAND_OFF = "cho tôi gặp cán bộ hỏi về sổ đỏ"
 
 
 def ranking(text: str) -> tuple[IntentScore, ...]:
@@ -31,7 +41,8 @@ def ranking(text: str) -> tuple[IntentScore, ...]:
 
 def clean(engine) -> None:
     with engine.begin() as conn:
-        for table in (ticket_event, ticket, audit_log, decision_log, zalo_event, zalo_outbound, zalo_conversation, zalo_token):
+        for table in (ticket_event, ticket, audit_log, answer_feedback, decision_log, zalo_event, zalo_outbound,
+                      zalo_conversation, zalo_token, inbound_event, inbound_lease):
             conn.execute(delete(table))
 
 

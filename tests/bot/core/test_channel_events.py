@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot.core.outcome import ADDED_TO_TICKET, MESSAGE_FAILED, OFFICER_IN_CHANNEL, TEXT_ONLY, Citizen
 from bot.handoff.tickets import ATTACHMENT, OFFICER_IN_ZALO
-from tests.bot.core.conftest import Chat
+from tests.bot.core.conftest import HAND_OFF, Chat
 
 ZALO = Citizen("2512523625412515", "zalo", "Nguyễn Văn An")
 PHOTO = {"attachments": [{"type": "image"}], "event": "user_send_image"}
@@ -16,7 +16,7 @@ def test_an_attachment_without_a_ticket_gets_the_text_only_reply(channel_events,
 
 
 def test_an_attachment_while_a_ticket_is_open_goes_to_the_officer(channel_events, core, desk):
-    opened = Chat(core, ZALO).say("cho tôi gặp cán bộ")
+    opened = Chat(core, ZALO).say(HAND_OFF)
     outcome = channel_events.attachment(ZALO, "ảnh hồ sơ", PHOTO)
     assert (outcome.kind, outcome.replies, outcome.ticket_id) == (ADDED_TO_TICKET, (), opened.ticket_id)
     event = desk.events(opened.ticket_id)[-1]

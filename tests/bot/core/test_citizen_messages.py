@@ -14,7 +14,7 @@ from bot.core.outcome import (
 )
 from bot.db import decision_log, ticket, utc_now
 from bot.handoff.tickets import BOT, CITIZEN, DONE
-from tests.bot.core.conftest import Chat
+from tests.bot.core.conftest import HAND_OFF, Chat
 
 ZALO = Citizen("2512523625412515", "zalo", "Nguyễn Văn An")
 REST = Citizen("rest:an", "rest")
@@ -34,7 +34,8 @@ def _tickets(engine, citizen_id: str) -> int:
 def test_an_answer_is_replied_and_its_decision_recorded(core, desk):
     outcome = Chat(core, REST).say("làm giấy khai sinh cần gì")
     assert outcome.kind == ANSWERED and outcome.decision.faq_id == "khai_sinh"
-    assert outcome.replies[0].text == core.conversation.kb.render_answer("khai_sinh")
+    assert outcome.replies[0] == core.conversation.answer_reply("khai_sinh")
+    assert outcome.replies[0].text.startswith(core.conversation.kb.render_answer("khai_sinh"))
     assert _decisions(desk.engine, REST.id) == ["answer"]
 
 
@@ -55,29 +56,34 @@ def test_the_clarify_choice_is_resolved_once_from_the_dialogue_state(core, desk,
 def test_a_hand_off_opens_the_ticket_and_says_who_answers_and_when(core, desk):
     chat = Chat(core, ZALO)
     chat.say("xin chào")
-    outcome = chat.say("cho tôi gặp cán bộ")
+    outcome = chat.say(HAND_OFF)
     assert outcome.kind == HANDED_OFF and outcome.ticket_id is not None
     held = desk.get(outcome.ticket_id)
     assert (held.citizen_id, held.channel, held.citizen_name) == (ZALO.id, "zalo", "Nguyễn Văn An")
     assert desk.departments.get(held.department_code).name in outcome.replies[0].text
     events = desk.events(held.id)
     assert (events[-1].kind, events[-1].text) == (BOT, outcome.replies[0].text)
-    assert (events[-2].kind, events[-2].text) == (CITIZEN, "cho tôi gặp cán bộ")
+    assert (events[-2].kind, events[-2].text) == (CITIZEN, HAND_OFF)
     assert _decisions(desk.engine, ZALO.id) == ["smalltalk", "handoff"]
 
 
-def test_while_a_ticket_is_open_messages_join_it_and_the_bot_is_silent(core, desk):
+def test_while_a_ticket_is_open_messages_join_it_and_the_citizen_is_told_once(core, desk):
     chat = Chat(core, REST)
-    opened = chat.say("cho tôi gặp cán bộ")
-    outcome = chat.say("làm giấy khai sinh cần gì")
-    assert (outcome.kind, outcome.replies, outcome.ticket_id) == (ADDED_TO_TICKET, (), opened.ticket_id)
-    assert desk.events(opened.ticket_id)[-1].text == "làm giấy khai sinh cần gì"
+    opened = chat.say(HAND_OFF)
+    first = chat.say("làm giấy khai sinh cần gì")
+    assert (first.kind, first.ticket_id) == (ADDED_TO_TICKET, opened.ticket_id)
+    department = desk.departments.get(desk.get(opened.ticket_id).department_code).name
+    assert first.replies[0].text.startswith(f"Dạ, tôi đã thêm tin nhắn của anh/chị vào yêu cầu #{opened.ticket_id}; {department} sẽ trả lời")
+    second = chat.say("con tôi sinh năm 2020")
+    assert (second.kind, second.replies) == (ADDED_TO_TICKET, ())  # once, not one per message
+    texts = [e.text for e in desk.events(opened.ticket_id)]
+    assert texts[-3:] == ["làm giấy khai sinh cần gì", first.replies[0].text, "con tôi sinh năm 2020"]
     assert _decisions(desk.engine, REST.id) == ["handoff"]  # the officer's message is no decision
 
 
 def test_thoi_khong_can_nua_cancels_the_ticket_and_the_bot_answers_again(core, desk):
     chat = Chat(core, ZALO)
-    opened = chat.say("cho tôi gặp cán bộ")
+    opened = chat.say(HAND_OFF)
     cancelled = chat.say("thôi không cần nữa ạ")
     assert cancelled.kind == CANCELLED and cancelled.replies[0].text == core.replies.text("handoff_cancelled")
     closed = desk.get(opened.ticket_id)
@@ -92,15 +98,15 @@ def test_hand_offs_beyond_the_rate_open_no_ticket_whichever_server_counts(desk, 
     kinds = []
     for attempt in range(HANDOFFS_PER_MINUTE + 1):
         chat = Chat(servers[attempt % 2], REST)
-        kinds.append(chat.say("cho tôi gặp cán bộ").kind)
+        kinds.append(chat.say(HAND_OFF).kind)
         chat.say("thôi không cần nữa")
     assert kinds == [HANDED_OFF] * HANDOFFS_PER_MINUTE + [HANDOFF_LIMITED]
     assert _tickets(desk.engine, REST.id) == HANDOFFS_PER_MINUTE
-    limited = Chat(servers[0], REST).say("cho tôi gặp cán bộ")
+    limited = Chat(servers[0], REST).say(HAND_OFF)
     assert limited.replies[0].text == servers[0].replies.text("handoff_too_often")
     # a minute later the citizen may ask again
     later = ConversationCore(desk.engine, Conversation(understanding), desk, clock=lambda: utc_now() + timedelta(minutes=2))
-    assert Chat(later, REST).say("cho tôi gặp cán bộ").kind == HANDED_OFF
+    assert Chat(later, REST).say(HAND_OFF).kind == HANDED_OFF
 
 
 def test_a_turn_is_one_transaction_a_failure_after_the_ticket_leaves_nothing(core, desk, monkeypatch):
@@ -109,7 +115,7 @@ def test_a_turn_is_one_transaction_a_failure_after_the_ticket_leaves_nothing(cor
 
     monkeypatch.setattr(desk, "add_bot_message", broken)
     with pytest.raises(RuntimeError):
-        Chat(core, ZALO).say("cho tôi gặp cán bộ")
+        Chat(core, ZALO).say(HAND_OFF)
     assert _tickets(desk.engine, ZALO.id) == 0
     assert _decisions(desk.engine, ZALO.id) == []
     assert desk.open_for(ZALO.id) is None
@@ -123,5 +129,5 @@ def test_a_failed_decision_log_takes_the_ticket_with_it(core, desk, monkeypatch)
 
     monkeypatch.setattr(citizen_messages, "record_decision", broken)
     with pytest.raises(RuntimeError):
-        Chat(core, REST).say("cho tôi gặp cán bộ")
+        Chat(core, REST).say(HAND_OFF)
     assert _tickets(desk.engine, REST.id) == 0

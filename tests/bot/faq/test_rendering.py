@@ -24,6 +24,7 @@ MESSAGE_VALUES = {
     "case": "trường hợp có yếu tố nước ngoài",
     "says": "có yếu tố nước ngoài",
     "retention_months": "12",
+    "ticket": "12345",
     "privacy_url": "https://nguyentrungtruc.angiang.gov.vn/chinh-sach-du-lieu-ca-nhan-tro-ly-zalo",
 }
 

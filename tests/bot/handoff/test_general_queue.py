@@ -46,7 +46,7 @@ def test_routing_uses_the_tables_general_queue_and_names(police_triage, understa
     names = {d.code: d.name for d in units}
     no_topic = Decision(HANDOFF, "request_human", 0.2, None, SEEDED_GENERAL, (), "personal_case")
     where = route(no_topic, "việc của tôi đến đâu rồi", understanding, general, names)
-    assert where.department == "cong_an" and where.reason.endswith("Chưa rõ chủ đề: Công an xã (tiếp nhận) phân loại.")
+    assert where.department == "cong_an" and where.reason.endswith("Chưa rõ nội dung: Công an xã (tiếp nhận) phân loại.")
     # without the table (offline), the seed's general queue and names
     offline = route(no_topic, "việc của tôi đến đâu rồi", understanding)
     assert offline.department == SEEDED_GENERAL and offline.reason.endswith("Văn phòng phân loại.")
