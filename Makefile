@@ -4,10 +4,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast shell model generate check bench migrate clean
+.PHONY: run run-cluster test test-fast shell model generate check bench migrate clean
 
 run: $(STAMP)
 	@scripts/run.sh
+
+# Several of each process (Procfile.cluster) on this machine's PostgreSQL (DATABASE_URL, default
+# postgresql://postgres@127.0.0.1:5432/ubnd_cluster, created if missing) and Redis (REDIS_HOST/PORT).
+run-cluster: $(STAMP)
+	@scripts/run.sh cluster
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -52,6 +52,7 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=2.0, help="seconds between looks when nothing wakes it")
     args = parser.parse_args()
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request drowns the worker's own
     asyncio.run(run(args.name[-64:], args.concurrency, args.wake_port, args.idle))
 
 

@@ -1,14 +1,33 @@
 #!/usr/bin/env bash
 # Start the whole product: database schema, model (trained if the data changed), action server,
-# Rasa server. `scripts/run.sh shell` starts the action server and Rasa's console instead.
+# Rasa server, web process, turn worker. `scripts/run.sh shell` starts the action server and Rasa's
+# console instead; `scripts/run.sh cluster` runs Procfile.cluster on PostgreSQL and Redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export TF_CPP_MIN_LOG_LEVEL=3 LOG_LEVEL_LIBRARIES=ERROR
 
+if [ "${1:-}" = "cluster" ]; then
+  # `make run-cluster`: Procfile.cluster on this machine's PostgreSQL and Redis (docs/deployment.md).
+  export DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/ubnd_cluster}"
+  export REDIS_HOST="${REDIS_HOST:-127.0.0.1}" REDIS_PORT="${REDIS_PORT:-6379}" REDIS_PASSWORD="${REDIS_PASSWORD:-}"
+  "$PY" - <<'PY'
+import os, sys
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+url = make_url(os.environ["DATABASE_URL"])
+try:
+    with create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT").connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": url.database}).first():
+            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+except Exception as exc:
+    sys.exit(f"make run-cluster needs PostgreSQL at {url.render_as_string()}: {exc}")
+PY
+  redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" ping >/dev/null 2>&1 || { echo "make run-cluster needs Redis at $REDIS_HOST:$REDIS_PORT"; exit 1; }
+fi
 "$PY" -m bot check
 "$PY" -m bot migrate
-model="$("$PY" -m bot model)"
+model="${BOT_MODEL:-$("$PY" -m bot model)}"  # BOT_MODEL: a model file to run instead
 mkdir -p var
 # Secrets live in files only this user reads and reach the processes through the environment,
 # never the command line (`ps` shows that to everyone): Rasa's HTTP API token (loading a newly
@@ -23,6 +42,18 @@ MODEL_SERVER_TOKEN="${MODEL_SERVER_TOKEN:-$(secret model_token)}"
 # Everything listens on 127.0.0.1; a deployment on several machines sets these (docs/deployment.md).
 export RASA_TOKEN ACTION_SERVER_TOKEN MODEL_SERVER_TOKEN RASA_URL="${RASA_URL:-http://127.0.0.1:5005}"
 export RASA_HOST="${RASA_HOST:-127.0.0.1}" ACTIONS_HOST="${ACTIONS_HOST:-127.0.0.1}"
+if [ "${1:-}" = "cluster" ]; then
+  export ACTION_SERVER_URL="http://127.0.0.1:5055/webhook" MODEL_SERVER_URL="http://127.0.0.1:5058/model"
+  export RASA_URLS="http://127.0.0.1:5005,http://127.0.0.1:5006" INBOUND_WAKE="" STARTER_MODEL="$model"
+  export ZALO_SIM_WEBHOOK_URL="http://127.0.0.1:8010/webhooks/zalo/webhook"
+  cat <<MSG
+  2 receivers behind http://localhost:8010 (Zalo webhook: /webhooks/zalo/webhook), 2 turn workers,
+  2 Rasa servers (:5005, :5006; trackers in ${DATABASE_URL}, locks in Redis $REDIS_HOST:$REDIS_PORT),
+  action server :5055, model server :5058, web http://localhost:8000 (simulator: /zalo-sim/)
+  Ctrl-C stops everything.
+MSG
+  exec "$PY" -m processes.supervise Procfile.cluster
+fi
 pids=()
 stop() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap stop EXIT INT TERM
