@@ -52,26 +52,20 @@ class CitizenOutbox(Protocol):
         """The reply window after the citizen's last message (reads the channel's own records)."""
         ...
 
-    async def send_text(self, citizen_id: str, text: str, reference: str) -> Sent:
-        """Deliver one text and keep its fate under `reference` (e.g. "ticket:12")."""
+    async def send_text(self, citizen_id: str, text: str, reference: str, buttons: Sequence[Button] = ()) -> Sent:
+        """Deliver one text (with `buttons` where the channel shows them; the text lists them too)
+        and keep its fate under `reference` (e.g. "ticket:12")."""
         ...
 
 
 Outboxes = Mapping[str, CitizenOutbox]  # by channel name
 
 
-class ButtonOutbox(CitizenOutbox, Protocol):
-    """An outbox that can also show buttons (optional: the text's numbered lines are the fallback)."""
-
-    async def send_buttons(self, citizen_id: str, text: str, buttons: Sequence[Button], reference: str) -> Sent: ...
-
-
 async def send_reply(outbox: CitizenOutbox, citizen_id: str, reply: Reply, reference: str) -> Sent:
-    """One `Reply` out of a turn (the closing message, its rating question): with its buttons where
-    the channel's outbox has `send_buttons`, else its text, which carries the numbered options."""
-    send_buttons = getattr(outbox, "send_buttons", None)
-    if reply.buttons and send_buttons is not None:
-        return await send_buttons(citizen_id, reply.text, reply.buttons, reference)
+    """One `Reply` outside a turn (the closing message and its rating question), with its buttons;
+    its text lists them too (numbered), for a channel or an app that shows none."""
+    if reply.buttons:
+        return await outbox.send_text(citizen_id, reply.text, reference, buttons=reply.buttons)
     return await outbox.send_text(citizen_id, reply.text, reference)
 
 

@@ -17,12 +17,13 @@ from bot.faq.knowledge_base import load_knowledge_base
 from bot.handoff.departments import Department, Departments
 from bot.handoff.queue_counts import DONE_WINDOW, DepartmentCount, queue_counts, waiting_since
 from bot.core.ports import Outboxes
-from bot.handoff.replying import reply_window, send_officer_reply, text_limit
+from bot.handoff.replying import load_signatures, reply_window, resolve_and_tell, send_officer_reply, text_limit
 from bot.handoff.staff import EDITOR, LEADER, OFFICER, Session, Staff
 from bot.handoff.errors import Forbidden, TicketError, TicketNotFound
 from bot.handoff.tickets import Ticket, TicketDesk, can_view, require_view, visible_departments
 from bot.web import error_messages, services, views
 from bot.web.auth import check_csrf, current_staff, require_role
+from bot.replies import Replies, load_templates
 from bot.web.pages import PageError, PageRoute, sentence, redirect, render, render_fragment
 
 router = APIRouter(prefix="/inbox", route_class=PageRoute, tags=["inbox"])
@@ -152,13 +153,21 @@ def _ticket_page(request: Request, box: Inbox, ticket_id: int, error: str = "", 
     older = events[0].id if events and box.desk.has_events_before(ticket_id, events[0].id) else None
     unit = load_knowledge_base().unit
     canned = [(c.title, views.fill_canned(c.text, department, unit)) for c in department.canned_replies] if department else []
+    name = department.name if department else current.department_code
+    signatures = load_signatures()
+    signature = signatures.sign(box.member.display_name, name)
+    signature_department = signatures.sign(box.member.display_name, name, department_only=True)
+    limit = text_limit(box.outboxes, current.channel)
     return render(request, "ticket.html", {
         "ticket": current, "department": department, "departments": departments, "names": known,
         "events": events, "last_id": events[-1].id if events else 0, "older": older, "paged": before is not None,
         "window": window, "panel": views.window_panel(window, current.last_citizen_at),
         "urgency": current.urgency(), "canned": canned, "draft": draft, "error": error,
         "holder_is_me": current.holder_id == box.member.id, "reply_blocked": _reply_blocked(box, current, window.can_send),
-        "text_limit": text_limit(box.outboxes, current.channel), "state": views.ticket_state(current, window.state),
+        # the signature goes under the reply and counts in the channel's limit: the box allows the rest
+        "text_limit": limit - 2 - max(len(signature), len(signature_department)), "channel_limit": limit,
+        "signature": signature, "signature_department": signature_department,
+        "state": views.ticket_state(current, window.state),
     }, status=status)
 
 
@@ -223,13 +232,14 @@ def claim(request: Request, ticket_id: int, _: Session = Depends(check_csrf), bo
 
 
 @router.post("/tickets/{ticket_id}/reply")
-async def reply(request: Request, ticket_id: int, text: str = Form(""), _: Session = Depends(check_csrf),
-                box: Inbox = Depends(inbox)) -> Response:
+async def reply(request: Request, ticket_id: int, text: str = Form(""), chi_bo_phan: str = Form(""),
+                _: Session = Depends(check_csrf), box: Inbox = Depends(inbox)) -> Response:
     await run_in_threadpool(_viewable, box, ticket_id)
     if not box.outboxes:
         return await run_in_threadpool(_ticket_page, request, box, ticket_id, NO_GATEWAY, text, 503)
     try:
-        outcome = await send_officer_reply(box.desk, box.outboxes, ticket_id, box.member, text)
+        outcome = await send_officer_reply(box.desk, box.outboxes, ticket_id, box.member, text,
+                                           department_only=bool(chi_bo_phan))
     except Forbidden:
         raise
     except TicketError as exc:
@@ -265,6 +275,15 @@ def waiting(request: Request, ticket_id: int, _: Session = Depends(check_csrf), 
 
 
 @router.post("/tickets/{ticket_id}/resolve")
-def resolve(request: Request, ticket_id: int, _: Session = Depends(check_csrf), box: Inbox = Depends(inbox)) -> Response:
-    return _attempt(request, box, ticket_id, lambda: box.desk.resolve(ticket_id, box.member),
-                    lambda: f"/inbox/?ok=resolved&so={ticket_id}")
+async def resolve(request: Request, ticket_id: int, _: Session = Depends(check_csrf), box: Inbox = Depends(inbox)) -> Response:
+    """Close the request; the citizen is told through their channel's outbox and asked their rating."""
+    await run_in_threadpool(_viewable, box, ticket_id)
+    replies = Replies(load_templates(), load_knowledge_base().unit)
+    try:
+        outcome = await resolve_and_tell(box.desk, box.outboxes, replies, ticket_id, box.member)
+    except Forbidden:
+        raise
+    except TicketError as exc:
+        return await run_in_threadpool(_ticket_page, request, box, ticket_id, error_messages.message(exc), "", 409)
+    told = "resolved" if outcome.delivered else "resolved_untold"
+    return redirect(f"/inbox/?ok={told}&so={ticket_id}")

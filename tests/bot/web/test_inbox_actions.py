@@ -160,11 +160,28 @@ def test_a_reply_is_sent_through_zalo_and_shown_in_the_conversation(inbox):
     response = inbox.post(inbox["officer"], f"/inbox/tickets/{current.id}/reply", {"text": text})
 
     assert response.status_code == 303 and "ok=sent" in response.headers["location"]
-    assert inbox.zalo.texts_to(current.citizen_id) == [text]
+    department = Departments(inbox.desk.engine).get(HOME).name
+    signed = f"{text}\n\nCán bộ Nguyễn Văn An – {department}"  # so the citizen knows a person answers
+    assert inbox.zalo.texts_to(current.citizen_id) == [signed]
     page = inbox.get(inbox["officer"], response.headers["location"]).text
     assert "Đã gửi tới công dân qua Zalo." in page
     assert re.search(r'class="msg from-officer".*?' + re.escape(text), page, re.S)
     assert "Tin miễn phí còn lại: 7/8" in page
+
+
+def test_an_officer_may_sign_with_the_department_only_and_the_signature_counts_in_the_limit(inbox):
+    current = _claimed(inbox)
+    page = inbox.get(inbox["officer"], f"/inbox/tickets/{current.id}").text
+    department = Departments(inbox.desk.engine).get(HOME).name
+    assert f"Cán bộ Nguyễn Văn An – {department}" in page and 'name="chi_bo_phan"' in page
+    allowed = int(re.search(r'<textarea id="reply-text"[^>]*maxlength="(\d+)"', page).group(1))
+    response = inbox.post(inbox["officer"], f"/inbox/tickets/{current.id}/reply", {"text": "Dạ, đã nhận ạ.", "chi_bo_phan": "1"})
+    assert response.status_code == 303
+    sent = inbox.zalo.texts_to(current.citizen_id)[-1]
+    assert sent.startswith("Dạ, đã nhận ạ.\n\n" + department) and "Nguyễn Văn An" not in sent
+    too_long = inbox.post(inbox["officer"], f"/inbox/tickets/{current.id}/reply", {"text": "x" * 1995})
+    assert too_long.status_code == 409 and "kể cả chữ ký" in too_long.text
+    assert allowed < 2000 and allowed + len(f"\n\nCán bộ Nguyễn Văn An – {department}") <= 2000
 
 
 def test_a_reply_zalo_refuses_is_kept_and_shown_as_failed_with_zalos_reason(inbox):
@@ -260,6 +277,16 @@ def test_resolve_closes_the_ticket_for_its_holder_only(inbox):
     response = inbox.post(inbox["officer"], url)
     assert response.status_code == 303 and response.headers["location"] == f"/inbox/?ok=resolved&so={current.id}"
     assert inbox.desk.get(current.id).status == DONE
+    # the citizen is told, in one message naming the request, and asked one rating question
+    department = Departments(inbox.desk.engine).get(HOME).name
+    told = inbox.zalo.texts_to(current.citizen_id)
+    assert len(told) == 1 and told[0].startswith(f"Yêu cầu #{current.id} của anh/chị đã được {department} giải quyết xong.")
+    assert "1. Hài lòng\n2. Bình thường\n3. Chưa hài lòng" in told[0]
+    sent = next(b for b in inbox.zalo.sent if b["recipient"]["user_id"] == current.citizen_id)
+    buttons = sent["message"]["attachment"]["payload"]["buttons"]
+    assert [(b["title"], b["payload"]) for b in buttons] == [("Hài lòng", "1"), ("Bình thường", "2"), ("Chưa hài lòng", "3")]
+    with inbox.desk.engine.connect() as conn:
+        assert conn.execute(select(ticket.c.feedback_stage).where(ticket.c.id == current.id)).scalar_one() == "rating"
     assert current.id not in {r["id"] for r in inbox.get(inbox["officer"], "/inbox/api/queue").json()["rows"]}
     assert f'data-id="{current.id}"' in inbox.get(inbox["officer"], "/inbox/?xem=xong").text
     again = inbox.post(inbox["officer"], url)
@@ -336,3 +363,15 @@ def test_admin_creates_an_officer_who_can_then_log_in(inbox):
             return await _log_in(client, username, PASSWORD)
 
     assert asyncio.run(go()).headers["location"] == "/inbox/"
+
+
+def test_resolving_a_request_the_channel_cannot_reach_still_closes_it_and_says_so(inbox):
+    held = inbox.desk.open_ticket(inbox.citizen(), "rest", "Hỏi qua REST", HOME, "lý do").ticket
+    inbox.desk.claim(held.id, inbox["officer"].staff)
+    response = inbox.post(inbox["officer"], f"/inbox/tickets/{held.id}/resolve")
+    assert response.status_code == 303 and response.headers["location"] == f"/inbox/?ok=resolved_untold&so={held.id}"
+    assert inbox.desk.get(held.id).status == DONE
+    with inbox.desk.engine.connect() as conn:
+        assert conn.execute(select(ticket.c.feedback_stage).where(ticket.c.id == held.id)).scalar_one() is None
+    page = inbox.get(inbox["officer"], response.headers["location"]).text
+    assert "chưa nhắn báo được công dân" in page
