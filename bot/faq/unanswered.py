@@ -1,6 +1,8 @@
-"""What the bot could not answer: handed-off, clarified and declined messages, grouped.
+"""What the bot could not answer: handed-off, clarified and declined messages, and answers the
+citizen said did not help ("Câu trả lời có giúp được anh/chị không?" → "không"), grouped.
 
-Messages come from `decision_log` (decision handoff, clarify or out_of_scope) and leave the list
+Messages come from `decision_log` (decision handoff, clarify or out_of_scope, or an answer with a
+negative `answer_feedback` row) and leave the list
 once an editor reviewed them (`kb_reviewed_message`): added as variants to a FAQ, turned into a
 new FAQ, or dismissed. Grouping is by similarity of the diacritics-folded text, filler words
 ("cho em hỏi", "ạ") removed, with rapidfuzz: a message joins the most similar group whose leading
@@ -20,12 +22,12 @@ from datetime import datetime
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import and_, insert, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import decision_log, kb_reviewed_message, utc_now
-from bot.decision import CLARIFY, HANDOFF, OUT_OF_SCOPE
+from bot.db import answer_feedback, decision_log, kb_reviewed_message, utc_now
+from bot.decision import ANSWER, CLARIFY, HANDOFF, OUT_OF_SCOPE
 from bot.faq.store import FaqRecord, KnowledgeStore
 from bot.handoff.audit import audit
 from bot.handoff.staff import Staff
@@ -33,7 +35,10 @@ from bot.text.fold import has_diacritics
 from bot.text.normalize import normalize
 
 UNANSWERED = (HANDOFF, CLARIFY, OUT_OF_SCOPE)
-DECISION_NAMES = {HANDOFF: "Chuyển cán bộ", CLARIFY: "Hỏi lại", OUT_OF_SCOPE: "Ngoài phạm vi"}
+# An answer shows here only when the citizen said it did not help (an answer_feedback row).
+REVIEWED_KINDS = (*UNANSWERED, ANSWER)
+DECISION_NAMES = {HANDOFF: "Chuyển cán bộ", CLARIFY: "Hỏi lại", OUT_OF_SCOPE: "Ngoài phạm vi",
+                  ANSWER: "Đã trả lời, công dân báo chưa giúp được"}
 ADDED, NEW_FAQ, DISMISSED = "added", "new_faq", "dismissed"
 LARGEST, NEWEST = "nhieu", "moi"
 
@@ -119,7 +124,13 @@ class Group:
     @property
     def decisions(self) -> dict[str, int]:
         counts = Counter(m.decision for m in self.messages)
-        return {kind: counts[kind] for kind in UNANSWERED if counts[kind]}
+        return {kind: counts[kind] for kind in REVIEWED_KINDS if counts[kind]}
+
+    @property
+    def unhelpful_answers(self) -> tuple[str, ...]:
+        """The FAQs whose answers these citizens said did not help, most often first."""
+        counts = Counter(m.faq_id for m in self.messages if m.decision == ANSWER and m.faq_id)
+        return tuple(f for f, _ in counts.most_common())
 
     @property
     def suggested_faq(self) -> str | None:
@@ -226,8 +237,10 @@ class UnansweredMessages:
             return []
         reviewed = select(kb_reviewed_message.c.decision_id).where(kb_reviewed_message.c.decision_id == decision_log.c.id)
         # A text blanked by erasure or retention (bot.privacy) has nothing left to review.
-        query = (select(decision_log).where(and_(decision_log.c.decision.in_(UNANSWERED), ~reviewed.exists(),
-                                                 decision_log.c.text != ""))
+        unhelpful = select(answer_feedback.c.id).where(and_(answer_feedback.c.decision_id == decision_log.c.id,
+                                                             answer_feedback.c.helpful.is_(False)))
+        wanted = or_(decision_log.c.decision.in_(UNANSWERED), and_(decision_log.c.decision == ANSWER, unhelpful.exists()))
+        query = (select(decision_log).where(and_(wanted, ~reviewed.exists(), decision_log.c.text != ""))
                  .order_by(decision_log.c.id.desc()).limit(limit))
         if ids is not None:
             query = query.where(decision_log.c.id.in_(list(ids)))
@@ -245,7 +258,7 @@ class UnansweredMessages:
     def add_to_faq(self, ids: Sequence[int], faq_id: str, texts: Sequence[str], store: KnowledgeStore,
                    by: Staff) -> FaqRecord:
         """The chosen wordings become variants of `faq_id`; the messages are reviewed "added"."""
-        record = store.add_variants(faq_id, texts, by.username, by.id)
+        record = store.add_variants(faq_id, texts, by)
         self.mark(ids, ADDED, by, faq_id, f"{len(texts)} cách hỏi vào {faq_id}")
         return record
 

@@ -746,3 +746,29 @@ def test_the_action_bar_says_whether_citizens_already_get_what_is_saved():
     assert publish_state(replace(edited, updated_at=now - timedelta(hours=2)), live).kind == "live"
     assert publish_state(edited, None).kind == "pending"
     assert publish_state(None, live).kind == "new"
+
+
+def test_answers_citizens_said_did_not_help_are_shown_for_review_with_their_faq(kb_world):
+    """"Câu trả lời có giúp được anh/chị không?" → "không": the question comes to the editors."""
+    from sqlalchemy import delete, update as sql_update
+
+    from bot.core.satisfaction import record_answer_feedback
+    from bot.db import answer_feedback
+
+    unhelpful = kb_world.decision("đăng ký kết hôn cần mang những gì ạ", "answer", (OTHER_FAQ,))
+    helped = kb_world.decision("đăng ký kết hôn cần giấy tờ gì vậy ạ", "answer", (OTHER_FAQ,))
+    with kb_world.inbox.engine.begin() as conn:
+        conn.execute(sql_update(decision_log).where(decision_log.c.id.in_([unhelpful, helped])).values(faq_id=OTHER_FAQ))
+        record_answer_feedback(conn, unhelpful, False, datetime.now(timezone.utc))
+        record_answer_feedback(conn, helped, True, datetime.now(timezone.utc))
+    try:
+        page = kb_world.get(kb_world.editor, "/bien-tap/chua-tra-loi").text
+        groups = re.findall(r'<input type="hidden" name="decision_ids" value="([0-9,]+)">', page)
+        assert any(str(unhelpful) in g.split(",") for g in groups)
+        assert not any(str(helped) in g.split(",") for g in groups)  # a helpful answer needs no review
+        card = page.split(f'id="nhom-{unhelpful}"')[1].split("</article>")[0]
+        assert "Đã trả lời, công dân báo chưa giúp được: 1" in _text(card)
+        assert f'href="/bien-tap/faq/{OTHER_FAQ}"' in card and "công dân báo câu trả lời chưa giúp được" in _text(card)
+    finally:
+        with kb_world.inbox.engine.begin() as conn:
+            conn.execute(delete(answer_feedback).where(answer_feedback.c.decision_id.in_([unhelpful, helped])))
