@@ -135,7 +135,7 @@ class Conversation:
         insisted = _INSIST.match(normalize(text).folded.strip(" .!?,")) is not None
         says_nothing = content.intent in (NOT_UNDERSTOOD, REQUEST_HUMAN, ACKNOWLEDGE, THANKS) or content.kind == SMALLTALK
         if insisted or says_nothing:
-            decision = Decision(HANDOFF, REQUEST_HUMAN, content.confidence, department=GENERAL_QUEUE, reason="no_subject")
+            decision = Decision(HANDOFF, REQUEST_HUMAN, content.confidence, department=GENERAL_QUEUE, reason=REQUEST_HUMAN)
             return Turn(decision, (self.handoff_reply(decision),), after, question=NO_SUBJECT_QUESTION)
         if content.kind == HANDOFF:
             decision = content  # its own reason (a personal case, a case the answer does not cover) routes it
@@ -166,8 +166,7 @@ class Conversation:
         if not_covered is not None:
             title, case = not_covered
             return Reply(self.replies.text("handoff_not_covered", title=title, case=case, department=department, when=when))
-        key = {"request_human": "handoff_requested", "no_subject": "handoff_requested",
-               "repeated_failure": "handoff_repeated"}.get(decision.reason, "handoff")
+        key = {"request_human": "handoff_requested", "repeated_failure": "handoff_repeated"}.get(decision.reason, "handoff")
         return Reply(self.replies.text(key, department=department, when=when))
 
     def _not_covered(self, reason: str) -> tuple[str, str] | None:

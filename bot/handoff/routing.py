@@ -23,7 +23,6 @@ WHY_HANDED_OFF = {
     "unknown_intent": "Trợ lý không nhận ra chủ đề",
     "no_prediction": "Trợ lý không nhận ra chủ đề",
     "repeated_failure": "Hai lượt liền trợ lý không hiểu công dân",
-    "no_subject": "Công dân yêu cầu gặp cán bộ, không nói rõ việc cần hỏi",
 }
 
 # Words about the channel or about reaching a person (the channel guide FAQ's keywords): they say

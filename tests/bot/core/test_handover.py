@@ -52,7 +52,7 @@ def test_a_citizen_who_insists_or_says_nothing_useful_goes_to_the_general_queue_
     assert held.department_code == desk.departments.general_queue().code
     assert held.question == NO_SUBJECT_QUESTION
     general = desk.departments.general_queue().name
-    assert held.routing_reason == f"Công dân yêu cầu gặp cán bộ, không nói rõ việc cần hỏi. Chưa rõ nội dung: {general} phân loại."
+    assert held.routing_reason == f"Công dân yêu cầu gặp cán bộ. Chưa rõ nội dung: {general} phân loại."
 
 
 def test_thoi_after_the_subject_question_opens_nothing(core, desk):
@@ -215,3 +215,37 @@ def test_the_history_before_the_subject_keeps_the_request_line(core, desk):
     lines = [(e.kind, e.text) for e in desk.events(outcome.ticket_id) if e.kind in (CITIZEN, BOT)]
     assert lines[:3] == [(CITIZEN, "cho tôi gặp cán bộ"), (BOT, core.replies.text("ask_subject")),
                          (CITIZEN, "con tôi cần làm căn cước")]
+
+
+# ---- the reports read what the conversation stores (issue 18)
+def test_the_report_counts_the_rating_and_the_answer_feedback_the_conversation_stored(core, desk):
+    from bot.core import satisfaction
+    from bot.handoff.staff import OFFICER, StaffDirectory
+    from bot.reports.figures import compute
+    from bot.reports.periods import period_for, vietnam_today
+    from tests.bot.core.test_channels_agree import audit_log, staff, staff_role, staff_session, ticket, ticket_event
+    from sqlalchemy import delete
+
+    chat = Chat(core, REST)
+    chat.say("làm giấy khai sinh cần gì")
+    chat.say("không")
+    opened = chat.say(HAND_OFF)
+    held = desk.get(opened.ticket_id)
+    officer = StaffDirectory(desk.engine).create("cb_report", "Lê Thị Hoa", "mat-khau-dai-123", OFFICER, held.department_code)
+    try:
+        desk.claim(held.id, officer)
+        desk.resolve(held.id, officer)
+        with desk.engine.begin() as conn:
+            satisfaction.ask_rating(conn, held.id)
+        assert chat.say("Chưa hài lòng").kind == FEEDBACK
+        assert chat.say("không").kind == FEEDBACK  # no comment: nothing more is asked
+        now = utc_now()
+        figures = compute(desk.engine, period_for("thang-nay", vietnam_today(now)), now=now + timedelta(seconds=1))
+        (line,) = [d for d in figures.departments if d.code == held.department_code]
+        assert (line.ratings, line.rating_average) == (1, 1.0)
+        assert (figures.helpful, figures.not_helpful) == (0, 1)
+        assert [f.faq_id for f in figures.unhelpful_faqs] == ["khai_sinh"]
+    finally:
+        with desk.engine.begin() as conn:
+            for table in (ticket_event, ticket, audit_log, staff_session, staff_role, staff):
+                conn.execute(delete(table))
