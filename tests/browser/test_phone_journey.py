@@ -155,7 +155,9 @@ def officer(engine):
 @pytest.mark.model
 def test_the_citizens_phone_journey_answer_clarify_handover_closing_and_rating(stack, engine, officer, kb):
     from playwright.sync_api import expect, sync_playwright
+    from sqlalchemy import select
 
+    from bot.db import ticket
     from bot.handoff.departments import Departments
     from bot.handoff.tickets import TicketDesk
 
@@ -179,12 +181,11 @@ def test_the_citizens_phone_journey_answer_clarify_handover_closing_and_rating(s
             expect(answer).to_contain_text(kb.render_answer("can_cuoc_tre_em").split(". ", 1)[0])
             assert len(answer.get_by_test_id("message-text").text_content()) <= 2000
             feedback = answer.get_by_test_id("oa-button")
-            if feedback.count():
-                expect(feedback).to_have_text(["Có", "Không"])
+            expect(feedback).to_have_text(["Có", "Không"])
             _shot(phone, "01-faq-answer.png")
-            if feedback.count():
-                feedback.first.click()
-                expect(from_oa).to_have_count(count + 2, timeout=BOT_TIMEOUT_MS)
+            feedback.first.click()
+            expect(from_oa).to_have_count(count + 2, timeout=BOT_TIMEOUT_MS)
+            expect(from_oa.last).to_contain_text("Cảm ơn anh/chị đã cho biết")
 
             # 2. A clarify: the numbered options in the text and as buttons; a tap picks one.
             count = from_oa.count()
@@ -214,6 +215,11 @@ def test_the_citizens_phone_journey_answer_clarify_handover_closing_and_rating(s
             held = desk.open_for(user_id)
             assert held is not None and held.department_code == DEPARTMENT_CODE and held.question == SUBJECT
 
+            # Writing again while waiting: one acknowledgement naming the request, not silence.
+            _say(phone, "Tôi cần gấp ạ")
+            expect(from_oa).to_have_count(count + 3, timeout=BOT_TIMEOUT_MS)
+            expect(from_oa.last).to_contain_text(f"yêu cầu #{held.id}")
+
             # The officer answers from the inbox; the citizen reads it signed by a person.
             row = inbox.locator(f'tbody[data-queue-rows] tr[data-id="{held.id}"]')
             expect(row).to_be_visible(timeout=QUEUE_TIMEOUT_MS)
@@ -223,16 +229,16 @@ def test_the_citizens_phone_journey_answer_clarify_handover_closing_and_rating(s
             inbox.locator("textarea#reply-text").fill(OFFICER_REPLY)
             inbox.get_by_role("button", name="Gửi qua Zalo").click()
             expect(inbox.locator(".alert.ok")).to_have_text("Đã gửi tới công dân qua Zalo.")
-            expect(from_oa).to_have_count(count + 3, timeout=BOT_TIMEOUT_MS)
+            expect(from_oa).to_have_count(count + 4, timeout=BOT_TIMEOUT_MS)
             signed = from_oa.last.get_by_test_id("message-text").text_content()
-            assert OFFICER_REPLY in signed and OFFICER_NAME in signed and DEPARTMENT_NAME in signed, signed
+            assert OFFICER_REPLY in signed and f"Cán bộ {OFFICER_NAME} – {DEPARTMENT_NAME}" in signed, signed
             _shot(phone, "03-handover-officer-reply.png")
 
             # 4. The officer marks it done: the citizen is told so and asked one rating question.
             inbox.on("dialog", lambda dialog: dialog.accept())
             inbox.get_by_role("button", name="Đánh dấu xong").click()
             inbox.wait_for_url(re.compile(r"/inbox/\?ok=resolved"))
-            expect(from_oa).to_have_count(count + 4, timeout=BOT_TIMEOUT_MS)
+            expect(from_oa).to_have_count(count + 5, timeout=BOT_TIMEOUT_MS)
             closing = from_oa.last
             expect(closing).to_contain_text(f"#{held.id}")
             ratings = closing.get_by_test_id("oa-button")
@@ -241,10 +247,11 @@ def test_the_citizens_phone_journey_answer_clarify_handover_closing_and_rating(s
 
             # 5. The rating, by a tap; thanked, and the rating is on the ticket.
             ratings.first.click()
-            expect(from_oa).to_have_count(count + 5, timeout=BOT_TIMEOUT_MS)
+            expect(from_oa).to_have_count(count + 6, timeout=BOT_TIMEOUT_MS)
             expect(from_oa.last).to_contain_text("Cảm ơn anh/chị đã đánh giá")
             _shot(phone, "05-rating.png")
-            assert desk.get(held.id).rating == 5
+            with engine.connect() as conn:
+                assert conn.execute(select(ticket.c.rating).where(ticket.c.id == held.id)).scalar_one() == 5
         finally:
             phone.screenshot(path=str(SCREENSHOTS / "phone_journey.png"), full_page=True)
             browser.close()
