@@ -35,7 +35,7 @@ def officer(engine):
     from bot.handoff.staff import OFFICER, StaffDirectory
 
     username, password = "tuphap-hung", "mat-khau-tu-phap-2025"
-    StaffDirectory(engine).create(username, "Cán bộ Tư pháp", password, OFFICER, DEPARTMENT_CODE)
+    StaffDirectory(engine).create(username, "Lê Thị Hoa", password, OFFICER, DEPARTMENT_CODE)
     return username, password
 
 
@@ -103,7 +103,10 @@ def test_a_question_the_bot_does_not_cover_goes_to_an_officer_and_back_to_the_bo
 
             # The citizen sees the officer's reply in the Zalo app.
             expect(from_oa).to_have_count(3, timeout=BOT_TIMEOUT_MS)
-            assert from_oa.nth(2).get_by_test_id("message-text").text_content() == OFFICER_REPLY
+            officer_said = from_oa.nth(2).get_by_test_id("message-text").text_content()
+            # signed, so the citizen knows a person answers (data/unit.yml signature)
+            assert officer_said.startswith(OFFICER_REPLY), officer_said
+            assert officer_said.rstrip().endswith(f"Cán bộ Lê Thị Hoa – {DEPARTMENT_NAME}"), officer_said
 
             # The officer marks it done (accepting the confirmation); it leaves the queue.
             confirmations: list[str] = []
@@ -120,13 +123,19 @@ def test_a_question_the_bot_does_not_cover_goes_to_an_officer_and_back_to_the_bo
             expect(inbox.locator(f'tr[data-id="{held.id}"]')).to_have_count(0)
             assert desk.open_for(user_id) is None
 
-            # The same citizen's next FAQ question is answered by the bot again.
+            # The citizen is told it is done, in one message naming it, with the rating question.
+            expect(from_oa).to_have_count(4, timeout=BOT_TIMEOUT_MS)
+            closing = from_oa.nth(3).get_by_test_id("message-text").text_content()
+            assert f"Yêu cầu #{held.id} của anh/chị đã được {DEPARTMENT_NAME} giải quyết xong." in closing, closing
+            assert "Hài lòng" in closing and "Chưa hài lòng" in closing, closing
+
+            # The same citizen's next FAQ question (not a rating) is answered by the bot again.
             citizen.get_by_test_id("message-input").fill(FAQ_QUESTION)
             citizen.get_by_test_id("send-button").click()
-            expect(from_oa).to_have_count(4, timeout=BOT_TIMEOUT_MS)
+            expect(from_oa).to_have_count(5, timeout=BOT_TIMEOUT_MS)
             first_sentence = faq_answer.split(". ", 1)[0]
-            expect(from_oa.nth(3)).to_contain_text(first_sentence)
-            assert from_oa.nth(3).get_by_test_id("message-text").text_content() == faq_answer
+            expect(from_oa.nth(4)).to_contain_text(first_sentence)
+            assert from_oa.nth(4).get_by_test_id("message-text").text_content().startswith(faq_answer)
         finally:
             citizen.screenshot(path=str(SCREENSHOTS / "handoff_journey_citizen.png"), full_page=True)
             inbox.screenshot(path=str(SCREENSHOTS / "handoff_journey_inbox.png"), full_page=True)

@@ -91,7 +91,7 @@ def test_an_edited_answer_goes_live_under_a_stream_of_citizens_then_rolls_back(s
     kb = load_knowledge_base()
     with httpx.Client(base_url=f"{stack.web_url}/zalo-sim/api", timeout=30) as sim:
         user = sim.post("/citizens", json={}).json()["user_id"]
-        assert _ask(sim, user, "ubnd xa lam viec gio nao", 1)[-1] == kb.render_answer("gio_lam_viec")
+        assert _ask(sim, user, "ubnd xa lam viec gio nao", 1)[-1].startswith(kb.render_answer("gio_lam_viec"))
         store.save(replace(original.faq, answer=NEW_ANSWER), original.version, "bien-tap")
 
         # Three citizens keep asking (each waits for the answer, then asks again) all through
@@ -127,7 +127,7 @@ def test_an_edited_answer_goes_live_under_a_stream_of_citizens_then_rolls_back(s
         assert starter.can_roll_back_to
         asyncio.run(publisher.roll_back(starter.id))
         assert publisher.get(starter.id).live and not publisher.get(release.id).live
-        _ask_until(sim, user, "ubnd xa lam viec gio nao", asked_so_far, lambda reply: reply == kb.render_answer("gio_lam_viec"))
+        _ask_until(sim, user, "ubnd xa lam viec gio nao", asked_so_far, lambda reply: reply.startswith(kb.render_answer("gio_lam_viec")))
     store.save(original.faq, store.get("gio_lam_viec").version, "bien-tap")
 
 

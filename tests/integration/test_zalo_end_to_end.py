@@ -6,6 +6,7 @@ import time
 import httpx
 import pytest
 
+from bot.conversation import NO_SUBJECT_QUESTION, Conversation
 from bot.stack import start_stack
 from tests.conftest import bot_replies
 
@@ -36,7 +37,7 @@ def _oa_replies(sim, user_id: str, count: int, timeout: float = 30.0) -> list[st
     raise AssertionError(f"fewer than {count} replies within {timeout} s: {messages}")
 
 
-def test_a_citizen_follows_asks_and_gets_the_right_answer_on_zalo(sim, kb):
+def test_a_citizen_follows_asks_and_gets_the_right_answer_on_zalo(sim, kb, understanding):
     citizen = sim.post("/citizens", json={}).json()
     user = citizen["user_id"]
     sim.post(f"/citizens/{user}/follow")
@@ -44,7 +45,8 @@ def test_a_citizen_follows_asks_and_gets_the_right_answer_on_zalo(sim, kb):
     assert "Chào mừng" in welcome[0]
     sim.post(f"/citizens/{user}/messages", json={"text": "cho hoi lam can cuoc cho con 10 tuoi o dau"})
     replies = _oa_replies(sim, user, 2)
-    assert replies[1] == kb.render_answer("can_cuoc_tre_em")
+    # the answer, then "Câu trả lời có giúp được anh/chị không?" (buttons Có / Không)
+    assert replies[1] == Conversation(understanding).answer_reply("can_cuoc_tre_em").text
 
 
 def test_an_officer_typing_in_the_oa_chat_tool_silences_the_bot(sim, stack):
@@ -88,22 +90,33 @@ def test_a_handed_off_citizen_waits_for_the_officer_then_the_bot_answers_again(s
 
     user = sim.post("/citizens", json={}).json()["user_id"]
     sim.post(f"/citizens/{user}/messages", json={"text": "cho tôi nói chuyện với cán bộ"})
-    told = _oa_replies(sim, user, 1)[0]
+    asked = _oa_replies(sim, user, 1)[0]
+    assert "Anh/chị cần hỏi về việc gì để tôi chuyển đúng bộ phận?" in asked  # no subject: asked once
+    sim.post(f"/citizens/{user}/messages", json={"text": "chuyển luôn"})
+    told = _oa_replies(sim, user, 2)[1]
     assert "Văn phòng" in told and "cán bộ" in told
     engine = create_engine(stack.database_url, future=True)
     desk = TicketDesk(engine, Departments(engine))
     held = desk.open_for(user)
     assert held is not None and held.department_code == "van_phong" and held.citizen_name
+    assert held.question == NO_SUBJECT_QUESTION
 
-    sim.post(f"/citizens/{user}/messages", json={"text": "em gửi thêm: quyết định số 12/QĐ-UBND"})
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and desk.events(held.id)[-1].text != "em gửi thêm: quyết định số 12/QĐ-UBND":
-        time.sleep(0.2)
-    assert desk.events(held.id)[-1].kind == CITIZEN
-    assert len(_oa_replies(sim, user, 1)) == 1  # the bot stayed silent
+    def wrote(text: str) -> None:
+        sim.post(f"/citizens/{user}/messages", json={"text": text})
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(e.text == text for e in desk.events(held.id)):
+            time.sleep(0.2)
+        assert any(e.kind == CITIZEN and e.text == text for e in desk.events(held.id))
+
+    wrote("em gửi thêm: quyết định số 12/QĐ-UBND")
+    added = _oa_replies(sim, user, 3)[2]
+    assert added.startswith(f"Dạ, tôi đã thêm tin nhắn của anh/chị vào yêu cầu #{held.id}; Văn phòng sẽ trả lời")
+    wrote("và bản sao sổ hộ khẩu")
+    _handled(stack, user, "user_send_text", 4)
+    assert len(_oa_replies(sim, user, 3)) == 3  # one acknowledgement, not one per message
 
     officer = StaffDirectory(engine).create(f"vp-{user[-6:]}", "Cán bộ Văn phòng", "mat-khau-vp-123", OFFICER, "van_phong")
     desk.claim(held.id, officer)
     desk.resolve(held.id, officer)
     sim.post(f"/citizens/{user}/messages", json={"text": "cho hoi lam can cuoc cho con 10 tuoi o dau"})
-    assert _oa_replies(sim, user, 2)[1] == kb.render_answer("can_cuoc_tre_em")
+    assert _oa_replies(sim, user, 4)[3].startswith(kb.render_answer("can_cuoc_tre_em"))
