@@ -135,3 +135,32 @@ def test_the_inbox_outbox_sends_a_replys_buttons_too(client, fake_zalo, store):
     assert [(b["title"], b["payload"]) for b in _attachment(fake_zalo.sent[0])["payload"]["buttons"]] == [
         ("Hài lòng", "1"), ("Bình thường", "2"), ("Chưa hài lòng", "3")]
     assert _attachment(fake_zalo.sent[1]) is None
+
+
+def test_the_cores_answer_and_rating_reach_zalo_with_their_buttons(understanding, client, fake_zalo, store):
+    """The core's own replies: "có giúp không?" under an answer (its words, no "1. Có"), and the
+    rating question after a resolved request (numbered in the text, buttons 1..3)."""
+    from bot.conversation import Conversation
+    from bot.core.satisfaction import resolved_reply
+    from bot.replies import Replies, load_templates
+    from connectors.zalo.outbox import ZaloOutbox
+
+    conversation = Conversation(understanding)
+    answer = conversation.answer_reply("khai_sinh")
+    closing = resolved_reply(Replies(load_templates(), understanding.kb.unit), 12, "Tư pháp – Hộ tịch")
+
+    async def send():
+        output = ZaloOutput(client, store, USER, None)
+        # As actions.py hands it to Rasa and turns.py to the output.
+        await output.send_text_with_buttons(USER, answer.text, [{"title": b.title, "payload": b.payload} for b in answer.buttons])
+        await output.flush()
+        await ZaloOutbox(client, store).send_text(USER, closing.text, "ticket:12:resolved", closing.buttons)
+
+    asyncio.run(send())
+    first, second = fake_zalo.sent
+    assert first["message"]["text"] == answer.text and "1. Có" not in first["message"]["text"]
+    assert [(b["title"], b["payload"]) for b in _attachment(first)["payload"]["buttons"]] == [("Có", "Có"), ("Không", "Không")]
+    assert second["message"]["text"] == closing.text
+    buttons = _attachment(second)["payload"]["buttons"]
+    assert [b["payload"] for b in buttons] == ["1", "2", "3"]
+    assert all(f"{b['payload']}. {b['title']}" in closing.text for b in buttons)
