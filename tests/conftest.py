@@ -27,6 +27,7 @@ SLOW = (
     "test_the_index_scores_as_token_sort_ratio_over_every_question",
     "test_a_broken_file_is_reported_by_row_and_column_and_changes_nothing",
     "test_a_message_said_twice_over_is_the_same_message",
+    "test_the_same_data_trains_the_same_model",  # trains the classifier twice
     "test_ten_thousand_messages_group_in_a_few_seconds",
     "test_no_english_key_is_a_word_citizens_type_in_vietnamese",
     "test_held_out_questions_are_decided_as_the_bot_decides",
