@@ -44,4 +44,26 @@ def test_the_action_calls_the_core_once_and_says_what_it_decided(monkeypatch):
     assert dispatcher.messages[0]["text"] == "Ý anh/chị là…?"
     assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["1", "2"]
     assert {(s["name"], str(s["value"])) for s in slots} == {
-        ("pending_choices", "['can_cuoc_cap_moi', 'can_cuoc_cap_lai']"), ("failed_turns", "1.0")}
+        ("pending_choices", "['can_cuoc_cap_moi', 'can_cuoc_cap_lai']"), ("failed_turns", "1.0"),
+        ("awaiting_subject", "None"), ("last_faq", "None"), ("feedback_decision", "None")}
+
+
+class EchoCore:
+    """Returns the state it was given, so the slots' round trip shows."""
+
+    def handle_citizen_message(self, citizen, text, ranking, state, history=()):
+        self.state = state
+        return Outcome(CLARIFIED, (), state)
+
+
+def test_the_dialogue_state_round_trips_through_the_slots(monkeypatch):
+    core = EchoCore()
+    monkeypatch.setattr(actions, "_core", lambda: core)
+    slots = {"pending_choices": None, "failed_turns": 0.0, "awaiting_subject": True, "last_faq": "khai_sinh",
+             "feedback_decision": 42.0}
+    tracker = Tracker("rest:an", slots, {"text": "có"}, [], False, None, {}, "action_listen")
+    events = actions.ActionRespond().run(CollectingDispatcher(), tracker, {})
+    assert core.state == DialogueState(awaiting_subject=True, last_faq="khai_sinh", feedback_decision=42)
+    assert {e["name"]: e["value"] for e in events} == {
+        "pending_choices": None, "failed_turns": 0.0, "awaiting_subject": True, "last_faq": "khai_sinh",
+        "feedback_decision": 42.0}
