@@ -144,7 +144,8 @@ def _erase(conn: Connection, user_id: str, alias: str, note: str, now: datetime)
                                                  data=json.dumps({"reason": ERASED_REASON}), created_at=now))
     # Kept for the reports (department, times, status), without question, name or id.
     counts["ticket"] = conn.execute(update(ticket).where(ticket.c.id.in_(ticket_ids)).values(
-        citizen_id=alias, citizen_name=None, question="", routing_reason="")).rowcount
+        citizen_id=alias, citizen_name=None, question="", routing_reason="", rating_comment=None,
+        feedback_stage=None)).rowcount
     counts["ticket_closed"] = len(open_ids)
     counts["kb_suggestion"] = conn.execute(delete(kb_suggestion).where(kb_suggestion.c.ticket_id.in_(ticket_ids))).rowcount
     counts["audit_log"] = conn.execute(update(audit_log).where(or_(
@@ -270,8 +271,9 @@ def purge_expired(engine: Engine, now: datetime | None = None, months: int | Non
     with engine.begin() as conn:
         old_tickets = select(ticket.c.id).where(and_(ticket.c.closed_at.is_not(None), ticket.c.closed_at < cutoff))
         counts["ticket"] = conn.execute(update(ticket).where(and_(
-            ticket.c.id.in_(old_tickets), or_(ticket.c.question != "", ticket.c.citizen_name.is_not(None)),
-        )).values(question="", citizen_name=None, routing_reason="")).rowcount
+            ticket.c.id.in_(old_tickets), or_(ticket.c.question != "", ticket.c.citizen_name.is_not(None),
+                                              ticket.c.rating_comment.is_not(None)),
+        )).values(question="", citizen_name=None, routing_reason="", rating_comment=None)).rowcount
         counts["ticket_event"] = conn.execute(update(ticket_event).where(and_(
             ticket_event.c.ticket_id.in_(old_tickets), or_(ticket_event.c.text != "", ticket_event.c.data != "{}"),
         )).values(text="", data="{}")).rowcount

@@ -249,3 +249,36 @@ def test_the_report_counts_the_rating_and_the_answer_feedback_the_conversation_s
         with desk.engine.begin() as conn:
             for table in (ticket_event, ticket, audit_log, staff_session, staff_role, staff):
                 conn.execute(delete(table))
+
+
+def test_erasure_and_retention_blank_the_citizens_comment_and_keep_the_rating(core, desk):
+    """The comment is the citizen's own words (Nghị định 13/2023): erased with them; the figure stays."""
+    from sqlalchemy import delete
+
+    from bot.core import satisfaction
+    from bot.db import citizen_erasure, ticket
+    from bot.privacy import WITHDRAW, erase_citizen, purge_expired
+
+    def rated(citizen: Citizen) -> int:
+        chat = Chat(core, citizen)
+        opened = chat.say(HAND_OFF)
+        with desk.engine.begin() as conn:
+            conn.execute(update(ticket).where(ticket.c.id == opened.ticket_id).values(
+                status="done", open_citizen=None, closed_at=utc_now() - timedelta(days=1)))
+            satisfaction.ask_rating(conn, opened.ticket_id)
+        chat.say("2")
+        chat.say("nên có thêm số điện thoại của cán bộ")
+        return opened.ticket_id
+
+    def row(ticket_id: int):
+        with desk.engine.connect() as conn:
+            return conn.execute(select(ticket.c.rating, ticket.c.rating_comment).where(ticket.c.id == ticket_id)).one()
+
+    erased, kept = rated(ZALO), rated(REST)
+    assert tuple(row(erased)) == (3, "nên có thêm số điện thoại của cán bộ")
+    erase_citizen(desk.engine, ZALO.id, WITHDRAW, "")
+    assert tuple(row(erased)) == (3, None)
+    purge_expired(desk.engine, now=utc_now() + timedelta(days=3650))
+    assert tuple(row(kept)) == (3, None)
+    with desk.engine.begin() as conn:
+        conn.execute(delete(citizen_erasure))
