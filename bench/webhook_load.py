@@ -3,8 +3,9 @@
 
 N simulated citizens at once, M messages each (a citizen waits for the reply, reads for a
 random time averaging --think seconds, then asks the next question; citizens start at random
-within the first --think seconds, as people do, not in lockstep), through simulator -> signed webhook -> Rasa with
-the trained bot -> Zalo API -> simulator. Then the same with duplicate deliveries and 5xx on
+within the first --think seconds, as people do, not in lockstep), through simulator -> signed webhook -> the web
+process's receiver route (stored, 200) -> the turn worker -> Rasa with the trained bot -> Zalo API
+-> simulator: the `make run` shape on one machine. Then the same with duplicate deliveries and 5xx on
 sends, and the same questions through Rasa's own REST channel (our overhead over plain Rasa).
 
   python bench/webhook_load.py [--citizens 50] [--messages 20] [--think 0.5]
@@ -27,10 +28,24 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.faq.knowledge_base import load_knowledge_base  # noqa: E402
-from bot.model import ensure_model  # noqa: E402
 from bot.stack import start_stack  # noqa: E402
 
 REPLY_TIMEOUT = 60.0
+
+
+def model_without_training(given: str | None) -> Path:
+    """The model to serve: --model, else the checkout's from models/ or the cache; never trained here."""
+    if given:
+        return Path(given)
+    from bot import paths
+    from bot.model import cache_dir, fingerprint, model_path
+
+    target = model_path(fingerprint(paths.ROOT), paths.MODELS)
+    for candidate in (target, cache_dir() / target.name):
+        if candidate.exists():
+            return candidate
+    sys.exit(f"no trained model for this checkout's data ({target.name}); benchmarks do not train: "
+             "give --model PATH (e.g. one under ~/.cache/ubnd-zalo-faq/models)")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -65,7 +80,8 @@ class ReplyWatcher:
             # to measure acknowledgements and replies, not serialise every reply again.
             page = (await self._sim.get("/oa-messages", params={"since": self._seen})).json()
             for message in page["messages"]:
-                if not message.get("admin_id") and not message["text"].startswith("Chào mừng"):
+                # Replies only: not the welcome, nor the privacy notice sent once after a first reply.
+                if not message.get("admin_id") and not message["text"].startswith(("Chào mừng", "Về dữ liệu cá nhân")):
                     self.replies[message["user_id"]].append(message)
                     self._events[message["user_id"]].set()
             self._seen = page["total"]
@@ -192,8 +208,9 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=20)
     parser.add_argument("--think", type=float, default=0.5)
     parser.add_argument("--database-url")
+    parser.add_argument("--model")
     args = parser.parse_args()
-    model = ensure_model()
+    model = model_without_training(args.model)
     with tempfile.TemporaryDirectory() as tmp:
         stack = start_stack(model, Path(tmp), args.database_url, separate_simulator=True)
         try:
