@@ -58,6 +58,27 @@ def proc_usage(pid: int) -> tuple[float, float]:
         return float("nan"), float("nan")
 
 
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields) - idle) / TICKS, sum(fields) / TICKS
+
+
+def postgres_cpu() -> float:
+    """CPU seconds of every postgres process on this machine (the server's backends, any client's)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text_ = stat.read_text()
+        except OSError:
+            continue
+        if "(postgres)" in text_:
+            fields = text_.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
+
+
 async def calibrate(stack: Stack, count: int) -> list[tuple[str, str]]:
     """Catalogue questions with their reply through Rasa's REST channel: the same for two senders,
     in one message (under 2,000 characters) and unlike the others' replies. A reply on Zalo must be
@@ -144,13 +165,18 @@ def run_phase(model: Path, database_url: str, redis_url: str, scale: int, args) 
         # Warm-up, not measured: every Rasa server's first turns load the graph and the caches.
         asyncio.run(burst(stack, pool, 4 * scale, 2, 1.0, seed=1))
         before = {name: proc_usage(p.pid) for name, p in stack.named.items()}
+        busy_before, pg_before = machine_busy(), postgres_cpu()
         started = time.perf_counter()
         result = asyncio.run(burst(stack, pool, args.citizens, args.messages, args.spread, seed=11))
         seconds = time.perf_counter() - started
         after = {name: proc_usage(p.pid) for name, p in stack.named.items()}
+        busy_after, pg_after = machine_busy(), postgres_cpu()
         usage = {name: f"{after[name][0] - before[name][0]:.0f} s CPU ({(after[name][0] - before[name][0]) / seconds:.0%}), "
                        f"{after[name][1]:.0f} MB" for name in stack.named}
         result["questions (calibrated through REST)"] = str(len(pool))
+        usage["postgresql (all backends, any client)"] = f"{pg_after - pg_before:.0f} s CPU ({(pg_after - pg_before) / seconds:.0%})"
+        busy, total = busy_after[0] - busy_before[0], busy_after[1] - busy_before[1]
+        usage["whole machine busy (every process, others' too)"] = f"{busy / total:.0%} of {os.cpu_count()} cores"
         return result, usage
     finally:
         stack.stop()
