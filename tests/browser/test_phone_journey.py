@@ -123,7 +123,7 @@ CITIZEN_NAME = "Phạm Thu Hà"
 FAQ_QUESTION = "cho hoi lam can cuoc cho con 10 tuoi o dau"
 # Close candidates for the model of this data (three căn cước FAQs); the test says so if not.
 AMBIGUOUS = "cần giấy tờ gì khi làm căn cước"
-SUBJECT = "con tôi sinh ở nước ngoài thì đăng ký khai sinh thế nào"
+SUBJECT = "đăng ký khai sinh cho con sinh ở nước ngoài"
 DEPARTMENT_CODE, DEPARTMENT_NAME = "tu_phap_ho_tich", "Tư pháp – Hộ tịch"
 OFFICER_NAME = "Lê Thị Hoa"
 OFFICER_REPLY = ("Chào chị Hà, con sinh ở nước ngoài thì chị đăng ký khai sinh tại Tư pháp – Hộ tịch xã, mang theo "
@@ -182,6 +182,9 @@ def test_the_citizens_phone_journey_answer_clarify_handover_closing_and_rating(s
             assert len(answer.get_by_test_id("message-text").text_content()) <= 2000
             feedback = answer.get_by_test_id("oa-button")
             expect(feedback).to_have_text(["Có", "Không"])
+            # What the citizen reads first: the question and the answer's first lines.
+            from_citizen = phone.locator('[data-testid="message"][data-direction="citizen"]')
+            from_citizen.last.evaluate("node => node.scrollIntoView({block: 'start'})")
             _shot(phone, "01-faq-answer.png")
             feedback.first.click()
             expect(from_oa).to_have_count(count + 2, timeout=BOT_TIMEOUT_MS)
