@@ -174,7 +174,7 @@ def test_an_editor_fixes_an_answer_teaches_a_variant_publishes_and_the_citizen_g
                 dialog.accept()
 
             page.on("dialog", accept)
-            page.get_by_role("link", name="Xuất bản", exact=True).click()
+            page.get_by_role("navigation", name="Biên tập").get_by_role("link", name="Xuất bản", exact=True).click()
             page.wait_for_url(f"{web}/bien-tap/xuat-ban")
             expect(page.locator(".publish-box")).to_contain_text("Đang phục vụ: bot ban đầu")
             page.locator(".publish-box").get_by_role("button", name="Xuất bản").click()
@@ -218,10 +218,11 @@ def test_an_editor_fixes_an_answer_teaches_a_variant_publishes_and_the_citizen_g
             # A citizen asks about the office hours and gets the fixed answer.
             citizen.goto(f"{web}/zalo-sim/")
             new_citizen(citizen, "Phạm Văn Nam", BOT_TIMEOUT_MS)
-            assert _ask(citizen, FAQ_QUESTION, 1) == new_answer
+            # the answer, then the bot's "có giúp được không?" line (issue 20)
+            assert _ask(citizen, FAQ_QUESTION, 1).startswith(new_answer)
             expect(oa_messages(citizen).nth(1)).to_contain_text(NEW_SENTENCE)
             # ... and the words the bot could not answer before are now answered with it.
-            assert _ask(citizen, UNANSWERED, 2) == new_answer
+            assert _ask(citizen, UNANSWERED, 2).startswith(new_answer)
             print(f"journey: {time.monotonic() - started:.0f} s")
         finally:
             citizen.screenshot(path=str(SCREENSHOTS / "curation_journey_citizen.png"), full_page=True)
