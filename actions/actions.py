@@ -60,7 +60,7 @@ class ActionRespond(Action):
         after = outcome.state
         return [
             SlotSet("pending_choices", list(after.pending_choices) or None),
-            SlotSet("failed_turns", float(after.failed_turns)),
+            SlotSet("failed_turns", float(after.failed_turns)),  # also tells the Zalo channel the action ran (connectors/zalo/channel.py)
             SlotSet("awaiting_subject", after.awaiting_subject or None),
             SlotSet("last_faq", after.last_faq),
             SlotSet("feedback_decision", float(after.feedback_decision) if after.feedback_decision else None),

@@ -66,6 +66,10 @@ class ZaloInput(InputChannel):
                 return response.json({"error": "no model loaded yet"}, status=503)
             # Silence is an answer too: a message added to an open ticket gets none (bot/core).
             collector = await self._handle(on_new_message, sender, text, body)
+            if not collector.messages and not await _action_ran(agent, sender):
+                # Rasa logs a failed action call ("the actions events are lost") and answers the
+                # turn with nothing; said 503, the worker keeps the event and tries it again.
+                return response.json({"error": "the action server did not answer this turn"}, status=503)
             return response.json({"messages": collector.messages}, ensure_ascii=False)
 
         return zalo
@@ -78,3 +82,21 @@ class ZaloInput(InputChannel):
             message_id=body.get("message_id"), metadata=body.get("metadata") or None,
         ))
         return collector
+
+
+# Every run of action_respond sets this slot (actions/actions.py), even to the value it had; a turn
+# without it after the citizen's message is a turn whose action never reached the action server.
+TURN_DONE_SLOT = "failed_turns"
+
+
+async def _action_ran(agent: Any, sender: str) -> bool:
+    """Whether the citizen's last turn ran the action (a silent turn may be the core's choice)."""
+    tracker = await agent.tracker_store.retrieve(sender)
+    if tracker is None:
+        return False
+    for event in reversed(tracker.events):
+        if event.type_name == "slot" and getattr(event, "key", None) == TURN_DONE_SLOT:
+            return True
+        if event.type_name == "user":
+            return False
+    return False

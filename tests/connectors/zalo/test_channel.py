@@ -32,3 +32,34 @@ def test_missing_credentials_is_a_clear_error():
 
     with pytest.raises(RasaException, match="zalo input channel"):
         ZaloInput.from_credentials(None)
+
+
+def _agent_with(events):
+    import types
+
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker.from_events("84901", events) if events is not None else None
+
+    async def retrieve(sender):
+        return tracker
+
+    return types.SimpleNamespace(tracker_store=types.SimpleNamespace(retrieve=retrieve))
+
+
+def test_a_silent_turn_is_kept_only_when_the_action_ran():
+    """Rasa answers a turn whose action call failed with nothing; the channel says 503 then, so
+    the worker keeps the event, but a silence the core chose (a ticket holds the citizen) is 200."""
+    import asyncio
+
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+
+    from connectors.zalo.channel import _action_ran
+
+    ran = [UserUttered("hỏi lần 1"), ActionExecuted("action_respond"), SlotSet("failed_turns", 0.0),
+           ActionExecuted("action_listen"), UserUttered("thêm vào yêu cầu"), ActionExecuted("action_respond"),
+           SlotSet("failed_turns", 0.0), ActionExecuted("action_listen")]
+    lost = ran[:5] + [ActionExecuted("action_respond"), ActionExecuted("action_listen")]
+    assert asyncio.run(_action_ran(_agent_with(ran), "84901"))
+    assert not asyncio.run(_action_ran(_agent_with(lost), "84901"))
+    assert not asyncio.run(_action_ran(_agent_with(None), "84901"))
