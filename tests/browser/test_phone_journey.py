@@ -11,22 +11,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import httpx
 import pytest
-from fastapi import BackgroundTasks, FastAPI, Request
 
-from bot.web.app import create_app
-from bot.zalo_sim.dependencies import get_simulator
-from bot.zalo_sim.settings import Settings
-from bot.zalo_sim.simulator import Simulator
 from connectors.zalo.api import ZaloApiClient
 from connectors.zalo.formatting import with_numbered_buttons, zalo_buttons
+from tests.browser.sim_bot import SETTINGS, simulator_with_bot
 from tests.browser.chromium import SCREENSHOTS, launch, log_in, new_citizen, oa_messages, require_chromium
-from tests.browser.conftest import bind_free_port
 
 PHONE = {"width": 390, "height": 844}
 SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
-SETTINGS = Settings(retry_schedule=(0.2, 0.5))
 OPTIONS = [{"title": "Cấp căn cước lần đầu", "payload": "1"}, {"title": "Cấp lại, cấp đổi căn cước", "payload": "2"},
            {"title": "Gặp cán bộ", "payload": "gặp cán bộ"}]
 
@@ -42,11 +35,9 @@ class SimTokens:
         return self.token
 
 
-def buttons_bot(sim_url: str, received: list[dict]) -> FastAPI:
+def buttons_reply(sim_url: str):
     """Answers through the simulator's OA API with the connector's own client and formatting:
     "Ý anh/chị là…?" with buttons, and the option a reply picks."""
-    bot = FastAPI()
-
     async def reply(user_id: str, text: str) -> None:
         client = ZaloApiClient(f"{sim_url}/zalo-sim/openapi", SimTokens(SETTINGS.initial_access_token))
         try:
@@ -58,15 +49,7 @@ def buttons_bot(sim_url: str, received: list[dict]) -> FastAPI:
         finally:
             await client.aclose()
 
-    @bot.post("/webhooks/zalo/webhook")
-    async def webhook(request: Request, background: BackgroundTasks) -> dict[str, bool]:
-        event = await request.json()
-        received.append(event)
-        if event["event_name"] == "user_send_text":
-            background.add_task(reply, event["sender"]["id"], event["message"]["text"])
-        return {"ok": True}
-
-    return bot
+    return reply
 
 
 def test_buttons_on_a_phone_send_their_payload_back_as_the_citizens_text(serve, monkeypatch):
@@ -74,14 +57,7 @@ def test_buttons_on_a_phone_send_their_payload_back_as_the_citizens_text(serve, 
     from playwright.sync_api import expect, sync_playwright
 
     monkeypatch.delenv("ZALO_APP_ID", raising=False)
-    sim_socket, sim_url = bind_free_port()
-    bot_socket, bot_url = bind_free_port()
-    received: list[dict] = []
-    sim = Simulator(Settings(webhook_url=f"{bot_url}/webhooks/zalo/webhook", retry_schedule=SETTINGS.retry_schedule))
-    app = create_app()
-    app.dependency_overrides[get_simulator] = lambda: sim
-
-    with serve(buttons_bot(sim_url, received), bot_socket), serve(app, sim_socket), sync_playwright() as playwright:
+    with simulator_with_bot(serve, buttons_reply) as (sim_url, received), sync_playwright() as playwright:
         browser = launch(playwright)
         page = browser.new_page(viewport=PHONE, locale="vi-VN")
         try:

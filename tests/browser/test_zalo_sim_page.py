@@ -3,25 +3,15 @@ from __future__ import annotations
 
 
 import httpx
-import pytest
-from fastapi import BackgroundTasks, FastAPI, Request
 
-from bot.web.app import create_app
-from bot.zalo_sim.dependencies import get_simulator
-from bot.zalo_sim.settings import Settings
-from bot.zalo_sim.simulator import Simulator
-from connectors.zalo.signature import verify_signature
+from tests.browser.sim_bot import SETTINGS, simulator_with_bot
 from tests.browser.chromium import SCREENSHOTS, launch, oa_messages, require_chromium
-from tests.browser.conftest import bind_free_port
 
 SCREENSHOT = SCREENSHOTS / "zalo_sim.png"
-SETTINGS = Settings(retry_schedule=(0.2, 0.5))
 
 
-def fake_bot(sim_url: str, received: list[dict]) -> FastAPI:
-    """Answers each user_send_text through the simulator's OA API with numbered choices, as the bot does."""
-    bot = FastAPI()
-
+def numbered_reply(sim_url: str):
+    """Answers each text through the simulator's OA API with numbered choices, as the bot does."""
     async def reply(user_id: str, text: str) -> None:
         answer = f"Dạ, về câu hỏi «{text}», anh/chị chọn:\n1. Làm căn cước lần đầu\n2. Cấp lại căn cước"
         async with httpx.AsyncClient(base_url=sim_url) as client:
@@ -32,19 +22,7 @@ def fake_bot(sim_url: str, received: list[dict]) -> FastAPI:
             )
         assert response.json()["error"] == 0, response.text
 
-    @bot.post("/webhooks/zalo/webhook")
-    async def webhook(request: Request, background: BackgroundTasks) -> dict[str, bool]:
-        raw = await request.body()
-        event = await request.json()
-        event["_signed"] = verify_signature(
-            request.headers.get("X-ZEvent-Signature"), SETTINGS.app_id, raw, event["timestamp"], SETTINGS.oa_secret_key
-        )
-        received.append(event)
-        if event["event_name"] == "user_send_text":
-            background.add_task(reply, event["sender"]["id"], event["message"]["text"])
-        return {"ok": True}
-
-    return bot
+    return reply
 
 
 def test_a_citizen_chats_with_the_bot_and_an_officer_steps_in(serve, monkeypatch):
@@ -52,14 +30,7 @@ def test_a_citizen_chats_with_the_bot_and_an_officer_steps_in(serve, monkeypatch
     from playwright.sync_api import expect, sync_playwright
 
     monkeypatch.delenv("ZALO_APP_ID", raising=False)
-    sim_socket, sim_url = bind_free_port()
-    bot_socket, bot_url = bind_free_port()
-    received: list[dict] = []
-    sim = Simulator(Settings(webhook_url=f"{bot_url}/webhooks/zalo/webhook", retry_schedule=SETTINGS.retry_schedule))
-    app = create_app()
-    app.dependency_overrides[get_simulator] = lambda: sim
-
-    with serve(fake_bot(sim_url, received), bot_socket), serve(app, sim_socket), sync_playwright() as playwright:
+    with simulator_with_bot(serve, numbered_reply) as (sim_url, received), sync_playwright() as playwright:
         browser = launch(playwright)
         page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="vi-VN")
         page.goto(f"{sim_url}/zalo-sim/")
