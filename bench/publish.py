@@ -132,7 +132,8 @@ def main() -> int:
     args = parser.parse_args()
     model = ensure_model()
     with tempfile.TemporaryDirectory() as tmp:
-        stack = start_stack(model, Path(tmp) / "stack", args.database_url, separate_simulator=True)
+        stack = start_stack(model, Path(tmp) / "stack", args.database_url, separate_simulator=True,
+                            publisher=False)  # the bench builds its release itself
         try:
             figures = asyncio.run(run(stack, args.citizens, args.think, args.seconds, Path(tmp)))
         finally:

@@ -79,9 +79,11 @@ def _spawn(name: str, command: list[str], env: dict[str, str], workdir: Path, ap
 
 def start_stack(model: Path, workdir: Path, database_url: str | None = None, timeout: float = 180.0,
                 separate_simulator: bool = False, *, receivers: int = 0, workers: int = 1, rasa_servers: int = 1,
-                redis_url: str | None = None, worker_concurrency: int = 16) -> Stack:
-    """The model server, the action server, Rasa (REST and Zalo channels), the web process (staff
-    site, simulator, and with `receivers=0` the webhook route), receivers and turn workers.
+                redis_url: str | None = None, worker_concurrency: int = 16, publisher: bool = True) -> Stack:
+    """The model server, the publish worker, the action server, Rasa (REST and Zalo channels), the
+    web process (staff site, simulator, and with `receivers=0` the webhook route), receivers and
+    turn workers. `publisher=False` leaves the publish worker out, for a test or benchmark that
+    builds releases itself.
 
     `separate_simulator` serves the simulator from a process of its own, as Zalo is another
     machine: benchmarks then measure the receivers, not the simulator sharing their event loop.
@@ -145,6 +147,7 @@ def start_stack(model: Path, workdir: Path, database_url: str | None = None, tim
     # Rasa takes its model from the model server (`model` until a release is live), as in `make run`.
     commands: list[tuple[str, list[str], dict[str, str]]] = [
         ("model_server", [py, "-m", "bot.faq.model_server", "--starter", str(model)], env),
+        *([("publisher", [py, "-m", "processes.publisher"], env)] if publisher else []),
         ("actions", [py, "-m", "actions.server"], env),
         ("web", [py, "-m", "uvicorn", "processes.web:app", "--host", "127.0.0.1", "--port", str(web_port),
                  "--log-level", "warning", "--ws", "none"], env),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start the whole product: database schema, model (trained if the data changed), action server,
-# Rasa server, web process, turn worker. `scripts/run.sh shell` starts the action server and Rasa's
-# console instead; `scripts/run.sh cluster` runs Procfile.cluster on PostgreSQL and Redis.
+# Rasa server, model server, publish worker, web process, turn worker. `scripts/run.sh shell`
+# starts the action server and Rasa's console instead; `scripts/run.sh cluster` runs
+# Procfile.cluster on PostgreSQL and Redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -49,7 +50,7 @@ if [ "${1:-}" = "cluster" ]; then
   cat <<MSG
   2 receivers behind http://localhost:8010 (Zalo webhook: /webhooks/zalo/webhook), 2 turn workers,
   2 Rasa servers (:5005, :5006; trackers in ${DATABASE_URL}, locks in Redis $REDIS_HOST:$REDIS_PORT),
-  action server :5055, model server :5058, web http://localhost:8000 (simulator: /zalo-sim/)
+  action server :5055, model server :5058, publish worker, web http://localhost:8000 (simulator: /zalo-sim/)
   Ctrl-C stops everything.
 MSG
   exec "$PY" -m processes.supervise Procfile.cluster
@@ -63,6 +64,11 @@ pids+=($!)
 
 # Rasa pulls its model from here (endpoints.yml `models:`): the live release's, else $model.
 "$PY" -m bot.faq.model_server >var/model_server.log 2>&1 &
+pids+=($!)
+
+# The publish worker (processes/publisher.py): trains, gates and puts live the releases editors
+# queue with "Xuất bản" on the web pages.
+"$PY" -m processes.publisher >var/publisher.log 2>&1 &
 pids+=($!)
 
 # The web process (processes/web.py): the officers' inbox and the other staff pages, the Zalo simulator

@@ -1,7 +1,11 @@
 """Publish the curated knowledge base: generate, train in the background, gate, roll out, roll back.
 
-One training at a time: a request while one runs is queued (and told so). The web process runs
-the worker; training is a separate, lower-priority process so the site and the bot keep serving.
+One training at a time: a request while one runs is queued (and told so). The web process only
+queues; the publish worker (`python -m processes.publisher`, one or more) takes a queued release
+by a conditional UPDATE, so no two publishers train one release, and keeps its claim alive while
+it works: a busy release whose claim was not renewed within CLAIM_SECONDS lost its publisher
+(killed, its machine gone) and goes back to the queue for another. Training is a separate,
+lower-priority process so the site and the bot keep serving.
 Going live rolls the model out through Rasa's own model-server pull (bot/faq/rollout.py: every
 Rasa server fetches it from bot/faq/model_server.py and loads it), waits until every server
 reports it, and only then points the action server at the release's knowledge base. The last
@@ -15,18 +19,18 @@ import logging
 import shutil
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
 from bot import paths
 from bot.db import model_release, utc_now
 from bot.faq import gate
 from bot.faq.release import export_release
-from bot.faq.rollout import RasaFleet, end_rollout, model_rollout, rasa_servers, start_rollout
+from bot.faq.rollout import ROLLOUT_SECONDS, RasaFleet, end_rollout, model_rollout, rasa_servers, start_rollout
 from bot.faq.knowledge_base import load_knowledge_base
 from bot.faq.store import Actor, KnowledgeStore, actor
 from bot.handoff.audit import audit
@@ -44,6 +48,11 @@ STATUS_NAMES = {
 BUSY = (QUEUED, TRAINING, GATING)
 KEEP_RELEASES = 5
 POLL_SECONDS = 2.0
+# A busy release's started_at is its claim's heartbeat: renewed every HEARTBEAT_SECONDS by the
+# publisher working on it; older than CLAIM_SECONDS, that publisher is gone.
+HEARTBEAT_SECONDS = 10.0
+CLAIM_SECONDS = 60.0
+TAKEN_OVER = "Bộ xuất bản trước đã dừng giữa chừng; đang chờ huấn luyện lại"
 
 
 @dataclass(frozen=True)
@@ -132,14 +141,11 @@ class Publisher:
     def live(self) -> LiveModel:
         return live_model(self.engine)
 
-    # ---- the worker (one per web process; one training at a time)
+    # ---- the worker (processes/publisher.py; several may run, one training at a time in all)
     async def run_forever(self) -> None:
-        await asyncio.to_thread(self.recover_interrupted)
         while True:
             try:
-                release_id = await asyncio.to_thread(self._next_queued)
-                if release_id is not None and await asyncio.to_thread(self._claim, release_id):
-                    await self.build(release_id)
+                if await self.work_once() is not None:
                     continue
             except Exception:  # noqa: BLE001 - the worker must outlive one bad release
                 logger.exception("publishing failed")
@@ -149,13 +155,51 @@ class Publisher:
             except asyncio.TimeoutError:
                 pass
 
-    def recover_interrupted(self) -> None:
-        # A rollout cut short: the model server offers the live model again, and the servers that
-        # had pulled the unfinished one pull the live one back.
+    async def work_once(self) -> int | None:
+        """Take over an abandoned release, else claim the oldest queued one, and build it while
+        keeping the claim alive. The release's id, or None when there was nothing to take."""
+        await asyncio.to_thread(self.recover_interrupted)
+        release_id = await asyncio.to_thread(self._next_queued)
+        if release_id is None or not await asyncio.to_thread(self._claim, release_id):
+            return None
+        heartbeat = asyncio.create_task(self._keep_claim(release_id))
+        try:
+            await self.build(release_id)
+        finally:
+            heartbeat.cancel()
+            await asyncio.gather(heartbeat, return_exceptions=True)
+        return release_id
+
+    def recover_interrupted(self) -> list[int]:
+        """Busy releases whose claim was not renewed in time go back to the queue (the next
+        claim trains them again), and a rollout of theirs, or one older than any rollout can
+        last, ends: the model server offers the live model again, and the servers that had
+        pulled the unfinished one pull the live one back. Returns the releases taken over."""
+        now = utc_now()
+        stale = and_(model_release.c.status.in_((TRAINING, GATING)), or_(
+            model_release.c.started_at.is_(None), model_release.c.started_at < now - timedelta(seconds=CLAIM_SECONDS)))
         with self.engine.begin() as conn:
-            conn.execute(delete(model_rollout))
-            conn.execute(update(model_release).where(model_release.c.status.in_((TRAINING, GATING))).values(
-                status=FAILED, finished_at=utc_now(), progress="Bị gián đoạn do máy chủ khởi động lại; hãy xuất bản lại"))
+            abandoned = list(conn.execute(select(model_release.c.id).where(stale)).scalars())
+            taken = [rid for rid in abandoned if conn.execute(
+                update(model_release).where(and_(model_release.c.id == rid, stale))
+                .values(status=QUEUED, started_at=None, progress=TAKEN_OVER)).rowcount == 1]
+            conn.execute(delete(model_rollout).where(or_(
+                model_rollout.c.release_id.in_(taken),
+                model_rollout.c.started_at < now - timedelta(seconds=ROLLOUT_SECONDS + CLAIM_SECONDS))))
+        for rid in taken:
+            logger.warning("release #%s lost its publisher; queued again", rid)
+        return taken
+
+    async def _keep_claim(self, release_id: int) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await asyncio.to_thread(self._renew_claim, release_id)
+
+    def _renew_claim(self, release_id: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(model_release).where(and_(
+                model_release.c.id == release_id, model_release.c.status.in_((TRAINING, GATING)),
+            )).values(started_at=utc_now()))
 
     async def build(self, release_id: int) -> Release:
         """Generate, train, gate and (if accepted) put one queued release live."""
@@ -164,8 +208,9 @@ class Publisher:
         target = self.releases_dir / str(release_id)
         kb = await asyncio.to_thread(self.store.knowledge_base)
         await asyncio.to_thread(export_release, kb, target)
-        fp = fingerprint(target)
-        live = self.live()
+        # Off the event loop, as everything slow here: the claim's heartbeat must keep beating.
+        fp = await asyncio.to_thread(fingerprint, target)
+        live = await asyncio.to_thread(self.live)
         if fp == fingerprint(live.root) and kb == load_knowledge_base(live.kb_dir):
             self._set(release_id, status=UNCHANGED, fingerprint=fp, data_dir=str(target), finished_at=utc_now(),
                       progress="Nội dung giống bản đang chạy: không có gì để xuất bản")

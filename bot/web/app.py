@@ -31,12 +31,11 @@ from bot.zalo_sim.routers import chat, control, media, oauth, openapi, page
 
 @asynccontextmanager
 async def background_work(app: FastAPI, follower_count: Callable[[], Awaitable[int]] | None) -> AsyncIterator[None]:
-    """The site's workers: publishing (one training at a time), the retention purge, and the
-    reports (the OA's follower count once a day, last month's report once the month is over)."""
-    publisher = Publisher(get_engine(), rasa_url(), os.environ.get("RASA_TOKEN") or None, releases_dir())
-    app.state.publisher = publisher
+    """The site's workers: the retention purge and the reports (the OA's follower count once a
+    day, last month's report once the month is over). The publisher here only queues releases
+    and rolls back; the publish worker that trains them is processes/publisher.py."""
+    app.state.publisher = Publisher(get_engine(), rasa_url(), os.environ.get("RASA_TOKEN") or None, releases_dir())
     tasks = [
-        asyncio.create_task(publisher.run_forever()),
         # Texts and names past the retention period are purged here, as `python -m bot purge` does.
         asyncio.create_task(purge_forever(get_engine())),
         asyncio.create_task(reports_forever(get_engine(), follower_count)),

@@ -35,7 +35,8 @@ NEW_ANSWER = "Bộ phận Một cửa của xã làm việc từ thứ Hai đế
 
 @pytest.fixture(scope="module")
 def stack(trained_model, tmp_path_factory):
-    stack = start_stack(trained_model, tmp_path_factory.mktemp("publish"))
+    # This module builds releases itself (below), so no publish worker races it for them.
+    stack = start_stack(trained_model, tmp_path_factory.mktemp("publish"), publisher=False)
     yield stack
     stack.stop()
 

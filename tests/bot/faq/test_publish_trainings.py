@@ -1,18 +1,24 @@
 """Publisher.build without Rasa: one training per release, the gate's verdict final, a release
-whose model is the live one not trained at all, a gate that cannot score ends the release."""
+whose model is the live one not trained at all, a gate that cannot score ends the release; the
+publish worker's loop: two over one database train a release once, and a release whose publisher
+died mid-training is taken over once its claim runs out, not left "Đang huấn luyện"."""
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, update
 
 from bot import paths
+from bot.db import model_release, utc_now
 from bot.faq import gate, publish
 from bot.faq.gate import GateScore
 from bot.model import fingerprint
+from tests.conftest import migrated_engine
 
 LIVE = GateScore(correct=10, wrong=0, total=12)
 
@@ -129,3 +135,107 @@ def test_two_publish_workers_take_a_queued_release_once(world):
     assert publisher._claim(release_id) is True
     assert publisher._claim(release_id) is False  # the other process's worker
     assert publisher.get(release_id).status == publish.TRAINING
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def two_publishers(request, tmp_path, tmp_path_factory, monkeypatch):
+    """Two publishers, each with its own engine on one database (as two processes would be);
+    trainings take TRAINING["seconds"] and are counted, every candidate beats the live model."""
+    with migrated_engine(request.param, "publishers", tmp_path_factory) as engine:
+        live_model = tmp_path / "live.tar.gz"
+        live_model.write_bytes(b"")
+        trainings: list[Path] = []
+
+        def ensure_model(models: Path, root: Path, progress=None) -> Path:
+            trainings.append(root)
+            time.sleep(TRAINING["seconds"])
+            models.mkdir(parents=True, exist_ok=True)
+            model = models / f"{fingerprint(root)}.tar.gz"
+            model.write_bytes(b"")
+            return model
+
+        async def roll_out(release_id: int, model: Path) -> dict[str, float]:
+            return {"http://rasa.invalid": 0.0}
+
+        monkeypatch.setattr(publish, "ensure_model", ensure_model)
+        monkeypatch.setattr(gate, "score_in_subprocess",
+                            lambda model, data_dir, faq_ids: LIVE if model == live_model else GateScore(11, 0, 12))
+        monkeypatch.setattr(publish, "POLL_SECONDS", 0.05)
+        publishers = []
+        for _ in range(2):
+            publisher = publish.Publisher(create_engine(engine.url, future=True), "http://rasa.invalid",
+                                          releases_dir=tmp_path / "releases", models_dir=tmp_path / "models")
+            monkeypatch.setattr(publisher, "live", lambda: publish.LiveModel(live_model, paths.ROOT, None))
+            monkeypatch.setattr(publisher, "_roll_out", roll_out)
+            publishers.append(publisher)
+        publishers[0].store.add_variants("gio_lam_viec", ["mấy giờ ủy ban xã tan tầm"], "bien-tap")
+        yield publishers[0], publishers[1], trainings
+        for publisher in publishers:
+            publisher.engine.dispose()
+
+
+TRAINING = {"seconds": 0.3}  # how long a training in `two_publishers` takes
+
+
+async def _until_done(publisher, release_id: int, timeout: float = 30.0) -> publish.Release:
+    deadline = time.monotonic() + timeout
+    while (release := publisher.get(release_id)).status in publish.BUSY:
+        assert time.monotonic() < deadline, release
+        await asyncio.sleep(0.02)
+    return release
+
+
+async def _both_running(first, second, release_id: int) -> publish.Release:
+    loops = [asyncio.create_task(p.run_forever()) for p in (first, second)]
+    try:
+        return await _until_done(first, release_id)
+    finally:
+        for loop in loops:
+            loop.cancel()
+        await asyncio.gather(*loops, return_exceptions=True)
+
+
+def test_two_publisher_loops_over_one_database_train_a_queued_release_once(two_publishers):
+    first, second, trainings = two_publishers
+    release_id = first.request("bien-tap").release_id
+
+    release = asyncio.run(_both_running(first, second, release_id))
+
+    assert len(trainings) == 1
+    assert release.status == publish.LIVE and release.live
+
+
+def _claim_expires(publisher, release_id: int) -> None:
+    with publisher.engine.begin() as conn:
+        conn.execute(update(model_release).where(model_release.c.id == release_id)
+                     .values(started_at=utc_now() - timedelta(seconds=publish.CLAIM_SECONDS + 1)))
+
+
+def test_a_release_whose_publisher_died_mid_training_is_taken_over_after_its_claim_runs_out(two_publishers):
+    first, second, trainings = two_publishers
+    release_id = first.request("bien-tap").release_id
+    assert first._claim(release_id)  # then the first publisher is killed: nothing renews its claim
+
+    # While the claim holds, the other publisher leaves the release alone (it might be training).
+    assert asyncio.run(second.work_once()) is None
+    assert second.get(release_id).status == publish.TRAINING and trainings == []
+
+    _claim_expires(first, release_id)
+    assert asyncio.run(second.work_once()) == release_id
+
+    release = second.get(release_id)
+    assert len(trainings) == 1
+    assert release.status == publish.LIVE and release.live
+
+
+def test_a_publisher_that_keeps_its_claim_is_not_taken_over_however_long_it_trains(two_publishers, monkeypatch):
+    first, second, trainings = two_publishers
+    monkeypatch.setattr(publish, "HEARTBEAT_SECONDS", 0.1)
+    monkeypatch.setattr(publish, "CLAIM_SECONDS", 0.5)
+    monkeypatch.setitem(TRAINING, "seconds", 1.5)  # three claims' length
+    release_id = first.request("bien-tap").release_id
+
+    release = asyncio.run(_both_running(first, second, release_id))
+
+    assert len(trainings) == 1
+    assert release.status == publish.LIVE

@@ -1,0 +1,51 @@
+"""The publish worker: `python -m processes.publisher`.
+
+Takes the releases editors queue with "Xuất bản" (the web process only queues them and shows
+their state) one at a time: generate the training data, train, gate against the live model, roll
+out through the model server (bot/faq/model_server.py) and put the release live
+(bot/faq/publish.py). Several may run on one database: a queued release is claimed by one
+conditional UPDATE, and a publisher killed mid-training loses its claim when it stops renewing it
+(CLAIM_SECONDS), after which another trains the release again. It listens on nothing; run it on
+the host that has the model server's `models/` and RELEASES_DIR.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+
+from bot.config import rasa_url, releases_dir
+from bot.db import get_engine
+from bot.faq.publish import Publisher
+
+logger = logging.getLogger(__name__)
+
+
+async def run() -> None:
+    publisher = Publisher(get_engine(), rasa_url(), os.environ.get("RASA_TOKEN") or None, releases_dir())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    worker = asyncio.create_task(publisher.run_forever())
+    logger.info("publisher started")
+    try:
+        await asyncio.wait({worker, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        # A training cut short here stays claimed until its claim runs out, then another
+        # publisher (or this one, restarted) trains it again.
+        worker.cancel()
+        await asyncio.gather(worker, return_exceptions=True)
+
+
+def main() -> None:
+    argparse.ArgumentParser(description="The publish worker: queued releases trained, gated and put live.").parse_args()
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()
