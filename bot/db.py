@@ -5,14 +5,18 @@ The schema is created and changed only by the Alembic migrations in migrations/.
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from functools import lru_cache
+from typing import TypeVar
 
 from sqlalchemy import (
     Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table,
     Text, TypeDecorator, UniqueConstraint, create_engine, insert,
 )
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.engine import Connection, Engine
 
@@ -408,6 +412,33 @@ def get_engine(url: str | None = None) -> Engine:
                            connect_args={"timeout": 30, "check_same_thread": False})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+T = TypeVar("T")
+# A PostgreSQL restart or fail-over takes seconds; a write that records something already done
+# outside (a message Zalo has delivered) waits that out rather than have the turn run twice.
+RECONNECT_PATIENCE_SECONDS = 30.0
+
+
+def when_reachable(write: Callable[[], T], patience: float = RECONNECT_PATIENCE_SECONDS, pause: float = 0.5) -> T:
+    """`write()`, tried again while the database cannot be reached (a lost connection, a server
+    restarting); any other error, or one that outlasts `patience`, is raised."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return write()
+        except DBAPIError as exc:
+            if not _unreachable(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+
+
+def _unreachable(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:
+        return True
+    # psycopg2 says OperationalError for a refused connection and for "the database system is
+    # starting up / shutting down"; SQLite's "database is locked" is one too and worth waiting out.
+    return type(exc.orig).__name__ in {"OperationalError", "InterfaceError", "AdminShutdown", "CannotConnectNow"}
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -65,21 +66,23 @@ class ZaloInput(InputChannel):
             if not agent or not agent.is_ready():
                 return response.json({"error": "no model loaded yet"}, status=503)
             # Silence is an answer too: a message added to an open ticket gets none (bot/core).
-            collector = await self._handle(on_new_message, sender, text, body)
-            if not collector.messages and not await _action_ran(agent, sender):
-                # Rasa logs a failed action call ("the actions events are lost") and answers the
-                # turn with nothing; said 503, the worker keeps the event and tries it again.
+            attempt = uuid.uuid4().hex  # this try of the turn, told apart from an earlier try of the same message
+            collector = await self._handle(on_new_message, sender, text, body, attempt)
+            if not collector.messages and not await _action_ran(agent, sender, attempt):
+                # Rasa answers with nothing both when the action call failed ("the actions events
+                # are lost") and when its tracker could not be saved (its FailSafeTrackerStore logs
+                # and goes on, e.g. while PostgreSQL restarts); said 503, the worker keeps the event.
                 return response.json({"error": "the action server did not answer this turn"}, status=503)
             return response.json({"messages": collector.messages}, ensure_ascii=False)
 
         return zalo
 
     async def _handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], sender: str, text: str,
-                      body: dict[str, Any]) -> CollectingOutputChannel:
+                      body: dict[str, Any], attempt: str) -> CollectingOutputChannel:
         collector = CollectingOutputChannel()
+        # Zalo's msg_id is in the metadata already; Rasa's message_id names this attempt (_action_ran).
         await on_new_message(UserMessage(
-            text, collector, sender, input_channel=self.name(),
-            message_id=body.get("message_id"), metadata=body.get("metadata") or None,
+            text, collector, sender, input_channel=self.name(), message_id=attempt, metadata=body.get("metadata") or None,
         ))
         return collector
 
@@ -89,14 +92,17 @@ class ZaloInput(InputChannel):
 TURN_DONE_SLOT = "failed_turns"
 
 
-async def _action_ran(agent: Any, sender: str) -> bool:
-    """Whether the citizen's last turn ran the action (a silent turn may be the core's choice)."""
+async def _action_ran(agent: Any, sender: str, attempt: str) -> bool:
+    """Whether this attempt's turn ran the action and was stored (a silent turn may be the core's
+    choice). A stored tracker without this attempt's message is a save that failed: an earlier
+    turn's slot must not vouch for it."""
     tracker = await agent.tracker_store.retrieve(sender)
     if tracker is None:
         return False
+    ran = False
     for event in reversed(tracker.events):
         if event.type_name == "slot" and getattr(event, "key", None) == TURN_DONE_SLOT:
-            return True
+            ran = True
         if event.type_name == "user":
-            return False
+            return ran and getattr(event, "message_id", None) == attempt
     return False

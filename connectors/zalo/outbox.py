@@ -4,8 +4,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 
 from bot.core.ports import ReplyWindow, Sent
+from bot.db import when_reachable
 from bot.replies import Button
 from bot.zalo_store import SENT, ZaloStore
 from connectors.zalo.api import TEXT_LIMIT, ZaloApiClient
@@ -35,8 +37,8 @@ class ZaloOutbox:
         them too, for Zalo PC/Web and for a Zalo that refuses them (docs/zalo-buttons.md)."""
         chosen = cap_buttons(zalo_buttons({"title": b.title, "payload": b.payload} for b in buttons))
         delivery = await deliver(self.client, citizen_id, text, buttons=chosen)
-        await asyncio.to_thread(
+        await asyncio.to_thread(when_reachable, partial(
             self.store.record_outbound, reference, citizen_id, text, delivery.status,
             delivery.attempts, delivery.error_code, delivery.error_message, delivery.message_id,
-        )
+        ))
         return Sent(delivery.status == SENT, delivery.status, delivery.message_id, delivery.error_code, delivery.error_message)

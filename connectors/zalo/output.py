@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from typing import Any
 
+from bot.db import when_reachable
 from bot.zalo_store import SENT, ZaloStore
 from connectors.zalo.api import ZaloApiClient, ZaloButton
 from connectors.zalo.delivery import Delivery, deliver
@@ -37,10 +39,11 @@ class ZaloOutput:
         deliveries = []
         for message in turn_messages(self._texts, cap_buttons(self._buttons)):
             delivery = await deliver(self._client, self._user_id, message.text, buttons=message.buttons)
-            await asyncio.to_thread(
+            # Delivered and then not recorded, the turn would run again and the citizen read it twice.
+            await asyncio.to_thread(when_reachable, partial(
                 self._store.record_outbound, self._event_key, self._user_id, message.text, delivery.status,
                 delivery.attempts, delivery.error_code, delivery.error_message, delivery.message_id,
-            )
+            ))
             if delivery.status != SENT:
                 logger.warning("reply to %s %s (%s)", self._user_id, delivery.status, delivery.error_message)
             deliveries.append(delivery)

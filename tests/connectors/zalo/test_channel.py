@@ -56,10 +56,25 @@ def test_a_silent_turn_is_kept_only_when_the_action_ran():
 
     from connectors.zalo.channel import _action_ran
 
-    ran = [UserUttered("hỏi lần 1"), ActionExecuted("action_respond"), SlotSet("failed_turns", 0.0),
-           ActionExecuted("action_listen"), UserUttered("thêm vào yêu cầu"), ActionExecuted("action_respond"),
-           SlotSet("failed_turns", 0.0), ActionExecuted("action_listen")]
+    ran = [UserUttered("hỏi lần 1", message_id="try-1"), ActionExecuted("action_respond"), SlotSet("failed_turns", 0.0),
+           ActionExecuted("action_listen"), UserUttered("thêm vào yêu cầu", message_id="try-2"),
+           ActionExecuted("action_respond"), SlotSet("failed_turns", 0.0), ActionExecuted("action_listen")]
     lost = ran[:5] + [ActionExecuted("action_respond"), ActionExecuted("action_listen")]
-    assert asyncio.run(_action_ran(_agent_with(ran), "84901"))
-    assert not asyncio.run(_action_ran(_agent_with(lost), "84901"))
-    assert not asyncio.run(_action_ran(_agent_with(None), "84901"))
+    assert asyncio.run(_action_ran(_agent_with(ran), "84901", "try-2"))
+    assert not asyncio.run(_action_ran(_agent_with(lost), "84901", "try-2"))
+    assert not asyncio.run(_action_ran(_agent_with(None), "84901", "try-2"))
+
+
+def test_a_silent_turn_whose_tracker_was_not_saved_is_not_vouched_for_by_the_turn_before():
+    """While PostgreSQL restarts, Rasa's FailSafeTrackerStore logs a failed save and goes on: the
+    stored tracker then ends with the previous turn, whose slot must not pass for this one's."""
+    import asyncio
+
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+
+    from connectors.zalo.channel import _action_ran
+
+    before = [UserUttered("hỏi lần 1", message_id="try-1"), ActionExecuted("action_respond"),
+              SlotSet("failed_turns", 0.0), ActionExecuted("action_listen")]
+    assert asyncio.run(_action_ran(_agent_with(before), "84901", "try-1"))
+    assert not asyncio.run(_action_ran(_agent_with(before), "84901", "try-2"))
