@@ -1,13 +1,18 @@
 """The trained Rasa model: its fingerprint, the cache, and training when there is none."""
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -56,8 +61,12 @@ def model_path(fp: str | None = None, models: Path = paths.MODELS) -> Path:
 
 
 def ensure_model(models: Path = paths.MODELS, root: Path = paths.ROOT,
-                 progress: Callable[[str], None] | None = None) -> Path:
-    """The model for the data under `root`: from models/, else from the cache, else trained now."""
+                 progress: Callable[[str], None] | None = None, stop: threading.Event | None = None) -> Path:
+    """The model for the data under `root`: from models/, else from the cache, else trained now.
+
+    A model file is never seen half-written, whoever reads it (the model server, another
+    publisher, a process started after this one was killed): each is written under a temporary
+    name in its folder and renamed into place."""
     fp = fingerprint(root)
     target = model_path(fp, models)
     if target.exists():
@@ -65,50 +74,118 @@ def ensure_model(models: Path = paths.MODELS, root: Path = paths.ROOT,
     cached = cache_dir() / target.name
     models.mkdir(parents=True, exist_ok=True)
     if cached.exists():
-        shutil.copy2(cached, target)
+        _copy_into_place(cached, target)
         logger.info("model %s taken from the cache %s", target.name, cached.parent)
         return target
-    train(fp, models, root, progress)
+    train(fp, models, root, progress, stop)
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(target, cached)
+        _copy_into_place(target, cached)
     except OSError as exc:  # a read-only cache only costs a retrain next time
         logger.warning("could not cache the model in %s: %s", cached.parent, exc)
     return target
 
 
+# A training's output folder, in the models folder (so that the rename into place stays on one
+# file system), hidden from the model server's listing; named by the training's process.
+_TRAINING_DIR = ".training-{pid}-"
+
+
 def train(fp: str, models: Path = paths.MODELS, root: Path = paths.ROOT,
-          progress: Callable[[str], None] | None = None) -> Path:
+          progress: Callable[[str], None] | None = None, stop: threading.Event | None = None) -> Path:
     """Run `rasa train` on the training inputs under `root`; returns the model file.
 
     `progress` receives Rasa's progress lines (e.g. "Epochs: 40%") as training goes; training
-    runs at a lower CPU priority so the bot and the web pages keep answering beside it.
+    runs at a lower CPU priority so the bot and the web pages keep answering beside it. Setting
+    `stop` ends the training (TrainingError). The training process dies with the thread that
+    started it, even by `kill -9`: an orphan would go on writing this model while the
+    publisher that takes over trains it again.
     """
-    command = [
+    models.mkdir(parents=True, exist_ok=True)
+    _remove_orphaned_outputs(models)
+    out = Path(tempfile.mkdtemp(prefix=_TRAINING_DIR.format(pid=os.getpid()), dir=models))
+    logger.info("training the model %s (a few minutes)", fp)
+    try:
+        process = subprocess.Popen(_train_command(fp, root, out), cwd=paths.ROOT, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True, errors="replace",
+                                   preexec_fn=training_child(os.getpid()))
+        done = threading.Event()
+        if stop is not None:
+            threading.Thread(target=_kill_when_stopped, args=(process, stop, done), daemon=True,
+                             name=f"stop-training-{fp}").start()
+        tail: list[str] = []
+        assert process.stdout is not None
+        try:
+            for line in _lines(process.stdout):
+                tail = (tail + [line])[-60:]
+                if progress is not None:
+                    step = _progress_step(line)
+                    if step:
+                        progress(step)
+            returncode = process.wait()
+        finally:
+            done.set()
+        if stop is not None and stop.is_set():
+            raise TrainingError("rasa train was stopped")
+        trained = out / f"{fp}.tar.gz"
+        if returncode != 0 or not trained.exists():
+            logger.error("rasa train failed:\n%s", "\n".join(tail))
+            raise TrainingError(f"rasa train exited with {returncode}; see the log above")
+        target = models / f"{fp}.tar.gz"
+        os.replace(trained, target)
+        return target
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def _train_command(fp: str, root: Path, out: Path) -> list[str]:
+    """`rasa train` writing `<out>/<fp>.tar.gz` (tests put a stand-in here)."""
+    return [
         sys.executable, "-m", "rasa", "train",
         "--config", str(root / "config.yml"),
         "--domain", str(root / "domain.yml"),
         "--data", str(root / "data" / "nlu"), str(root / "data" / "rules.yml"),
-        "--out", str(models),
+        "--out", str(out),
         "--fixed-model-name", fp,
     ]
-    logger.info("training the model %s (a few minutes)", fp)
-    process = subprocess.Popen(command, cwd=paths.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, errors="replace", preexec_fn=lower_priority)
-    tail: list[str] = []
-    assert process.stdout is not None
-    for line in _lines(process.stdout):
-        tail = (tail + [line])[-60:]
-        if progress is not None:
-            step = _progress_step(line)
-            if step:
-                progress(step)
-    returncode = process.wait()
-    target = models / f"{fp}.tar.gz"
-    if returncode != 0 or not target.exists():
-        logger.error("rasa train failed:\n%s", "\n".join(tail))
-        raise TrainingError(f"rasa train exited with {returncode}; see the log above")
-    return target
+
+
+def _kill_when_stopped(process: subprocess.Popen, stop: threading.Event, done: threading.Event) -> None:
+    while not done.is_set():
+        if stop.wait(0.5):
+            if not done.is_set():
+                process.kill()
+            return
+
+
+def _remove_orphaned_outputs(models: Path) -> None:
+    """Output folders of trainings whose process is gone (killed before it could clean up)."""
+    for folder in models.glob(".training-*-*"):
+        pid = folder.name.split("-")[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _copy_into_place(source: Path, target: Path) -> None:
+    """Copy under a temporary name in the target's folder, then rename: all or nothing."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(handle)
+    try:
+        shutil.copy2(source, temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _lines(stream) -> Iterator[str]:
@@ -135,6 +212,25 @@ def _progress_step(line: str) -> str | None:
     if "Your Rasa model is trained" in line:
         return "Huấn luyện xong"
     return None
+
+
+# Linux's prctl(2): the signal a process gets when the thread that started it ends.
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True) if sys.platform == "linux" else None
+
+
+def training_child(parent: int) -> Callable[[], None]:
+    """A child's set-up (preexec_fn) for a training: lower priority, and killed when its parent
+    (the thread that started it, in process `parent`) ends, whatever ended it. The library is
+    loaded here, in the parent: loading it between fork and exec could deadlock."""
+    def set_up() -> None:
+        if _libc is not None:
+            _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            if os.getppid() != parent:  # the parent died before the line above
+                os._exit(1)
+        lower_priority()
+
+    return set_up
 
 
 def lower_priority() -> None:
