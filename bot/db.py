@@ -359,11 +359,14 @@ model_release = Table(
     Column("data_dir", Text),
     Column("requested_by", String(64), nullable=False),
     Column("requested_at", UtcDateTime, nullable=False),
-    Column("started_at", UtcDateTime),
+    Column("started_at", UtcDateTime),  # when the work on it started (its latest attempt)
     Column("finished_at", UtcDateTime),
     Column("progress", Text, nullable=False, default=""),
     Column("report", Text, nullable=False, default="{}"),  # JSON: the gate's comparison
     Column("live", Boolean, nullable=False, default=False),
+    # A busy release's publisher holds it until then and renews it while it works (bot/faq/publish.py).
+    Column("claimed_until", UtcDateTime),
+    Column("attempts", Integer, nullable=False, default=0, server_default="0"),  # trainings started
 )
 
 # "Câu trả lời có giúp được anh/chị không?" on a bot answer (bot/core/satisfaction.py).
