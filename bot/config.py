@@ -56,3 +56,15 @@ def releases_dir() -> Path:
 def public_url() -> str:
     """Where citizens reach the web process (the privacy page's link): PUBLIC_URL or the local default."""
     return (os.environ.get("PUBLIC_URL", "").strip() or "http://127.0.0.1:8000").rstrip("/")
+
+
+def publish_claim_seconds() -> float:
+    """How long a publish worker holds a release without renewing its claim before another may
+    take it over: PUBLISH_CLAIM_SECONDS (tests shorten it), else 60."""
+    value = os.environ.get("PUBLISH_CLAIM_SECONDS", "").strip()
+    if not value:
+        return 60.0
+    seconds = float(value) if value.replace(".", "", 1).isdigit() else 0.0
+    if not 1.0 <= seconds <= 3600.0:
+        raise ValueError(f"PUBLISH_CLAIM_SECONDS must be a number of seconds from 1 to 3600, not {value!r}")
+    return seconds

@@ -4,9 +4,10 @@ Takes the releases editors queue with "Xuất bản" (the web process only queue
 their state) one at a time: generate the training data, train, gate against the live model, roll
 out through the model server (bot/faq/model_server.py) and put the release live
 (bot/faq/publish.py). Several may run on one database: a queued release is claimed by one
-conditional UPDATE, and a publisher killed mid-training loses its claim when it stops renewing it
-(CLAIM_SECONDS), after which another trains the release again. It listens on nothing; run it on
-the host that has the model server's `models/` and RELEASES_DIR.
+conditional UPDATE, and a publisher killed mid-training (its `rasa train` dies with it) loses its
+claim when it stops renewing it (CLAIM_SECONDS, PUBLISH_CLAIM_SECONDS), after which another
+trains the release again; one stopped (SIGTERM) ends its training and lets the claim go at once.
+It listens on nothing; run it on the host that has the model server's `models/` and RELEASES_DIR.
 """
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ import asyncio
 import logging
 import os
 import signal
+from pathlib import Path
 
+from bot import paths
 from bot.config import rasa_url, releases_dir
 from bot.db import get_engine
 from bot.faq.publish import Publisher
@@ -23,8 +26,9 @@ from bot.faq.publish import Publisher
 logger = logging.getLogger(__name__)
 
 
-async def run() -> None:
-    publisher = Publisher(get_engine(), rasa_url(), os.environ.get("RASA_TOKEN") or None, releases_dir())
+async def run(models_dir: Path = paths.MODELS) -> None:
+    publisher = Publisher(get_engine(), rasa_url(), os.environ.get("RASA_TOKEN") or None, releases_dir(),
+                          models_dir=models_dir)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -34,17 +38,20 @@ async def run() -> None:
     try:
         await asyncio.wait({worker, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        # A training cut short here stays claimed until its claim runs out, then another
-        # publisher (or this one, restarted) trains it again.
+        # A training cut short here ends, and its release is free at once for another publisher
+        # (or this one, restarted) to train again.
         worker.cancel()
         await asyncio.gather(worker, return_exceptions=True)
 
 
 def main() -> None:
-    argparse.ArgumentParser(description="The publish worker: queued releases trained, gated and put live.").parse_args()
+    parser = argparse.ArgumentParser(description="The publish worker: queued releases trained, gated and put live.")
+    parser.add_argument("--models-dir", type=Path, default=paths.MODELS,
+                        help="where trained models are written (default: models/ of the checkout, as the model server reads)")
+    args = parser.parse_args()
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    asyncio.run(run())
+    asyncio.run(run(args.models_dir))
 
 
 if __name__ == "__main__":

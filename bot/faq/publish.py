@@ -3,9 +3,10 @@
 One training at a time: a request while one runs is queued (and told so). The web process only
 queues; the publish worker (`python -m processes.publisher`, one or more) takes a queued release
 by a conditional UPDATE, so no two publishers train one release, and keeps its claim alive while
-it works: a busy release whose claim was not renewed within CLAIM_SECONDS lost its publisher
-(killed, its machine gone) and goes back to the queue for another. Training is a separate,
-lower-priority process so the site and the bot keep serving.
+it works (`claimed_until`, renewed every HEARTBEAT_SECONDS): a busy release whose claim ran out
+lost its publisher (killed, its machine gone) and goes back to the queue for another, unless
+MAX_ATTEMPTS trainings of it were already cut short: then it fails, and the live model stays.
+Training is a separate, lower-priority process so the site and the bot keep serving.
 Going live rolls the model out through Rasa's own model-server pull (bot/faq/rollout.py: every
 Rasa server fetches it from bot/faq/model_server.py and loads it), waits until every server
 reports it, and only then points the action server at the release's knowledge base. The last
@@ -17,6 +18,7 @@ import asyncio
 import json
 import logging
 import shutil
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +29,7 @@ from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
 from bot import paths
+from bot.config import publish_claim_seconds
 from bot.db import model_release, utc_now
 from bot.faq import gate
 from bot.faq.release import export_release
@@ -48,11 +51,17 @@ STATUS_NAMES = {
 BUSY = (QUEUED, TRAINING, GATING)
 KEEP_RELEASES = 5
 POLL_SECONDS = 2.0
-# A busy release's started_at is its claim's heartbeat: renewed every HEARTBEAT_SECONDS by the
-# publisher working on it; older than CLAIM_SECONDS, that publisher is gone.
-HEARTBEAT_SECONDS = 10.0
-CLAIM_SECONDS = 60.0
+# A busy release is held by the publisher working on it until its claimed_until, which that
+# publisher pushes CLAIM_SECONDS ahead every HEARTBEAT_SECONDS; a claim that ran out means the
+# publisher is gone. PUBLISH_CLAIM_SECONDS shortens the claim (tests with real processes).
+CLAIM_SECONDS = publish_claim_seconds()
+HEARTBEAT_SECONDS = CLAIM_SECONDS / 6
+# Trainings of one release cut short (its publisher died each time) before it is given up: a
+# release that kills its publisher (e.g. out of memory) must not take the next one down for ever.
+MAX_ATTEMPTS = 3
 TAKEN_OVER = "Bộ xuất bản trước đã dừng giữa chừng; đang chờ huấn luyện lại"
+GIVEN_UP = ("Huấn luyện bị gián đoạn {attempts} lần (máy chủ xuất bản dừng giữa chừng); bản đang chạy giữ nguyên. "
+            "Bấm Xuất bản để thử lại.")
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,8 @@ class Release:
     progress: str
     report: dict
     live: bool
+    attempts: int = 0  # trainings started (claims taken)
+    claimed_until: datetime | None = None
 
     @property
     def status_name(self) -> str:
@@ -160,51 +171,88 @@ class Publisher:
         keeping the claim alive. The release's id, or None when there was nothing to take."""
         await asyncio.to_thread(self.recover_interrupted)
         release_id = await asyncio.to_thread(self._next_queued)
-        if release_id is None or not await asyncio.to_thread(self._claim, release_id):
+        attempt = None if release_id is None else await asyncio.to_thread(self._claim, release_id)
+        if attempt is None:
             return None
-        heartbeat = asyncio.create_task(self._keep_claim(release_id))
+        building = asyncio.create_task(self.build(release_id))
+        heartbeat = asyncio.create_task(self._keep_claim(release_id, attempt))
         try:
-            await self.build(release_id)
+            done, _ = await asyncio.wait({building, heartbeat}, return_when=asyncio.FIRST_COMPLETED)
+            if building not in done:  # the claim was lost: another publisher may have the release now
+                building.cancel()
+                await asyncio.gather(building, return_exceptions=True)
+                return release_id
+            building.result()  # the build's error, if any, for run_forever to log
+        except asyncio.CancelledError:
+            # Stopped (SIGTERM): another publisher need not wait for the claim to run out.
+            building.cancel()
+            self._end_claim(release_id, attempt)
+            raise
         finally:
             heartbeat.cancel()
             await asyncio.gather(heartbeat, return_exceptions=True)
         return release_id
 
     def recover_interrupted(self) -> list[int]:
-        """Busy releases whose claim was not renewed in time go back to the queue (the next
-        claim trains them again), and a rollout of theirs, or one older than any rollout can
-        last, ends: the model server offers the live model again, and the servers that had
-        pulled the unfinished one pull the live one back. Returns the releases taken over."""
+        """Busy releases whose claim ran out go back to the queue (the next claim trains them
+        again), or fail when MAX_ATTEMPTS trainings of theirs were cut short; a rollout of
+        theirs, or one older than any rollout can last, ends: the model server offers the live
+        model again, and the servers that had pulled the unfinished one pull the live one back.
+        Returns the releases queued again."""
         now = utc_now()
         stale = and_(model_release.c.status.in_((TRAINING, GATING)), or_(
-            model_release.c.started_at.is_(None), model_release.c.started_at < now - timedelta(seconds=CLAIM_SECONDS)))
+            model_release.c.claimed_until.is_(None), model_release.c.claimed_until < now))
+        taken: list[int] = []
+        given_up: list[tuple[int, int]] = []
         with self.engine.begin() as conn:
-            abandoned = list(conn.execute(select(model_release.c.id).where(stale)).scalars())
-            taken = [rid for rid in abandoned if conn.execute(
-                update(model_release).where(and_(model_release.c.id == rid, stale))
-                .values(status=QUEUED, started_at=None, progress=TAKEN_OVER)).rowcount == 1]
+            for rid, attempts in conn.execute(select(model_release.c.id, model_release.c.attempts).where(stale)).all():
+                give_up = attempts >= MAX_ATTEMPTS
+                values = (dict(status=FAILED, finished_at=now, progress=GIVEN_UP.format(attempts=attempts)) if give_up
+                          else dict(status=QUEUED, progress=TAKEN_OVER))
+                row = and_(model_release.c.id == rid, stale)
+                if conn.execute(update(model_release).where(row).values(claimed_until=None, **values)).rowcount == 1:
+                    (given_up.append((rid, attempts)) if give_up else taken.append(rid))
             conn.execute(delete(model_rollout).where(or_(
-                model_rollout.c.release_id.in_(taken),
+                model_rollout.c.release_id.in_(taken + [rid for rid, _ in given_up]),
                 model_rollout.c.started_at < now - timedelta(seconds=ROLLOUT_SECONDS + CLAIM_SECONDS))))
         for rid in taken:
             logger.warning("release #%s lost its publisher; queued again", rid)
+        for rid, attempts in given_up:
+            logger.error("release #%s lost its publisher %s times mid-work; given up (failed), the live model stays",
+                         rid, attempts)
         return taken
 
-    async def _keep_claim(self, release_id: int) -> None:
+    async def _keep_claim(self, release_id: int, attempt: int) -> None:
+        """Renew the claim until cancelled; returns when it was lost (the release taken over)."""
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            await asyncio.to_thread(self._renew_claim, release_id)
+            if not await asyncio.to_thread(self._renew_claim, release_id, attempt):
+                logger.error("release #%s: claim %s lost (taken over after it ran out); stopping its build",
+                             release_id, attempt)
+                return
 
-    def _renew_claim(self, release_id: int) -> None:
+    def _renew_claim(self, release_id: int, attempt: int) -> bool:
+        """Push the claim ahead; False when this publisher no longer holds it. The attempt
+        number tells this publisher's claim from a later one on the same release."""
         with self.engine.begin() as conn:
-            conn.execute(update(model_release).where(and_(
-                model_release.c.id == release_id, model_release.c.status.in_((TRAINING, GATING)),
-            )).values(started_at=utc_now()))
+            return conn.execute(update(model_release).where(self._held(release_id, attempt))
+                                .values(claimed_until=utc_now() + timedelta(seconds=CLAIM_SECONDS))).rowcount == 1
+
+    def _end_claim(self, release_id: int, attempt: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(model_release).where(self._held(release_id, attempt)).values(claimed_until=utc_now()))
+
+    @staticmethod
+    def _held(release_id: int, attempt: int):
+        return and_(model_release.c.id == release_id, model_release.c.attempts == attempt,
+                    model_release.c.status.in_((TRAINING, GATING)))
 
     async def build(self, release_id: int) -> Release:
-        """Generate, train, gate and (if accepted) put one queued release live."""
+        """Generate, train, gate and (if accepted) put one release live: claimed by the worker,
+        or still queued when called directly (it is claimed here then, with no heartbeat)."""
         started = time.monotonic()
-        self._set(release_id, status=TRAINING, started_at=utc_now(), progress="Đang tạo dữ liệu huấn luyện")
+        if self.get(release_id).status == QUEUED:
+            await asyncio.to_thread(self._claim, release_id)
         target = self.releases_dir / str(release_id)
         kb = await asyncio.to_thread(self.store.knowledge_base)
         await asyncio.to_thread(export_release, kb, target)
@@ -213,7 +261,7 @@ class Publisher:
         live = await asyncio.to_thread(self.live)
         if fp == fingerprint(live.root) and kb == load_knowledge_base(live.kb_dir):
             self._set(release_id, status=UNCHANGED, fingerprint=fp, data_dir=str(target), finished_at=utc_now(),
-                      progress="Nội dung giống bản đang chạy: không có gì để xuất bản")
+                      claimed_until=None, progress="Nội dung giống bản đang chạy: không có gì để xuất bản")
             return self.get(release_id)
         self._set(release_id, fingerprint=fp, data_dir=str(target))
         last = [0.0]
@@ -226,11 +274,15 @@ class Publisher:
         # The live model's score does not wait for the candidate: it runs beside the training.
         common = set(load_knowledge_base(live.kb_dir).faqs) & set(kb.faqs)
         live_scoring = asyncio.ensure_future(asyncio.to_thread(self._live_score, live, common))
+        stop = threading.Event()
         try:
-            model = await asyncio.to_thread(ensure_model, self.models_dir, target, progress)
+            model = await asyncio.to_thread(ensure_model, self.models_dir, target, progress, stop=stop)
         except TrainingError as exc:
             await asyncio.gather(live_scoring, return_exceptions=True)
             return self._fail(release_id, f"Huấn luyện lỗi: {exc}")
+        except asyncio.CancelledError:  # stopped, or the claim lost: the training ends with the build
+            stop.set()
+            raise
         self._set(release_id, status=GATING, model_path=str(model), progress="Đang so sánh với mô hình đang chạy")
         try:
             candidate_score = await asyncio.to_thread(gate.score_in_subprocess, model, target / "data", common)
@@ -242,7 +294,8 @@ class Publisher:
         verdict = gate.judge(live_score, candidate_score)
         report = verdict.as_dict() | {"seconds_to_gate": round(time.monotonic() - started, 1)}
         if not verdict.accepted:
-            self._set(release_id, status=REFUSED, finished_at=utc_now(), progress=verdict.reason, report=json.dumps(report, ensure_ascii=False))
+            self._set(release_id, status=REFUSED, finished_at=utc_now(), claimed_until=None, progress=verdict.reason,
+                      report=json.dumps(report, ensure_ascii=False))
             return self.get(release_id)
         self._set(release_id, report=json.dumps(report, ensure_ascii=False), progress="Đang đưa mô hình mới vào hoạt động")
         try:
@@ -277,7 +330,7 @@ class Publisher:
             conn.execute(update(model_release).where(and_(model_release.c.live.is_(True), model_release.c.id != release_id))
                          .values(live=False, status=RETIRED))
             conn.execute(update(model_release).where(model_release.c.id == release_id)
-                         .values(live=True, status=LIVE, finished_at=utc_now()))
+                         .values(live=True, status=LIVE, finished_at=utc_now(), claimed_until=None))
             conn.execute(delete(model_rollout))
             if by is not None:
                 staff_id, username = actor(by)
@@ -322,15 +375,20 @@ class Publisher:
             return conn.execute(select(model_release.c.id).where(model_release.c.status == QUEUED)
                                 .order_by(model_release.c.id)).scalars().first()
 
-    def _claim(self, release_id: int) -> bool:
-        """Take a queued release for this worker; False when another process took it first."""
+    def _claim(self, release_id: int) -> int | None:
+        """Take a queued release for this worker: the attempt number it holds it by, or None
+        when another process took it first."""
+        now = utc_now()
         with self.engine.begin() as conn:
-            return conn.execute(update(model_release).where(and_(
+            if conn.execute(update(model_release).where(and_(
                 model_release.c.id == release_id, model_release.c.status == QUEUED,
-            )).values(status=TRAINING, started_at=utc_now(), progress="Đang tạo dữ liệu huấn luyện")).rowcount == 1
+            )).values(status=TRAINING, started_at=now, claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
+                      attempts=model_release.c.attempts + 1, progress="Đang tạo dữ liệu huấn luyện")).rowcount != 1:
+                return None
+            return int(conn.execute(select(model_release.c.attempts).where(model_release.c.id == release_id)).scalar_one())
 
     def _fail(self, release_id: int, why: str) -> Release:
-        self._set(release_id, status=FAILED, finished_at=utc_now(), progress=why)
+        self._set(release_id, status=FAILED, finished_at=utc_now(), claimed_until=None, progress=why)
         return self.get(release_id)
 
     def _set(self, release_id: int, **values: object) -> None:
@@ -375,5 +433,6 @@ def _live_release(engine: Engine) -> LiveModel | None:
 
 def _release(row) -> Release:
     return Release(row.id, row.status, row.fingerprint, row.model_path, row.data_dir, row.requested_by, row.requested_at,
-                   row.started_at, row.finished_at, row.progress or "", json.loads(row.report or "{}"), bool(row.live))
+                   row.started_at, row.finished_at, row.progress or "", json.loads(row.report or "{}"), bool(row.live),
+                   row.attempts or 0, row.claimed_until)
 
