@@ -286,6 +286,7 @@ kb_faq = Table(
     Column("legal_basis", Text, nullable=False),  # JSON list
     Column("keywords", Text, nullable=False),  # JSON list
     Column("excludes", Text, nullable=False),  # JSON list
+    Column("covers", Text, nullable=False, server_default="[]"),  # JSON list of data/subcases.yml classes
     Column("confidence", String(16), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("version", Integer, nullable=False),
