@@ -53,6 +53,9 @@ class Faq:
     # One short line of citations under the answer ("Luật Hộ tịch 2014 (Đ.13–16); NĐ 123/2015");
     # `legal_basis` keeps the full titles, shown on request. Empty: derived from `legal_basis`.
     citation: str = ""
+    # The sub-case classes of data/subcases.yml that the answer speaks to (editors declare them):
+    # a question naming one of these is answered, not handed off for it.
+    covers: tuple[str, ...] = ()
 
     @property
     def intent(self) -> str:
@@ -202,6 +205,7 @@ def load_faq(path: Path) -> Faq:
             excludes=tuple(str(x) for x in data.get("excludes") or ()),
             questions={style: tuple(str(q) for q in questions.get(style) or ()) for style in QUESTION_STYLES},
             citation=str(data.get("citation") or "").strip(),
+            covers=tuple(str(x) for x in data.get("covers") or ()),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise KnowledgeBaseError(f"{path.name}: missing or malformed field {exc}") from exc

@@ -91,7 +91,8 @@ def snapshot(faq: Faq, active: bool) -> dict:
     return {
         "id": faq.id, "department": faq.department, "topic": faq.topic, "title": faq.title,
         "question": faq.question, "answer": faq.answer, "legal_basis": list(faq.legal_basis),
-        "citation": faq.citation, "keywords": list(faq.keywords), "excludes": list(faq.excludes), "confidence": faq.confidence,
+        "citation": faq.citation, "keywords": list(faq.keywords), "excludes": list(faq.excludes),
+        "covers": list(faq.covers), "confidence": faq.confidence,
         "active": active, "questions": {s: list(faq.questions.get(s, ())) for s in QUESTION_STYLES if faq.questions.get(s)},
     }
 
@@ -103,7 +104,7 @@ def faq_from_snapshot(data: dict) -> Faq:
         legal_basis=tuple(data.get("legal_basis") or ()), keywords=tuple(data.get("keywords") or ()),
         excludes=tuple(data.get("excludes") or ()),
         questions={s: tuple((data.get("questions") or {}).get(s) or ()) for s in QUESTION_STYLES},
-        citation=data.get("citation") or "",
+        citation=data.get("citation") or "", covers=tuple(data.get("covers") or ()),
     )
 
 
@@ -348,7 +349,8 @@ class KnowledgeStore:
             "department_code": faq.department, "topic": faq.topic, "title": faq.title, "question": faq.question,
             "answer": faq.answer, "legal_basis": legal_basis_column(faq),
             "keywords": json.dumps(list(faq.keywords), ensure_ascii=False),
-            "excludes": json.dumps(list(faq.excludes), ensure_ascii=False), "confidence": faq.confidence or "",
+            "excludes": json.dumps(list(faq.excludes), ensure_ascii=False),
+            "covers": json.dumps(list(faq.covers), ensure_ascii=False), "confidence": faq.confidence or "",
             "active": active, "updated_at": utc_now(), "updated_by": actor(by)[1],
         }
 
@@ -390,7 +392,7 @@ class KnowledgeStore:
                     confidence=r.confidence, answer=r.answer, legal_basis=documents,
                     keywords=tuple(json.loads(r.keywords)), excludes=tuple(json.loads(r.excludes)),
                     questions={s: tuple(questions.get(r.id, {}).get(s, ())) for s in QUESTION_STYLES},
-                    citation=citation),
+                    citation=citation, covers=tuple(json.loads(r.covers))),
                 bool(r.active), r.version, r.updated_at, r.updated_by,
             ))
         return sorted(records, key=lambda rec: (order.get(rec.faq.id, len(order)), rec.faq.id))
