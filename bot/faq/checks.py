@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from bot.faq.knowledge_base import (
     ANSWER_LIMIT, CITATION_LIMIT, FIRST_SCREEN_LIMIT, Department, Faq, KnowledgeBase, citation_line, first_screen,
     placeholders,
 )
+from bot.faq.subcases import load_subcases
 from bot.text.fold import fold_key
 
 MIN_VARIANTS = 3
@@ -17,7 +18,7 @@ TITLE_LIMIT = 255
 
 # The FAQ fields a problem can be about (`Faq`'s attribute names; "questions": the variants).
 ID, TITLE, QUESTION, DEPARTMENT, ANSWER = "id", "title", "question", "department", "answer"
-LEGAL_BASIS, CITATION, QUESTIONS = "legal_basis", "citation", "questions"
+LEGAL_BASIS, CITATION, QUESTIONS, COVERS = "legal_basis", "citation", "questions", "covers"
 
 
 class FaqProblem(str):
@@ -41,11 +42,13 @@ class FaqProblem(str):
         return FaqProblem(f"{faq_id}: {self}", self.field, self.code)
 
 
-def faq_problems(faq: Faq, unit: Mapping[str, str], departments: Mapping[str, str] | Iterable[str]) -> list[FaqProblem]:
+def faq_problems(faq: Faq, unit: Mapping[str, str], departments: Mapping[str, str] | Iterable[str],
+                 subcase_classes: Collection[str] | None = None) -> list[FaqProblem]:
     """Problems of one FAQ on its own: empty or too long answer, unknown department, ...
 
     `departments`: code -> name (the name is in the answer's closing line, so it counts towards
-    the 2,000 characters), or just the codes.
+    the 2,000 characters), or just the codes. `subcase_classes`: the names `covers` may hold
+    (default: the classes of data/subcases.yml).
     """
     problems = []
     if not faq.id or not all(c.islower() or c.isdigit() or c == "_" for c in faq.id) or len(faq.id) > 64:
@@ -83,7 +86,23 @@ def faq_problems(faq: Faq, unit: Mapping[str, str], departments: Mapping[str, st
     if len(variants) < MIN_VARIANTS:
         problems.append(FaqProblem(f"cần ít nhất {MIN_VARIANTS} cách hỏi khác nhau (hiện {len(variants)})", QUESTIONS,
                                    "too_few"))
+    problems += covers_problems(faq, subcase_classes)
     return problems
+
+
+def subcase_names() -> tuple[str, ...]:
+    """The class names of data/subcases.yml, in file order."""
+    return tuple(c.name for c in load_subcases().classes)
+
+
+def covers_problems(faq: Faq, subcase_classes: Collection[str] | None = None) -> list[FaqProblem]:
+    """A `covers` entry that is not a class of data/subcases.yml (a typo would silently cover nothing)."""
+    known = subcase_names() if subcase_classes is None else tuple(subcase_classes)
+    unknown = [name for name in dict.fromkeys(faq.covers) if name not in known]
+    if not unknown:
+        return []
+    return [FaqProblem("trường hợp riêng " + ", ".join(f"“{u}”" for u in unknown) + " không có trong danh sách; chỉ ghi "
+                       "tên có sẵn: " + ", ".join(known), COVERS, "unknown_subcase")]
 
 
 def answer_reading_problems(faq: Faq, unit: Mapping[str, str],

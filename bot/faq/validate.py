@@ -6,7 +6,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from bot import intents, paths
-from bot.faq.checks import answer_reading_problems
+from bot.faq.checks import answer_reading_problems, covers_problems
 from bot.faq.knowledge_base import (
     CITATION_LIMIT, KnowledgeBase, citation_line, placeholders, read_catalogue,
 )
@@ -59,6 +59,7 @@ def validate(kb: KnowledgeBase, catalogue: Path = paths.CATALOGUE, other_example
             # The editors' own wording of each problem (length, first screen, doubled phrases).
             names = {code: d.name for code, d in kb.departments.items()}
             problems += [f"{faq.id}: {p}" for p in answer_reading_problems(faq, kb.unit, names)]
+        problems += [f"{faq.id}: {p}" for p in covers_problems(faq)]
         for question in set(faq.training_questions()):
             owners[normalize(question).folded].add(faq.id)
         for question in set(faq.near_misses):
