@@ -1,7 +1,8 @@
 """The whole knowledge base as one spreadsheet (XLSX or CSV): export, templates, and a checked import.
 
 One row per FAQ, the same columns in both formats (`COLUMNS`, Vietnamese headers). List fields
-(legal basis, keywords, excludes, each question style) hold one item per line of the cell.
+(legal basis, keywords, excludes, the sub-cases the answer covers, each question style) hold one
+item per line of the cell.
 
 XLSX: sheet "FAQ" (the data; the only sheet an import reads, or the first sheet when none is
 named so), a protected sheet "Hướng dẫn" explaining every column, a protected sheet "Bộ phận"
@@ -17,7 +18,8 @@ row (as Excel numbers it, header = 1) and column header, in Vietnamese. Decision
 * every column is required (a missing "Từ khóa" column must not silently erase all keywords),
   except those of `OPTIONAL_COLUMNS`, added later: a file written before them still imports, and
   the value is left empty ("Căn cứ ngắn gọn": the answer then shows one derived from the full
-  titles, `derive_citation`);
+  titles, `derive_citation`; "Trường hợp riêng đã trả lời": none, so questions naming a sub-case
+  are handed off, the safe side);
   headers match ignoring case and diacritics ("Ma FAQ" is "Mã FAQ"); a column that is not one of
   ours (someone's notes) is ignored and reported as a warning, which does not block the import;
   the same column twice blocks it.
@@ -49,11 +51,12 @@ from typing import Any, Protocol
 from bot.faq import checks
 from bot.faq.checks import MIN_VARIANTS, TITLE_LIMIT, FaqProblem, faq_problems
 from bot.faq.knowledge_base import ANSWER_LIMIT, CITATION_LIMIT, FIRST_SCREEN_LIMIT, QUESTION_STYLES, Faq
+from bot.faq.subcases import load_subcases
 from bot.text.fold import fold_diacritics, fold_key
 
 ID, DEPARTMENT, TOPIC, TITLE, QUESTION, ANSWER = "Mã FAQ", "Bộ phận", "Chủ đề", "Tiêu đề", "Câu hỏi chính", "Câu trả lời"
 LEGAL_BASIS, KEYWORDS, EXCLUDES, ACTIVE, CONFIDENCE = "Căn cứ pháp lý", "Từ khóa", "Loại trừ", "Đang dùng", "Độ tin cậy"
-CITATION = "Căn cứ ngắn gọn"
+CITATION, COVERS = "Căn cứ ngắn gọn", "Trường hợp riêng đã trả lời"
 STYLE_COLUMNS = {
     "diacritics": "Cách hỏi có dấu",
     "no_diacritics": "Cách hỏi không dấu",
@@ -65,9 +68,9 @@ STYLE_COLUMNS = {
     "not_covered": "Câu hỏi FAQ không trả lời",
 }
 assert tuple(STYLE_COLUMNS) == QUESTION_STYLES
-COLUMNS = (ID, DEPARTMENT, TOPIC, TITLE, QUESTION, ANSWER, LEGAL_BASIS, CITATION, KEYWORDS, EXCLUDES, ACTIVE,
+COLUMNS = (ID, DEPARTMENT, TOPIC, TITLE, QUESTION, ANSWER, LEGAL_BASIS, CITATION, KEYWORDS, EXCLUDES, COVERS, ACTIVE,
            CONFIDENCE, *STYLE_COLUMNS.values())
-OPTIONAL_COLUMNS = (CITATION,)
+OPTIONAL_COLUMNS = (CITATION, COVERS)
 SINGLE_LINE = (ID, DEPARTMENT, TOPIC, TITLE, QUESTION, CITATION, ACTIVE, CONFIDENCE)
 
 SHEET, GUIDE_SHEET, DEPARTMENT_SHEET = "FAQ", "Hướng dẫn", "Bộ phận"
@@ -86,7 +89,7 @@ FIELD_COLUMNS = {
     checks.ID: ID, checks.TITLE: TITLE, checks.QUESTION: QUESTION, checks.DEPARTMENT: DEPARTMENT,
     checks.ANSWER: ANSWER, checks.LEGAL_BASIS: LEGAL_BASIS, checks.CITATION: CITATION,
     checks.QUESTIONS: STYLE_COLUMNS["diacritics"],  # the variants' first column
-    "topic": TOPIC, "keywords": KEYWORDS, "excludes": EXCLUDES, "confidence": CONFIDENCE,
+    "topic": TOPIC, "keywords": KEYWORDS, "excludes": EXCLUDES, checks.COVERS: COVERS, "confidence": CONFIDENCE,
 }
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters XLSX cannot hold
 
@@ -103,7 +106,7 @@ GUIDE_INTRO = (
     "Tệp nhập vào thay cho toàn bộ kho kiến thức: FAQ có trong tệp được thêm mới hoặc cập nhật; FAQ không có trong tệp chuyển sang “ngừng dùng” (không bị xóa).",
     "Muốn thêm hoặc sửa vài FAQ: tải tệp toàn bộ kho kiến thức, sửa trong đó rồi nhập lại; đừng nhập tệp mẫu trống chỉ có vài dòng mới.",
     "Trước khi thay đổi, hệ thống kiểm tra mọi dòng; chỉ cần một lỗi là không có gì thay đổi, và mọi lỗi được báo theo dòng và cột.",
-    "Ô có nhiều mục (căn cứ pháp lý, từ khóa, loại trừ, các cách hỏi): mỗi mục một dòng; trong Excel xuống dòng trong ô bằng Alt+Enter.",
+    "Ô có nhiều mục (căn cứ pháp lý, từ khóa, loại trừ, trường hợp riêng, các cách hỏi): mỗi mục một dòng; trong Excel xuống dòng trong ô bằng Alt+Enter.",
     "Không dùng công thức trong ô: tệp có công thức bị từ chối.",
     "Nếu lưu thành CSV: trong Excel chọn Lưu thành → “CSV UTF-8 (phân cách bằng dấu phẩy)”; kiểu CSV khác làm hỏng chữ có dấu.",
     "Hệ thống chỉ đọc trang “FAQ”; trang này và trang “Bộ phận” chỉ để tham khảo.",
@@ -127,6 +130,9 @@ COLUMN_GUIDE = {
                "không có cột này vẫn nhập được."),
     KEYWORDS: "Mỗi cụm từ một dòng (có dấu): câu hỏi về FAQ này hầu như luôn chứa một cụm trong số đó.",
     EXCLUDES: "Mỗi cụm từ một dòng: cụm cho thấy người dân hỏi thủ tục khác (khi đó chuyển cán bộ).",
+    COVERS: ("Các trường hợp riêng mà chính câu trả lời đã hướng dẫn, mỗi tên một dòng, chỉ dùng tên có sẵn dưới đây; "
+             "câu hỏi nêu trường hợp riêng không ghi ở đây sẽ được chuyển cán bộ. Để trống nếu câu trả lời chỉ nói "
+             "trường hợp chung. Tệp cũ không có cột này vẫn nhập được (khi đó để trống)."),
     ACTIVE: "“có” hoặc “không”. “không”: FAQ được giữ lại nhưng trợ lý ảo không dùng.",
     CONFIDENCE: "Mức chắc chắn của thông tin: “cao”, “trung bình”, “thấp” hoặc để trống.",
     **{STYLE_COLUMNS[style]: f"{hint} Mỗi câu hỏi một dòng. Mỗi FAQ cần ít nhất {MIN_VARIANTS} cách hỏi khác nhau (tính "
@@ -143,6 +149,14 @@ COLUMN_GUIDE = {
                                    "cho cá nhân, điều chỉnh, cấp lại, phạt, hoàn tiền, thuế…): trợ lý ảo học để chuyển "
                                    "cán bộ thay vì trả lời. Mỗi câu một dòng."),
 }
+
+
+def column_guide(name: str) -> str:
+    """What the "Hướng dẫn" sheet says of a column; the sub-case names come from data/subcases.yml."""
+    if name != COVERS:
+        return COLUMN_GUIDE[name]
+    names = "; ".join(f"{c.name}: {c.says}" for c in load_subcases().classes)
+    return f"{COLUMN_GUIDE[COVERS]} Tên có sẵn: {names}."
 
 
 class CellTooLong(ValueError):
@@ -186,7 +200,8 @@ def faq_cells(faq: Faq, active: bool) -> list[str]:
     """One FAQ as the cells of a row, in COLUMNS order."""
     return [
         faq.id, faq.department, faq.topic, faq.title, faq.question, faq.answer,
-        "\n".join(faq.legal_basis), faq.citation, "\n".join(faq.keywords), "\n".join(faq.excludes), YES if active else NO,
+        "\n".join(faq.legal_basis), faq.citation, "\n".join(faq.keywords), "\n".join(faq.excludes), "\n".join(faq.covers),
+        YES if active else NO,
         CONFIDENCE_LABELS.get(faq.confidence, faq.confidence),
         *("\n".join(faq.questions.get(style, ())) for style in QUESTION_STYLES),
     ]
@@ -269,7 +284,7 @@ def _xlsx_bytes(rows: list[list[str]], departments: list[HasCodeAndName]) -> byt
     guide.append(["Cột", "Bắt buộc", "Cách ghi"])
     header_row = guide.max_row
     for name in COLUMNS:
-        guide.append([name, "có" if name in REQUIRED_CELLS else "không", COLUMN_GUIDE[name]])
+        guide.append([name, "có" if name in REQUIRED_CELLS else "không", column_guide(name)])
     for row in guide.iter_rows(min_row=header_row):
         for cell in row:
             cell.alignment = wrap
@@ -595,7 +610,7 @@ def _read_row(number: int, cells: list[_Cell], positions: dict[str, int], depart
         question=values[QUESTION], confidence=confidence, answer=values[ANSWER], legal_basis=lines(LEGAL_BASIS),
         keywords=lines(KEYWORDS), excludes=lines(EXCLUDES),
         questions={style: lines(column) for style, column in STYLE_COLUMNS.items()},
-        citation=values[CITATION],
+        citation=values[CITATION], covers=tuple(dict.fromkeys(name.lower() for name in lines(COVERS))),
     )
     if faq.department and faq.department not in departments and DEPARTMENT not in flagged:
         problems.append(Problem(number, DEPARTMENT, f"Bộ phận “{faq.department}” không có trong danh sách bộ phận "
