@@ -16,6 +16,7 @@ from bot.faq.knowledge_base import (
     ANSWER_LIMIT, BASIS_LABEL, QUESTION_STYLES, Department, Faq, KnowledgeBase, assemble_answer, derive_citation,
 )
 from bot.faq.store import snapshot, style_of
+from bot.faq.subcases import load_subcases
 from bot.text.fold import fold_diacritics
 from bot.text.normalize import normalize
 
@@ -33,6 +34,7 @@ REVISION_NAMES = {
 FIELD_LABELS = {
     "title": "Tiêu đề", "question": "Câu hỏi chính", "department": "Bộ phận", "topic": "Chủ đề",
     "answer": "Câu trả lời", "legal_basis": "Căn cứ pháp lý", "citation": "Căn cứ ngắn gọn", "keywords": "Từ khóa", "excludes": "Từ loại trừ",
+    "covers": "Trường hợp riêng đã trả lời",
     "confidence": "Độ tin cậy", "active": "Trạng thái",
     "questions.diacritics": "Cách hỏi – có dấu", "questions.no_diacritics": "Cách hỏi – không dấu",
     "questions.teencode": "Cách hỏi – viết tắt, tiếng lóng", "questions.long": "Cách hỏi – câu dài, kể hoàn cảnh",
@@ -40,6 +42,7 @@ FIELD_LABELS = {
     "questions.formal": "Cách hỏi – kiểu văn bản", "questions.not_covered": "Câu hỏi câu trả lời không bao gồm",
 }
 ID_LIMIT = 64
+COVERS_SHOWN = "covers_shown"  # the form's hidden mark that it carries the `covers` boxes
 CONTEXT_LINES = 1
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 
@@ -83,11 +86,28 @@ def _answer(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n")).strip()
 
 
-def read_form(form: FormData, faq_id: str | None = None, confidence: str = "", citation: str = "") -> FaqForm:
+def subcase_choices() -> list[tuple[str, str]]:
+    """(class name, how the bot names it, capitalised) for each class of data/subcases.yml: the
+    `covers` boxes."""
+    return [(c.name, c.says[:1].upper() + c.says[1:] or c.name) for c in load_subcases().classes]
+
+
+def _covers(form: FormData, kept: tuple[str, ...]) -> tuple[str, ...]:
+    """The ticked `covers` boxes, in the FAQ's order so far (then new ones): saving without a change
+    is no change. A form without the boxes (no `covers_shown`) keeps `kept`."""
+    if form.get(COVERS_SHOWN) is None:
+        return kept
+    ticked = list(dict.fromkeys(" ".join(str(v).split()) for v in form.getlist("covers")))
+    return tuple([name for name in kept if name in ticked] + [name for name in ticked if name and name not in kept])
+
+
+def read_form(form: FormData, faq_id: str | None = None, confidence: str = "", citation: str = "",
+              covers: tuple[str, ...] = ()) -> FaqForm:
     """The FAQ an edit form describes. Variants come as `q_<style>` fields (in order) with
     `xoa` = "<style>:<index>" for the ones to remove; `them_cach_hoi` adds one per line (its
     style from its diacritics; one already there, compared without diacritics, is skipped).
-    `citation` is kept when the form has no `citation` field at all (an empty one clears it)."""
+    `citation` is kept when the form has no `citation` field at all (an empty one clears it), and
+    `covers` when it has no `covers` boxes (`covers_shown`; unticked boxes send nothing)."""
     title = " ".join(_text(form, "title").split())
     if faq_id is None:
         faq_id = _text(form, "id").strip().lower() or slug(title)
@@ -117,6 +137,7 @@ def read_form(form: FormData, faq_id: str | None = None, confidence: str = "", c
         keywords=lines(_text(form, "keywords")), excludes=lines(_text(form, "excludes")),
         questions={s: tuple(q) for s, q in questions.items()},
         citation=" ".join(_text(form, "citation").split()) if form.get("citation") is not None else citation,
+        covers=_covers(form, tuple(covers)),
     )
     return FaqForm(faq, form.get("active") == "1")
 
@@ -224,6 +245,7 @@ def _field_lines(data: dict | None, departments: Mapping[str, str]) -> dict[str,
         "answer": str(data.get("answer", "")).split("\n"),
         "legal_basis": list(data.get("legal_basis") or ()), "citation": [data.get("citation") or ""], "keywords": list(data.get("keywords") or ()),
         "excludes": list(data.get("excludes") or ()),
+        "covers": [_subcase_label(name) for name in data.get("covers") or ()],
         "confidence": [CONFIDENCE_NAMES.get(data.get("confidence", ""), data.get("confidence", ""))],
         "active": ["Đang dùng" if data.get("active", True) else "Ngừng dùng"],
     }
@@ -231,6 +253,12 @@ def _field_lines(data: dict | None, departments: Mapping[str, str]) -> dict[str,
     for style in QUESTION_STYLES:
         fields[f"questions.{style}"] = list(questions.get(style) or ())
     return {name: [str(v) for v in values if str(v) != ""] for name, values in fields.items()}
+
+
+def _subcase_label(name: str) -> str:
+    """ "có yếu tố nước ngoài (foreign)": what the box says, and the name the spreadsheet uses."""
+    says = load_subcases().says(name)
+    return f"{says} ({name})" if says else name
 
 
 def diff(old: dict | None, new: dict, departments: Mapping[str, str] | None = None,

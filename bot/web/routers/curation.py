@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 from bot.faq.conflicts import Conflicts
 from bot.faq.editing import (
     CONFIDENCE_NAMES, REVISION_NAMES, STYLE_NAMES, FaqForm, blank_faq, diff, form_snapshot, preview, read_form,
-    revision_action, vn_number, with_questions,
+    revision_action, subcase_choices, vn_number, with_questions,
 )
 from bot.faq.knowledge_base import ANSWER_LIMIT, QUESTION_STYLES, Faq
 from bot.faq.publish import BUSY, FAILED, GATING, LIVE, QUEUED, REFUSED, RETIRED, TRAINING, UNCHANGED, Publisher, Release
@@ -173,7 +173,7 @@ def _edit_page(request: Request, box: Desk, form: FaqForm, version: int | None, 
         "record": record, "faq": form.faq, "active": form.active, "version": version, "is_new": record is None,
         "departments": box.units.all(), "names": names, "preview": shown, "limit": ANSWER_LIMIT,
         "unit": box.store.unit, "styles": STYLE_NAMES, "style_order": QUESTION_STYLES, "confidences": CONFIDENCE_NAMES,
-        "confidence_meanings": CONFIDENCE_MEANINGS,
+        "confidence_meanings": CONFIDENCE_MEANINGS, "subcases": subcase_choices(),
         "problems": [sentence(p) for p in problems or ()], "conflict": conflict,
         "conflict_changes": diff(snapshot(conflict.faq, conflict.active), form_snapshot(form), names) if conflict else [],
         "decision_ids": "", "suggestion_id": "",
@@ -198,7 +198,7 @@ def edit_page(request: Request, faq_id: str, box: Desk = Depends(desk)) -> Respo
 def save_faq(request: Request, faq_id: str, _: Session = Depends(check_csrf), box: Desk = Depends(desk),
              form: FormData = Depends(form_data)) -> Response:
     record = _record(box, faq_id)
-    edited = read_form(form, faq_id, record.faq.confidence, record.faq.citation)
+    edited = read_form(form, faq_id, record.faq.confidence, record.faq.citation, record.faq.covers)
     version = str(form.get("version") or "")
     if not version.isdigit():
         raise PageError(400, "Thiếu số phiên bản của FAQ; hãy tải lại trang rồi sửa lại.")
