@@ -122,7 +122,7 @@ def form_of(record: FaqRecord, **changes: Any) -> dict[str, Any]:
         "version": str(record.version), "title": faq.title, "question": faq.question, "department": faq.department,
         "topic": faq.topic, "answer": faq.answer, "legal_basis": "\n".join(faq.legal_basis), "citation": faq.citation,
         "keywords": "\n".join(faq.keywords), "excludes": "\n".join(faq.excludes), "confidence": faq.confidence,
-        "them_cach_hoi": "",
+        "them_cach_hoi": "", "covers_shown": "1", "covers": list(faq.covers),
     }
     if record.active:
         data["active"] = "1"
@@ -295,6 +295,40 @@ def test_edit_is_saved_audited_and_shown_in_history_with_a_diff(kb_world):
     assert new_line in added and "Luật thử nghiệm 2026" in added
     assert first_line in removed
     assert "Câu trả lời" in top and "Căn cứ pháp lý" in top and "Tiêu đề" not in top  # only what changed
+
+
+def test_the_answers_sub_cases_are_ticked_saved_shown_again_and_in_the_history(kb_world):
+    record = kb_world.touch(FAQ)
+    assert record.faq.covers == ()
+    page = _text(kb_world.get(kb_world.editor, f"/bien-tap/faq/{FAQ}").text)
+    assert "Câu trả lời đã nói tới các trường hợp riêng (câu hỏi nêu trường hợp khác sẽ được chuyển cán bộ)" in page
+    assert '<input type="checkbox" name="covers" value="foreign"> Có yếu tố nước ngoài' in page
+    assert '<input type="checkbox" name="covers" value="penalty"> Bị xử phạt' in page
+
+    response = kb_world.post(kb_world.editor, f"/bien-tap/faq/{FAQ}", form_of(record, covers=["penalty", "foreign"]))
+    assert response.status_code == 303 and response.headers["location"] == f"/bien-tap/faq/{FAQ}?tb=saved"
+    saved = kb_world.store.get(FAQ)
+    assert saved.faq.covers == ("penalty", "foreign") and saved.version == record.version + 1
+    page = _text(kb_world.get(kb_world.editor, f"/bien-tap/faq/{FAQ}").text)
+    assert '<input type="checkbox" name="covers" value="foreign" checked> Có yếu tố nước ngoài' in page
+    assert '<input type="checkbox" name="covers" value="penalty" checked> Bị xử phạt' in page
+    assert '<input type="checkbox" name="covers" value="tax"> Về thuế, lệ phí trước bạ' in page
+    # The page lists the boxes in file order (foreign first): sent back as they are, nothing changed.
+    same = kb_world.post(kb_world.editor, f"/bien-tap/faq/{FAQ}", form_of(saved, covers=["foreign", "penalty"]))
+    assert "tb=unchanged" in same.headers["location"] and kb_world.store.get(FAQ).version == saved.version
+
+    top = kb_world.get(kb_world.editor, f"/bien-tap/faq/{FAQ}/lich-su").text.split('class="card revision"')[1]
+    added = [html.unescape(t) for t in re.findall(r'<li class="diff-add">.*?<span class="diff-text">(.*?)</span>', top, re.S)]
+    assert "Trường hợp riêng đã trả lời" in top and "Câu trả lời" not in top.replace("Trường hợp riêng đã trả lời", "")
+    assert added == ["bị xử phạt (penalty)", "có yếu tố nước ngoài (foreign)"]
+
+    cleared = kb_world.post(kb_world.editor, f"/bien-tap/faq/{FAQ}", form_of(saved, covers=None))
+    assert cleared.status_code == 303 and kb_world.store.get(FAQ).faq.covers == ()
+    # A name that is no class (a forged form) is refused with the editors' sentence, nothing saved.
+    current = kb_world.store.get(FAQ)
+    refused = kb_world.post(kb_world.editor, f"/bien-tap/faq/{FAQ}", form_of(current, covers=["fines"]))
+    assert refused.status_code == 400 and "Trường hợp riêng “fines” không có trong danh sách" in _text(refused.text)
+    assert kb_world.store.get(FAQ).version == current.version
 
 
 def test_saving_without_a_change_makes_no_new_version(kb_world):
