@@ -60,6 +60,7 @@ HEARTBEAT_SECONDS = CLAIM_SECONDS / 6
 # release that kills its publisher (e.g. out of memory) must not take the next one down for ever.
 MAX_ATTEMPTS = 3
 TAKEN_OVER = "Bộ xuất bản trước đã dừng giữa chừng; đang chờ huấn luyện lại"
+BROKE = "Lỗi bất ngờ khi xuất bản (xem nhật ký máy chủ); bản đang chạy giữ nguyên. Bấm Xuất bản để thử lại."
 GIVEN_UP = ("Huấn luyện bị gián đoạn {attempts} lần (máy chủ xuất bản dừng giữa chừng); bản đang chạy giữ nguyên. "
             "Bấm Xuất bản để thử lại.")
 
@@ -182,7 +183,12 @@ class Publisher:
                 building.cancel()
                 await asyncio.gather(building, return_exceptions=True)
                 return release_id
-            building.result()  # the build's error, if any, for run_forever to log
+            error = building.exception()
+            if error is not None:
+                # Not a dead publisher: another taking it over would fail the same way. The
+                # editors are told at once; run_forever logs why.
+                await asyncio.to_thread(self._end_claim, release_id, attempt, BROKE)
+                raise error
         except asyncio.CancelledError:
             # Stopped (SIGTERM): another publisher need not wait for the claim to run out.
             building.cancel()
@@ -238,9 +244,12 @@ class Publisher:
             return conn.execute(update(model_release).where(self._held(release_id, attempt))
                                 .values(claimed_until=utc_now() + timedelta(seconds=CLAIM_SECONDS))).rowcount == 1
 
-    def _end_claim(self, release_id: int, attempt: int) -> None:
+    def _end_claim(self, release_id: int, attempt: int, failure: str | None = None) -> None:
+        """Let the claim go now: for another publisher to take over, or (`failure`) failed."""
+        ended = dict(status=FAILED, finished_at=utc_now(), claimed_until=None, progress=failure) if failure else {}
         with self.engine.begin() as conn:
-            conn.execute(update(model_release).where(self._held(release_id, attempt)).values(claimed_until=utc_now()))
+            conn.execute(update(model_release).where(self._held(release_id, attempt))
+                         .values(**({"claimed_until": utc_now()} | ended)))
 
     @staticmethod
     def _held(release_id: int, attempt: int):

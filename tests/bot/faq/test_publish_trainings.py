@@ -349,6 +349,24 @@ def test_a_release_interrupted_max_attempts_times_fails_with_the_reason_and_is_n
     assert publisher._claim(again) == 1
 
 
+def test_a_build_that_breaks_fails_its_release_at_once_instead_of_being_taken_over(world, monkeypatch):
+    publisher, trainings, scores = world
+    release_id = publisher.request("bien-tap").release_id
+
+    def broken(kb, target):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(publish, "export_release", broken)
+    with pytest.raises(OSError, match="No space left"):
+        asyncio.run(publisher.work_once())  # run_forever logs it
+
+    release = publisher.get(release_id)
+    assert release.status == publish.FAILED and release.progress == publish.BROKE and release.finished_at is not None
+    assert release.progress == ("Lỗi bất ngờ khi xuất bản (xem nhật ký máy chủ); bản đang chạy giữ nguyên. "
+                                "Bấm Xuất bản để thử lại.")
+    assert publisher.recover_interrupted() == [] and publisher._next_queued() is None
+
+
 def test_a_release_given_up_on_ends_its_rollout_too(world):
     publisher, trainings, scores = world
     release_id = publisher.request("bien-tap").release_id
