@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Re-decide the cross-validation a model carries under other decision settings, without training.
 
-  python bench/cv_decisions.py MODEL [--not-covered 0.2,0.3] [--no-cues] [--compare OTHER_MODEL]
+  python bench/cv_decisions.py MODEL [--not-covered 0.2,0.3] [--try uncovered_cue_confidence=0.02,0.05]
+                                     [--no-cues] [--compare OTHER_MODEL]
 
 Per setting: FAQ questions answered right and wrongly, `not_covered` questions and the other
 hand-off questions kept from answering, and all wrong answers. With --compare, both models' rows on
@@ -46,6 +47,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", type=Path)
     parser.add_argument("--not-covered", default="", help="not_covered_confidence values to try")
+    parser.add_argument("--try", dest="tries", action="append", default=[], metavar="FIELD=V1,V2",
+                        help="a threshold of data/decision.yml (a Thresholds field) and values to try")
     parser.add_argument("--no-cues", action="store_true", help="also without the sub-case classes")
     parser.add_argument("--compare", type=Path, help="a second model, scored on the questions both have")
     args = parser.parse_args()
@@ -60,11 +63,15 @@ def main() -> int:
         models = {name: [h for h in hs if h.key in common] for name, hs in
                   ((args.model.name, held), (args.compare.name, other))}
     base = understanding.thresholds
-    values = [float(v) for v in args.not_covered.split(",") if v] or [base.not_covered_confidence]
+    settings = [("not_covered_confidence", args.not_covered)] if args.not_covered else []
+    settings += [tuple(t.split("=", 1)) for t in args.tries]
     for name, rows in models.items():
-        for value in values:
-            understanding.thresholds = replace(base, not_covered_confidence=value)
-            print(f"{name} ({len(rows)} questions), not_covered {value}: {tally(rows, understanding)}")
+        print(f"{name} ({len(rows)} questions), as configured: {tally(rows, understanding)}")
+        for field, values in settings:
+            for value in (float(v) for v in values.split(",") if v):
+                understanding.thresholds = replace(base, **{field: value})
+                print(f"{name} ({len(rows)} questions), {field} {value}: {tally(rows, understanding)}")
+        understanding.thresholds = base
         if args.no_cues:
             cues, understanding.subcases = understanding.subcases, Subcases(())
             understanding.thresholds = base

@@ -49,6 +49,9 @@ class FaqGuard:
     # the sub-case cues (data/subcases.yml) that the FAQ's own questions use: a cue of another
     # class in a message means a case the answer was not written for
     covered_cues: frozenset[str] = frozenset()
+    # the classes the answer itself speaks to (the FAQ's `covers`, declared by its editors); a
+    # class its questions name but its answer does not is a case the answer may not settle
+    answer_covers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Thresholds:
     answer_confidence: float
     answer_margin: float
     not_covered_confidence: float
+    uncovered_cue_confidence: float
     confidence_without_keyword: float
     fuzzy_agree: float
     confidence_with_fuzzy: float
@@ -84,6 +88,7 @@ class Thresholds:
             answer_confidence=float(data["answer"]["confidence"]),
             answer_margin=float(data["answer"]["margin"]),
             not_covered_confidence=float(data["answer"]["not_covered_confidence"]),
+            uncovered_cue_confidence=float(data["answer"]["uncovered_cue_confidence"]),
             confidence_without_keyword=float(data["answer"]["confidence_without_keyword"]),
             fuzzy_agree=float(data["answer"]["fuzzy_agree"]),
             confidence_with_fuzzy=float(data["answer"]["confidence_with_fuzzy"]),
@@ -168,6 +173,10 @@ def decide(
     not_covered = next((s for s in signals.ranking if s.name == intents.NOT_COVERED), None)
     if not_covered is not None and not_covered.confidence >= thresholds.not_covered_confidence:
         return _not_covered(not_covered, best, guards, candidates, "model")
+    # A class the answer does not speak to, named beside a sign of a case the answer is not for.
+    unanswered = next((c for c in signals.cues if c not in guard.answer_covers), None)
+    if unanswered is not None and not_covered is not None and not_covered.confidence >= thresholds.uncovered_cue_confidence:
+        return _not_covered(best, best, guards, candidates, unanswered)
 
     second = faqs[1].confidence if len(faqs) > 1 else 0.0
     has_keyword = any(_contains(text, k) for k in guard.keywords)

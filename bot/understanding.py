@@ -36,6 +36,7 @@ class Understanding:
                 keywords=_folded(topic_keywords[faq.topic]),
                 excludes=_folded(faq.excludes),
                 covered_cues=self.subcases.covered_by([faq.title, *faq.training_questions()]),
+                answer_covers=frozenset(faq.covers),
             )
             for faq in kb.faqs.values()
         }

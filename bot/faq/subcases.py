@@ -30,6 +30,19 @@ class SubcaseClass:
     says: str  # how the bot names the case to the citizen
     accented: tuple[str, ...]  # phrases matched on the text with its diacritics
     folded: tuple[str, ...]  # phrases of two or more syllables, and foreign words, matched folded
+    # a phrase inside one of these ("làm công ty", "công ty đòi") is a passing mention
+    passing_accented: tuple[str, ...] = ()
+    passing_folded: tuple[str, ...] = ()
+
+    def named_in(self, accented: str, folded: str) -> bool:
+        """`accented`/`folded`: the message padded with spaces."""
+        if not (any(f" {p} " in accented for p in self.accented) or any(f" {p} " in folded for p in self.folded)):
+            return False
+        for passing in self.passing_accented:
+            accented = accented.replace(f" {passing} ", "  ")
+        for passing in self.passing_folded:
+            folded = folded.replace(f" {passing} ", "  ")
+        return any(f" {p} " in accented for p in self.accented) or any(f" {p} " in folded for p in self.folded)
 
 
 @dataclass(frozen=True)
@@ -39,10 +52,7 @@ class Subcases:
     def named_in(self, message: NormalizedText) -> tuple[str, ...]:
         """The classes a message names, in file order."""
         accented, folded = f" {message.text} ", f" {message.folded} "
-        return tuple(
-            c.name for c in self.classes
-            if any(f" {p} " in accented for p in c.accented) or any(f" {p} " in folded for p in c.folded)
-        )
+        return tuple(c.name for c in self.classes if c.named_in(accented, folded))
 
     def covered_by(self, questions: Iterable[str]) -> frozenset[str]:
         """The classes that at least COVERING_QUESTIONS of a FAQ's questions name."""
@@ -64,12 +74,17 @@ def load_subcases(path: Path = SUBCASES_FILE) -> Subcases:
         phrases = [_normalized(p) for p in item.get("phrases") or ()]
         # as typed: the normalizer would turn "tax" into "thuế", whose fold is also "thuê" (rent)
         words = [str(w).lower().strip() for w in item.get("words") or ()]
+        passing = item.get("passing") or {}
+        contexts = [f"{_normalized(b)} {p}" for b in passing.get("before") or () for p in phrases + words] + [
+            f"{p} {_normalized(a)}" for a in passing.get("after") or () for p in phrases + words]
         classes.append(SubcaseClass(
             name=str(name),
             says=str(item.get("says", "")),
             accented=tuple(p for p in phrases if p),
             folded=tuple(fold_diacritics(p) for p in phrases if len(p.split()) > 1)
             + tuple(fold_diacritics(w) for w in words if w),
+            passing_accented=tuple(contexts),
+            passing_folded=tuple(fold_diacritics(c) for c in contexts),
         ))
     return Subcases(tuple(classes))
 

@@ -128,6 +128,25 @@ def test_a_sub_case_the_faqs_questions_never_name_hands_off():
     assert decide(signals, covered, T).kind == ANSWER
 
 
+def test_a_sub_case_the_questions_name_but_the_answer_does_not_hands_off_on_a_faint_sign():
+    """Narrative questions ("công ty yêu cầu tôi nộp…") make a class covered by the questions; the
+    answer's own `covers` says whether it settles that case. Not declared: a faint `not_covered`
+    (uncovered_cue_confidence) is enough to hand off; without it, the passing mention is answered."""
+    faint = (("faq_can_cuoc_cap_moi", 0.93), ("not_covered", T.uncovered_cue_confidence))
+    none = (("faq_can_cuoc_cap_moi", 0.95), ("not_covered", T.uncovered_cue_confidence / 2))
+    by_questions = {**GUARDS, "can_cuoc_cap_moi": FaqGuard("cong_an", ("can cuoc",), (), frozenset({"organisation"}))}
+    by_answer = {**GUARDS, "can_cuoc_cap_moi": FaqGuard("cong_an", ("can cuoc",), (), frozenset({"organisation"}),
+                                                         frozenset({"organisation"}))}
+
+    def signals(ranking):
+        return Signals("cong ty lam can cuoc cho cong nhan", tuple(IntentScore(n, c) for n, c in ranking), cues=("organisation",))
+
+    d = decide(signals(faint), by_questions, T)
+    assert (d.kind, d.reason) == (HANDOFF, "not_covered:can_cuoc_cap_moi:organisation")
+    assert decide(signals(none), by_questions, T).kind == ANSWER
+    assert decide(signals(faint), by_answer, T).kind == ANSWER
+
+
 @pytest.mark.parametrize("text", ["x" * 10_000, "khaisinh" * 40])
 def test_a_run_of_letters_longer_than_any_word_is_not_understood(text):
     d = _decide(text, ("faq_dia_chi_mot_cua", 0.99))
