@@ -220,7 +220,7 @@ _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True) if sys.platfo
 
 
 def training_child(parent: int) -> Callable[[], None]:
-    """A child's set-up (preexec_fn) for a training: lower priority, and killed when its parent
+    """A child's set-up (preexec_fn) for a training or the gate's scoring: lower priority, and killed when its parent
     (the thread that started it, in process `parent`) ends, whatever ended it. The library is
     loaded here, in the parent: loading it between fork and exec could deadlock."""
     def set_up() -> None:

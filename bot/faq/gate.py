@@ -26,7 +26,7 @@ import yaml
 from bot import cross_validation, paths
 from bot.decision import ANSWER, HANDOFF, OUT_OF_SCOPE, SMALLTALK, Decision, load_thresholds
 from bot.faq.knowledge_base import load_knowledge_base
-from bot.model import lower_priority
+from bot.model import training_child
 from bot.understanding import Understanding
 
 GATE_FILE = paths.DATA / "gate" / "questions.yml"
@@ -165,7 +165,7 @@ def outcome(question: GateQuestion, kind: str, faq_id: str | None) -> tuple[bool
 def score_in_subprocess(model: Path, data_dir: Path, faq_ids: set[str]) -> GateScore:
     command = [sys.executable, "-m", "bot", "gate", str(model), str(data_dir), "--faqs", ",".join(sorted(faq_ids))]
     # Niced like the training: citizens' turns come first.
-    result = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True, preexec_fn=lower_priority)
+    result = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True, preexec_fn=training_child(os.getpid()))
     if result.returncode != 0:
         raise RuntimeError(f"the gate could not score {model.name}: {result.stderr[-2000:]}")
     return GateScore(**json.loads(result.stdout.strip().splitlines()[-1]))
