@@ -114,6 +114,31 @@ def migrated_engine(backend: str, name: str, tmp_path_factory):
             _drop_schema(schema)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def bare_engine(request, tmp_path):
+    """An empty database on each backend: a migration test walks the migrations itself (`migrate`)."""
+    if request.param == "sqlite":
+        engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}", future=True)
+        yield engine
+        engine.dispose()
+    else:
+        schema = f"bare_{tmp_path.name[-12:]}".replace("-", "_").lower()
+        engine = _postgres_engine(schema)
+        yield engine
+        engine.dispose()
+        _drop_schema(schema)
+
+
+def migrate(engine, step: str, target: str) -> None:
+    """`step` ("upgrade"/"downgrade") the database to the Alembic revision `target`."""
+    from alembic import command
+
+    from bot.migrate import alembic_config
+
+    with engine.begin() as conn:
+        getattr(command, step)(alembic_config(connection=conn), target)
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def db_engine(request, tmp_path_factory):
     """An engine per backend, its schema built once from the Alembic migrations."""

@@ -4,39 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import pytest
 import sqlalchemy as sa
-from alembic import command
-from sqlalchemy import create_engine
 
-from bot.migrate import alembic_config
-from tests.conftest import _drop_schema, _postgres_engine
+from tests.conftest import migrate
 
 AT = datetime(2026, 1, 5, tzinfo=timezone.utc)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def bare_engine(request, tmp_path):
-    """An empty database: the test walks the migrations itself."""
-    if request.param == "sqlite":
-        engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}", future=True)
-        yield engine
-        engine.dispose()
-    else:
-        schema = f"migration_0008_{tmp_path.name[-8:]}".replace("-", "_").lower()
-        engine = _postgres_engine(schema)
-        yield engine
-        engine.dispose()
-        _drop_schema(schema)
-
-
-def _migrate(engine, step: str, target: str) -> None:
-    with engine.begin() as conn:
-        getattr(command, step)(alembic_config(connection=conn), target)
-
-
 def test_roles_move_into_their_own_table_and_back(bare_engine):
-    _migrate(bare_engine, "upgrade", "0007")
+    migrate(bare_engine, "upgrade", "0007")
     staff = sa.table("staff", *(sa.column(c) for c in ("id", "username", "display_name", "password_hash", "role",
                                                           "active", "created_at")))
     with bare_engine.begin() as conn:
@@ -46,7 +22,7 @@ def test_roles_move_into_their_own_table_and_back(bare_engine):
             for n, (name, role) in enumerate([("an", "officer"), ("lan", "leader"), ("ha", "editor"), ("qt", "admin")], 1)
         ])
 
-    _migrate(bare_engine, "upgrade", "0008")
+    migrate(bare_engine, "upgrade", "0008")
     with bare_engine.connect() as conn:
         held = set(conn.execute(sa.text("SELECT staff_id, role FROM staff_role")).all())
         columns = {c["name"] for c in sa.inspect(conn).get_columns("staff")}
@@ -55,11 +31,11 @@ def test_roles_move_into_their_own_table_and_back(bare_engine):
 
     with bare_engine.begin() as conn:  # the officer also edits, the leader is made admin too
         conn.execute(sa.text("INSERT INTO staff_role (staff_id, role) VALUES (1, 'editor'), (2, 'admin')"))
-    _migrate(bare_engine, "downgrade", "0007")
+    migrate(bare_engine, "downgrade", "0007")
     with bare_engine.connect() as conn:
         roles = dict(conn.execute(sa.text("SELECT username, role FROM staff")).all())
         tables = set(sa.inspect(conn).get_table_names())
     assert roles == {"an": "editor", "lan": "admin", "ha": "editor", "qt": "admin"}
     assert "staff_role" not in tables
 
-    _migrate(bare_engine, "upgrade", "0008")  # and up again, cleanly
+    migrate(bare_engine, "upgrade", "0008")  # and up again, cleanly

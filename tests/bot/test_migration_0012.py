@@ -5,37 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import pytest
 import sqlalchemy as sa
-from alembic import command
-from sqlalchemy import create_engine
 
-from bot.migrate import alembic_config
-from tests.conftest import _drop_schema, _postgres_engine
+from tests.conftest import migrate
 
 AT = datetime(2026, 12, 9, tzinfo=timezone.utc)
 FAQ_COLUMNS = ("id", "department_code", "topic", "title", "question", "answer", "legal_basis", "keywords", "excludes",
                "confidence", "active", "version", "updated_at", "updated_by")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def bare_engine(request, tmp_path):
-    """An empty database: the test walks the migrations itself."""
-    if request.param == "sqlite":
-        engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}", future=True)
-        yield engine
-        engine.dispose()
-    else:
-        schema = f"migration_0012_{tmp_path.name[-8:]}".replace("-", "_").lower()
-        engine = _postgres_engine(schema)
-        yield engine
-        engine.dispose()
-        _drop_schema(schema)
-
-
-def _migrate(engine, step: str, target: str) -> None:
-    with engine.begin() as conn:
-        getattr(command, step)(alembic_config(connection=conn), target)
 
 
 def _columns(engine) -> set[str]:
@@ -44,7 +20,7 @@ def _columns(engine) -> set[str]:
 
 
 def test_stored_faqs_cover_nothing_after_the_upgrade_and_keep_their_content_after_the_downgrade(bare_engine):
-    _migrate(bare_engine, "upgrade", "0011")
+    migrate(bare_engine, "upgrade", "0011")
     kb_faq = sa.table("kb_faq", *(sa.column(c) for c in FAQ_COLUMNS))
     faq = {"id": "tam_tru", "department_code": "cong_an", "topic": "Cư trú", "title": "Đăng ký tạm trú",
            "question": "Đăng ký tạm trú thế nào?", "answer": "Anh/chị nộp hồ sơ tại Công an xã.",
@@ -54,7 +30,7 @@ def test_stored_faqs_cover_nothing_after_the_upgrade_and_keep_their_content_afte
         conn.execute(kb_faq.insert(), [faq])
     assert "covers" not in _columns(bare_engine)
 
-    _migrate(bare_engine, "upgrade", "0012")
+    migrate(bare_engine, "upgrade", "0012")
     with bare_engine.connect() as conn:
         assert conn.execute(sa.text("SELECT covers FROM kb_faq WHERE id = 'tam_tru'")).scalar_one() == "[]"
     with bare_engine.begin() as conn:  # a FAQ written without naming the column gets the default too
@@ -63,11 +39,11 @@ def test_stored_faqs_cover_nothing_after_the_upgrade_and_keep_their_content_afte
     with bare_engine.connect() as conn:
         assert dict(conn.execute(sa.text("SELECT id, covers FROM kb_faq")).all()) == {"tam_tru": '["change"]', "ket_hon": "[]"}
 
-    _migrate(bare_engine, "downgrade", "0011")
+    migrate(bare_engine, "downgrade", "0011")
     assert "covers" not in _columns(bare_engine)
     with bare_engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT id, answer, version FROM kb_faq ORDER BY id")).all()
     assert [tuple(r) for r in rows] == [("ket_hon", faq["answer"], 3), ("tam_tru", faq["answer"], 3)]
 
-    _migrate(bare_engine, "upgrade", "0012")  # and up again, cleanly
+    migrate(bare_engine, "upgrade", "0012")  # and up again, cleanly
     assert "covers" in _columns(bare_engine)

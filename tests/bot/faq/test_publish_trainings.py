@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from sqlalchemy import create_engine, select, update
 
 from bot import paths
@@ -22,8 +21,7 @@ from bot.db import model_release, utc_now
 from bot.faq import gate, publish
 from bot.faq.gate import GateScore
 from bot.model import TrainingError, fingerprint
-from bot.migrate import alembic_config
-from tests.conftest import _drop_schema, _postgres_engine, migrated_engine
+from tests.conftest import migrate, migrated_engine
 
 LIVE = GateScore(correct=10, wrong=0, total=12)
 
@@ -433,28 +431,8 @@ def test_the_claim_can_be_shortened_by_the_environment(monkeypatch):
 
 # ---- migration 0011
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def bare_engine(request, tmp_path):
-    """An empty database: the test walks the migrations itself."""
-    if request.param == "sqlite":
-        engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}", future=True)
-        yield engine
-        engine.dispose()
-    else:
-        schema = f"migration_0011_{tmp_path.name[-8:]}".replace("-", "_").lower()
-        engine = _postgres_engine(schema)
-        yield engine
-        engine.dispose()
-        _drop_schema(schema)
-
-
-def _migrate(engine, step: str, target: str) -> None:
-    with engine.begin() as conn:
-        getattr(command, step)(alembic_config(connection=conn), target)
-
-
 def test_migration_0011_keeps_a_busy_release_claimed_and_counts_the_started_ones(bare_engine):
-    _migrate(bare_engine, "upgrade", "0010")
+    migrate(bare_engine, "upgrade", "0010")
     heartbeat = datetime(2026, 12, 8, 9, 30, tzinfo=timezone.utc)
     columns = ("id", "status", "requested_by", "requested_at", "started_at", "finished_at", "progress", "report", "live")
     release = sa.table("model_release", *(sa.column(c) for c in columns))
@@ -468,7 +446,7 @@ def test_migration_0011_keeps_a_busy_release_claimed_and_counts_the_started_ones
              "finished_at": None, "progress": "", "report": "{}", "live": False},
         ])
 
-    _migrate(bare_engine, "upgrade", "0011")
+    migrate(bare_engine, "upgrade", "0011")
     with bare_engine.connect() as conn:
         rows = {r.id: r for r in conn.execute(select(model_release)).all()}
     assert {i: r.attempts for i, r in rows.items()} == {1: 1, 2: 1, 3: 0}
@@ -480,11 +458,11 @@ def test_migration_0011_keeps_a_busy_release_claimed_and_counts_the_started_ones
                                              progress="", report="{}", live=False))
         assert conn.execute(sa.text("SELECT attempts FROM model_release WHERE id = 4")).scalar_one() == 0
 
-    _migrate(bare_engine, "downgrade", "0010")
+    migrate(bare_engine, "downgrade", "0010")
     with bare_engine.connect() as conn:
         names = {c["name"] for c in sa.inspect(conn).get_columns("model_release")}
         started = conn.execute(select(model_release.c.started_at).where(model_release.c.id == 2)).scalar_one()
     assert "claimed_until" not in names and "attempts" not in names
     assert started == heartbeat  # the old heartbeat, as the code before 0011 reads it
 
-    _migrate(bare_engine, "upgrade", "0011")  # and up again, cleanly
+    migrate(bare_engine, "upgrade", "0011")  # and up again, cleanly
