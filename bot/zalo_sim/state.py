@@ -78,6 +78,10 @@ class SendFailure:
 class SimState:
     citizens: dict[str, Citizen] = field(default_factory=dict)
     conversations: dict[str, list[ChatMessage]] = field(default_factory=dict)
+    # Every OA send in the order it happened: a poller's cursor into it never shifts. Sorting by
+    # timestamp did: two sends in one millisecond sorted by conversation, not by arrival, so a
+    # reply could land before the cursor and never be seen (a "lost" reply under load).
+    sent: list[ChatMessage] = field(default_factory=list)
     send_failure: SendFailure | None = None
     # Load tests: each CS send fails with this HTTP status with probability `send_failure_rate`.
     send_failure_rate: float = 0.0
@@ -106,13 +110,13 @@ class SimState:
             shown_to_citizen=shown_to_citizen,
         )
         self.conversations.setdefault(user_id, []).append(message)
+        if direction == OA_TO_CITIZEN:
+            self.sent.append(message)
         return message
 
     def oa_messages(self, user_id: str | None = None) -> list[ChatMessage]:
-        """Everything the OA sent, in order; one citizen's only when `user_id` is given."""
-        ids = [user_id] if user_id else list(self.conversations)
-        sent = [m for uid in ids for m in self.conversations.get(uid, []) if m.direction == OA_TO_CITIZEN]
-        return sorted(sent, key=lambda m: m.timestamp_ms)
+        """Everything the OA sent, in the order it was sent; one citizen's only when `user_id` is given."""
+        return [m for m in self.sent if user_id is None or m.user_id == user_id]
 
     def take_send_failure(self) -> SendFailure | None:
         """The armed failure for this send, counting it down."""
