@@ -42,6 +42,7 @@ def test_everyday_words_name_no_sub_case(subcases, text):
     ("Hai vợ chồng em làm công ty, thuê phòng trọ sắp được hai năm", ()),  # works there
     ("đk xe online có phải nộp lại phiếu xuất xưởng ko", ()),  # a factory's release slip
     ("Our company requires a criminal record certificate", ()),
+    ("Con gái tôi vừa tròn 14 tuổi, nhà trường nhắc phải đi làm căn cước", ()),
     ("công ty tôi muốn chứng thực chữ ký giám đốc", ("organisation",)),  # the company is the applicant
     ("Our cooperative wants to pay the fees for 30 members", ("organisation",)),
     ("em làm công ty, công ty em muốn đăng ký xe cho công ty", ("organisation",)),  # one passing, one not
