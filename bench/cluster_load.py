@@ -7,20 +7,35 @@ signed webhooks -> 2 receivers behind one address -> turn workers -> Rasa -> the
 OA API. Run once with 1 Rasa server and 1 worker, then with 2 and 2 (each on a fresh
 PostgreSQL database, Redis lock store), and print throughput, ack and reply p50/p95, the ratio,
 lost / duplicated / out-of-order replies (each reply checked against the answer Rasa's REST
-channel gives for the same question), and CPU seconds and peak memory per process.
+channel gives for the same question), and CPU seconds and peak memory by kind of process
+(receiver, worker, rasa, actions, web, model server, ...; read from /proc).
+
+--faults runs that once per fault, injected halfway through --spread (the faults of
+tests/integration/test_cluster_faults.py): kill-worker, kill-rasa, kill-receiver (kill -9 of
+the first one, started again 2 s later as systemd's Restart= does), restart-redis,
+restart-postgres (then every run uses a throw-away Redis / PostgreSQL of its own: the machine's
+are never restarted), publish (the served model file put live again under a new name, so every
+Rasa server pulls and loads it mid-burst; no training). What got no 200 is delivered again
+afterwards, as Zalo does, and replies are compared in the order the receivers accepted them.
 
   python bench/cluster_load.py [--citizens 2000] [--messages 5] [--spread 30] [--model PATH]
+                               [--scales 1,2] [--faults none,kill-worker,kill-rasa,kill-receiver,
+                                                        restart-redis,restart-postgres,publish]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -33,9 +48,14 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.webhook_load import ReplyWatcher, model_without_training, pct, print_table, questions  # noqa: E402
 from bot.stack import Stack, start_stack  # noqa: E402
+from bot.throwaway import ThrowAwayPostgres, ThrowAwayRedis, Unavailable  # noqa: E402
+from bot.zalo_sim.webhook import signature_header  # noqa: E402
 
 REPLY_TIMEOUT = 600.0
 TICKS = os.sysconf("SC_CLK_TCK")
+KILLS = {"kill-worker": "worker-1", "kill-rasa": "rasa-1", "kill-receiver": "receiver-1"}
+FAULTS = ("none", *KILLS, "restart-redis", "restart-postgres", "publish")
+RESTART_AFTER = 2.0  # deploy/systemd's RestartSec=: a killed process is started again this much later
 
 
 def fresh_database(url: str) -> str:
@@ -79,12 +99,12 @@ def postgres_cpu() -> float:
     return total
 
 
-async def calibrate(stack: Stack, count: int) -> list[tuple[str, str]]:
+async def calibrate(stack: Stack, count: int, seed: int = 5) -> dict[str, str]:
     """Catalogue questions with their reply through Rasa's REST channel: the same for two senders,
     in one message (under 2,000 characters) and unlike the others' replies. A reply on Zalo must be
     exactly the reply to the question asked, so a reply out of order shows."""
     pool = [q for q, _ in questions()]
-    random.Random(5).shuffle(pool)
+    random.Random(seed).shuffle(pool)
     kept: dict[str, str] = {}
     async with httpx.AsyncClient(timeout=60) as http:
         for n, question in enumerate(pool):
@@ -96,11 +116,98 @@ async def calibrate(stack: Stack, count: int) -> list[tuple[str, str]]:
                 kept[question] = replies[0]
             if len(kept) == count:
                 break
-    return list(kept.items())
+    return kept
 
 
-async def burst(stack: Stack, pool: list[tuple[str, str]], citizens: int, messages: int, spread: float,
-                seed: int) -> dict[str, str]:
+def accepted_at(deliveries: list[dict], redelivered: dict[tuple[str, str], float]) -> dict[tuple[str, str], float]:
+    """(citizen, text) -> when a receiver first answered 200 for it: the order it is handled in."""
+    accepted: dict[tuple[str, str], float] = dict(redelivered)
+    for delivery in deliveries:
+        body = delivery["body"]
+        if delivery["event_name"] != "user_send_text":
+            continue
+        key = (body["sender"]["id"], body["message"]["text"])
+        for attempt in delivery["attempts"]:
+            if attempt["status_code"] == 200:
+                accepted[key] = min(accepted.get(key, attempt["sent_at"]), attempt["sent_at"])
+    return accepted
+
+
+async def redeliver(stack: Stack, deliveries: list[dict]) -> dict[tuple[str, str], float]:
+    """Zalo's retry: every delivery that got no 200 (a receiver died mid-request, the database was
+    away) is sent again, the same bytes and signature; returns when each was accepted (it comes
+    after what was accepted meanwhile, as with Zalo)."""
+    again: dict[tuple[str, str], float] = {}
+    async with httpx.AsyncClient(timeout=30) as http:
+        for delivery in deliveries:
+            if any(a["status_code"] == 200 for a in delivery["attempts"]):
+                continue
+            body = json.dumps(delivery["body"], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            headers = {"X-ZEvent-Signature": signature_header("sim-app", body, str(delivery["body"]["timestamp"]), "sim-oa-secret"),
+                       "num_retry": "1", "Content-Type": "application/json"}
+            for _ in range(60):  # until the receivers and the database answer again
+                try:
+                    response = await http.post(stack.webhook_url, content=body, headers=headers)
+                    if response.status_code == 200:
+                        if delivery["event_name"] == "user_send_text":
+                            again[(delivery["body"]["sender"]["id"], delivery["body"]["message"]["text"])] = time.time()
+                        break
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(1.0)
+            else:
+                raise AssertionError("a re-delivery was never accepted")
+    return again
+
+
+def kind(name: str) -> str:
+    """A process's kind from its name in the stack: 'worker-2' -> 'worker'."""
+    base, _, number = name.rpartition("-")
+    return base if number.isdigit() else name
+
+
+class ProcessUsage:
+    """CPU seconds and peak resident memory of the stack's processes by kind, read from /proc
+    every `period` seconds from creation to `stop()`: a process killed meanwhile keeps what it had
+    used at its last reading, and the one started in its place counts too."""
+
+    def __init__(self, stack: Stack, period: float = 0.5) -> None:
+        self._stack = stack
+        self._period = period
+        self._last: dict[int, tuple[str, float, float]] = {}  # pid -> (kind, CPU seconds, peak MB)
+        self._read()
+        self._base = {pid: cpu for pid, (_, cpu, _) in self._last.items()}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        for name, process in list(self._stack.named.items()):
+            cpu, peak = proc_usage(process.pid)
+            if cpu == cpu:  # not NaN: the process was still there
+                self._last[process.pid] = (kind(name), cpu, peak)
+
+    def _loop(self) -> None:
+        while not self._done.wait(self._period):
+            self._read()
+
+    def stop(self) -> dict[str, tuple[int, float, float]]:
+        """kind -> (processes, CPU seconds since creation, largest peak resident MB)."""
+        self._done.set()
+        self._thread.join()
+        self._read()
+        kinds: dict[str, tuple[int, float, float]] = {}
+        for pid, (name, cpu, peak) in self._last.items():
+            count, total, largest = kinds.get(name, (0, 0.0, 0.0))
+            kinds[name] = (count + 1, total + cpu - self._base.get(pid, 0.0), max(largest, peak))
+        return kinds
+
+
+async def burst(stack: Stack, pool: dict[str, str], citizens: int, messages: int, spread: float,
+                seed: int, fault: Callable[[], str] | None = None, reply_timeout: float = REPLY_TIMEOUT) -> dict[str, str]:
+    """`fault`, when given, runs (in a thread) `spread / 2` seconds after the first citizen may start:
+    mid-burst. What got no 200 is delivered again afterwards, as Zalo does; each citizen's replies
+    are then compared with what they asked in the order the receivers accepted it."""
     rng = random.Random(seed)
     # Idle connections dropped well before uvicorn's 5 s keep-alive ends: reusing one the server is
     # closing fails the request (httpx.ReadError), a flaw of the client, not of what is measured.
@@ -110,74 +217,141 @@ async def burst(stack: Stack, pool: list[tuple[str, str]], citizens: int, messag
         users = [(await sim.post("/citizens", json={})).json()["user_id"] for _ in range(citizens)]
         watcher = ReplyWatcher(sim)
         poller = asyncio.create_task(watcher.run())
-        sent: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        sent: dict[str, dict[str, int]] = defaultdict(dict)  # user -> question -> sent at (ms)
 
         async def citizen(user: str) -> None:
             await asyncio.sleep(rng.uniform(0, spread))
-            for question, answer in rng.sample(pool, messages):
+            for question in rng.sample(sorted(pool), messages):
                 message = (await sim.post(f"/citizens/{user}/messages", json={"text": question})).json()
-                sent[user].append((answer, message["timestamp_ms"]))
+                sent[user][question] = message["timestamp_ms"]
                 await asyncio.sleep(rng.uniform(0.3, 1.5))
 
-        started = time.perf_counter()
-        await asyncio.gather(*(citizen(u) for u in users))
-        await asyncio.gather(*(watcher.wait(u, messages, REPLY_TIMEOUT) for u in users))
-        elapsed = time.perf_counter() - started
+        writers = asyncio.gather(*(citizen(u) for u in users))
+        injected = ""
+        if fault is not None:
+            await asyncio.sleep(spread / 2)
+            injected = await asyncio.to_thread(fault)
+        await writers
+        await asyncio.sleep(1.0)  # the simulator's last deliveries
+        deliveries = (await sim.get("/webhook")).json()["deliveries"]
+        redelivered = await redeliver(stack, deliveries)
+        await asyncio.gather(*(watcher.wait(u, messages, reply_timeout) for u in users))
         await asyncio.sleep(3.0)  # late duplicates would show up here
         watcher.stop()
         await poller
-        deliveries = (await sim.get("/webhook")).json()["deliveries"]
 
+    accepted = accepted_at(deliveries, redelivered)
     acks = [a["latency_ms"] for d in deliveries if d["event_name"] == "user_send_text" for a in d["attempts"]
             if a["status_code"] == 200]
     latencies, lost, duplicated, misordered = [], 0, 0, 0
     for user in users:
-        replies, expected = watcher.replies[user], sent[user]
+        replies = watcher.replies[user]
+        expected = sorted(sent[user], key=lambda q, u=user: accepted.get((u, q), float("inf")))
         lost += max(0, len(expected) - len(replies))
         duplicated += max(0, len(replies) - len(expected))
-        for (answer, sent_ms), reply in zip(expected, replies):
-            if reply["text"] != answer:
+        for question, reply in zip(expected, replies):
+            if reply["text"] != pool[question]:
                 misordered += 1
                 if misordered <= 3:  # what differs, for whoever reads the run
-                    asked = [a for a, _ in expected]
+                    asked = [pool[q] for q in expected]
                     where = asked.index(reply["text"]) if reply["text"] in asked else None
                     print(f"  reply differs: {reply['text'][:90]!r} (reply to message {where} of {len(asked)}) "
-                          f"where {answer[:60]!r} was due", flush=True)
-            latencies.append(reply["timestamp_ms"] - sent_ms)
+                          f"where {pool[question][:60]!r} was due", flush=True)
+            latencies.append(reply["timestamp_ms"] - sent[user][question])
     total = citizens * messages
-    return {
+    first_send = min(ms for times in sent.values() for ms in times.values())
+    last_reply = max((r["timestamp_ms"] for replies in watcher.replies.values() for r in replies), default=first_send)
+    result = {
         "messages": str(total),
-        "throughput (msg/s, first send to last reply)": f"{total / elapsed:.1f}",
+        "throughput (msg/s, first send to last reply)": f"{total / max(last_reply - first_send, 1) * 1000:.1f}",
         "webhook ack p50 / p95 (ms)": f"{pct(acks, .5):.0f} / {pct(acks, .95):.0f}",
         "message -> reply p50 / p95 (ms)": f"{pct(latencies, .5):.0f} / {pct(latencies, .95):.0f}",
         "lost": str(lost),
         "duplicated": str(duplicated),
         "out of order or wrong": str(misordered),
     }
+    if fault is not None:
+        result["fault"] = injected
+        result["delivered again (no 200 at first)"] = str(len(redelivered))
+    return result
 
 
-def run_phase(model: Path, database_url: str, redis_url: str, scale: int, args) -> tuple[dict[str, str], dict[str, str]]:
+@dataclass
+class Services:
+    """Where the runs keep their data, and the throw-away servers a restart fault needs."""
+    database_url: str
+    redis_url: str
+    postgres: ThrowAwayPostgres | None = None
+    redis: ThrowAwayRedis | None = None
+
+    @classmethod
+    def for_faults(cls, faults: list[str], args) -> Services:
+        # The machine's shared servers are never restarted: a restart fault gets its own, and so
+        # does every run then, so that the runs compare.
+        services = cls(args.database_url, args.redis_url)
+        if "restart-postgres" in faults:
+            services.postgres = ThrowAwayPostgres()
+            services.database_url = make_url(services.postgres.url).set(database="ubnd_cluster_bench").render_as_string(False)
+        if "restart-redis" in faults:
+            services.redis = ThrowAwayRedis(Path(tempfile.mkdtemp(prefix="cluster-load-redis-")))
+            services.redis_url = services.redis.url
+        return services
+
+    def describe(self) -> str:
+        return (f"{'a throw-away PostgreSQL' if self.postgres else 'PostgreSQL ' + make_url(self.database_url).render_as_string()}"
+                f" + {'a throw-away Redis' if self.redis else 'Redis ' + self.redis_url}")
+
+    def stop(self) -> None:
+        for server in (self.redis, self.postgres):
+            if server is not None:
+                server.stop()
+
+
+def injector(fault: str, stack: Stack, services: Services, model: Path) -> Callable[[], str] | None:
+    """`fault` as a call that injects it into the running stack and says what it did."""
+    def inject() -> str:
+        if fault in KILLS:
+            stack.kill(KILLS[fault])
+            time.sleep(RESTART_AFTER)
+            stack.restart(KILLS[fault])
+            return f"{KILLS[fault]} killed (-9), started again {RESTART_AFTER:.0f} s later"
+        if fault == "restart-postgres":
+            services.postgres.restart()
+            return "PostgreSQL stopped (fast) and started again"
+        if fault == "restart-redis":
+            services.redis.restart()
+            return "Redis killed and started again, empty"
+        name, seconds = stack.publish_copy(model)
+        return f"{name} live, loaded by the Rasa servers in " + ", ".join(f"{s:.1f}" for s in seconds.values()) + " s"
+
+    return None if fault == "none" else inject
+
+
+def run_phase(model: Path, services: Services, scale: int, fault: str, args) -> tuple[dict[str, str], dict[str, str]]:
     workdir = Path(tempfile.mkdtemp(prefix=f"cluster-load-{scale}-"))
-    stack = start_stack(model, workdir, fresh_database(database_url), separate_simulator=True, receivers=2,
-                        workers=scale, rasa_servers=scale, redis_url=redis_url, worker_concurrency=args.concurrency)
+    stack = start_stack(model, workdir, fresh_database(services.database_url), separate_simulator=True, receivers=2,
+                        workers=scale, rasa_servers=scale, redis_url=services.redis_url, worker_concurrency=args.concurrency)
     try:
         pool = asyncio.run(calibrate(stack, args.questions))
+        if len(pool) < max(args.messages, 2):
+            raise RuntimeError(f"only {len(pool)} questions have one steady reply through REST: see the logs in {workdir}")
         # Warm-up, not measured: every Rasa server's first turns load the graph and the caches.
         asyncio.run(burst(stack, pool, 4 * scale, 2, 1.0, seed=1))
-        before = {name: proc_usage(p.pid) for name, p in stack.named.items()}
+        usage = ProcessUsage(stack)
         busy_before, pg_before = machine_busy(), postgres_cpu()
         started = time.perf_counter()
-        result = asyncio.run(burst(stack, pool, args.citizens, args.messages, args.spread, seed=11))
+        result = asyncio.run(burst(stack, pool, args.citizens, args.messages, args.spread, seed=11,
+                                   fault=injector(fault, stack, services, model), reply_timeout=args.reply_timeout))
         seconds = time.perf_counter() - started
-        after = {name: proc_usage(p.pid) for name, p in stack.named.items()}
+        kinds = usage.stop()
         busy_after, pg_after = machine_busy(), postgres_cpu()
-        usage = {name: f"{after[name][0] - before[name][0]:.0f} s CPU ({(after[name][0] - before[name][0]) / seconds:.0%}), "
-                       f"{after[name][1]:.0f} MB" for name in stack.named}
+        used = {name: f"{cpu:.0f} s CPU ({cpu / seconds:.0%}), peak {peak:.0f} MB" + (f", {count} processes" if count > 1 else "")
+                for name, (count, cpu, peak) in kinds.items()}
         result["questions (calibrated through REST)"] = str(len(pool))
-        usage["postgresql (all backends, any client)"] = f"{pg_after - pg_before:.0f} s CPU ({(pg_after - pg_before) / seconds:.0%})"
+        used["postgresql (all backends, any client)"] = f"{pg_after - pg_before:.0f} s CPU ({(pg_after - pg_before) / seconds:.0%})"
         busy, total = busy_after[0] - busy_before[0], busy_after[1] - busy_before[1]
-        usage["whole machine busy (every process, others' too)"] = f"{busy / total:.0%} of {os.cpu_count()} cores"
-        return result, usage
+        used["whole machine busy (every process, others' too)"] = f"{busy / total:.0%} of {os.cpu_count()} cores"
+        return result, used
     finally:
         stack.stop()
 
@@ -194,22 +368,40 @@ def main() -> int:
     parser.add_argument("--questions", type=int, default=40)
     parser.add_argument("--concurrency", type=int, default=16, help="citizens each worker works on at once")
     parser.add_argument("--scales", default="1,2", help="Rasa servers (= turn workers) per run")
+    parser.add_argument("--faults", default="none", help=f"one run per scale and fault, injected mid-burst: {','.join(FAULTS)}")
+    parser.add_argument("--reply-timeout", type=float, default=REPLY_TIMEOUT, help="seconds to wait for the last replies")
     args = parser.parse_args()
     model = model_without_training(args.model)
     scales = [int(s) for s in args.scales.split(",")]
-    print(f"{args.citizens} citizens x {args.messages} messages starting within {args.spread:.0f} s; model {model.name}; "
-          f"PostgreSQL + Redis; 2 receivers behind one address; {os.cpu_count()} CPU cores\n")
-    results, usages = {}, {}
-    for scale in scales:
-        label = f"{scale} Rasa + {scale} worker{'s' if scale > 1 else ''}"
-        results[label], usages[label] = run_phase(model, args.database_url, args.redis_url, scale, args)
-        print(f"{label}: {results[label]}\n  {usages[label]}", flush=True)
+    faults = [f.strip() for f in args.faults.split(",") if f.strip()]
+    if unknown := set(faults) - set(FAULTS):
+        parser.error(f"unknown fault(s) {', '.join(sorted(unknown))}; known: {', '.join(FAULTS)}")
+    try:
+        services = Services.for_faults(faults, args)
+    except Unavailable as exc:
+        sys.exit(f"a restart fault needs servers of its own: {exc}")
+    try:
+        print(f"{args.citizens} citizens x {args.messages} messages starting within {args.spread:.0f} s; model {model.name}; "
+              f"{services.describe()}; 2 receivers behind one address; {os.cpu_count()} CPU cores"
+              + (f"; faults injected {args.spread / 2:.0f} s in: {', '.join(faults)}" if faults != ["none"] else "") + "\n")
+        results, usages = {}, {}
+        for fault in faults:
+            for scale in scales:
+                label = f"{scale} Rasa + {scale} worker{'s' if scale > 1 else ''}" + ("" if fault == "none" else f", {fault}")
+                results[label], usages[label] = run_phase(model, services, scale, fault, args)
+                print(f"{label}: {results[label]}\n  {usages[label]}", flush=True)
+    finally:
+        services.stop()
     print()
     print_table(results)
     if len(scales) == 2:
-        a, b = (float(results[label]["throughput (msg/s, first send to last reply)"]) for label in results)
-        print(f"\nthroughput ratio {scales[1]} : {scales[0]} = {b / a:.2f}")
-    print("\nCPU (share of one core over the measured burst) and peak memory per process:")
+        print()
+        for n, fault in enumerate(faults):
+            a, b = (float(results[label]["throughput (msg/s, first send to last reply)"])
+                    for label in list(results)[2 * n:2 * n + 2])
+            print(f"throughput ratio {scales[1]} : {scales[0]}{'' if fault == 'none' else f' with {fault}'} = {b / a:.2f}")
+    print("\nCPU by kind of process (all of that kind; share of one core over the measured burst), the largest peak\n"
+          "resident memory among them, and how many ran (a killed one and the one started in its place are two):")
     print_table(usages)
     return 0
 

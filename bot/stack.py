@@ -9,8 +9,10 @@ sharing the SQL tracker store and Redis's lock store.
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -69,6 +71,41 @@ class Stack:
         self.processes.append(process)
         self.named[name] = process
         return process
+
+    def publish_copy(self, model: Path) -> tuple[str, dict[str, float]]:
+        """Put `model` live under a new file name, hence a new ETag, by the step a publish ends
+        with (bot/faq/publish.py `go_live`): the model server offers it, every Rasa server pulls
+        and loads it (endpoints.yml `models:`, bot/faq/rollout.py), and once each reports it in
+        `GET /status` the release is live. Returns the file's name and each server's seconds.
+
+        No training: the release row is a kept one (as a rollback's target), so the stack's
+        publish worker does not take it for a queued or abandoned release of its own."""
+        # Publishing's imports (the gate, the trainer) only where a model is published.
+        from sqlalchemy import create_engine, insert
+
+        from bot.db import model_release, utc_now
+        from bot.faq.publish import RETIRED, Publisher, live_model_path
+        from bot.faq.rollout import RasaFleet
+        from bot.model import cache_dir, model_path
+
+        engine = create_engine(self.database_url, future=True)
+        try:
+            if live_model_path(engine) is None and not (cache_dir() / model_path().name).exists():
+                raise RuntimeError("go_live would train the starter model to record it as a release")
+            folder = self.workdir / "published"
+            folder.mkdir(exist_ok=True)
+            copy = folder / f"published{secrets.token_hex(6)}.tar.gz"
+            shutil.copyfile(model, copy)
+            with engine.begin() as conn:
+                release_id = conn.execute(insert(model_release).values(
+                    status=RETIRED, fingerprint=copy.name.removesuffix(".tar.gz"), model_path=str(copy),
+                    data_dir=str(paths.ROOT), requested_by="stack", requested_at=utc_now(), live=False,
+                )).inserted_primary_key[0]
+            publisher = Publisher(engine, self.rasa_url, self.rasa_token, releases_dir=self.workdir / "releases",
+                                  models_dir=folder, fleet=RasaFleet(self.rasa_urls, self.rasa_token))
+            return copy.name, asyncio.run(publisher.go_live(int(release_id)))
+        finally:
+            engine.dispose()
 
 
 def _spawn(name: str, command: list[str], env: dict[str, str], workdir: Path, append: bool = False) -> subprocess.Popen:

@@ -1,18 +1,15 @@
 """Faults under load on the cluster's shape (issue 19): 2 receivers behind one address, 2 turn
 workers, 2 Rasa servers, on a throw-away PostgreSQL (initdb/pg_ctl on its own port under a temp
-dir) and a throw-away Redis. Citizens write while one process is killed (-9) or a database
-restarted; afterwards every accepted webhook has exactly one reply, in each citizen's order, and
-no citizen has two tickets. What Zalo would deliver again (no 200: a receiver died mid-request, the
-database was away) the test delivers again, as Zalo's retry does; a duplicate is 200 and ignored.
+dir) and a throw-away Redis (bot/throwaway.py). Citizens write while one process is killed (-9),
+a database restarted or a new model put live; afterwards every accepted webhook has exactly one
+reply, in each citizen's order, and no citizen has two tickets. What Zalo would deliver again (no
+200: a receiver died mid-request, the database was away) the test delivers again, as Zalo's retry
+does; a duplicate is 200 and ignored.
 """
 from __future__ import annotations
 
 import asyncio
-import json
 import random
-import shutil
-import subprocess
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -21,15 +18,16 @@ import httpx
 import pytest
 from sqlalchemy import bindparam, create_engine, func, select, text
 
-from bench.webhook_load import ReplyWatcher, questions
+from bench.cluster_load import accepted_at, calibrate, redeliver
+from bench.webhook_load import ReplyWatcher
 from bot.db import ticket
+from bot.faq.rollout import RasaFleet
 from bot.inbound_ledger import inbound_event
-from bot.stack import free_port, start_stack
-from bot.zalo_sim.webhook import signature_header
+from bot.stack import start_stack
+from bot.throwaway import ThrowAwayPostgres, ThrowAwayRedis, Unavailable
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
-PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None)
 QUESTIONS: dict[str, str] = {}  # question -> the one reply Rasa's REST channel gives it (set by _calibrate)
 CITIZENS, MESSAGES = 12, 4
 REPLY_TIMEOUT = 150.0  # a killed worker's citizens wait for its leases (30 s), failed turns for a retry (30 s)
@@ -46,78 +44,18 @@ def _model() -> Path:
     pytest.skip("no trained model (this test does not train)")
 
 
-class ThrowAwayPostgres:
-    """A PostgreSQL cluster of its own (initdb as the postgres user when run as root)."""
-
-    def __init__(self) -> None:
-        if PG_BIN is None:
-            pytest.skip("PostgreSQL's initdb/pg_ctl are not installed")
-        # Not under pytest's temporary directory: when run as root, the postgres user must reach it.
-        self.root = Path(tempfile.mkdtemp(prefix="pg-faults-"))
-        self.data = self.root / "pgdata"
-        self.port = free_port()
-        self._as = []
-        if _is_root():
-            shutil.chown(self.root, "postgres", "postgres")
-            self._as = ["runuser", "-u", "postgres", "--"]
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
-        self.start()
-        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-
-    def _run(self, tool: str, *args: str) -> None:
-        subprocess.run([*self._as, str(PG_BIN / tool), *args], check=True, capture_output=True, timeout=120)
-
-    def start(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-o", f"-p {self.port} -k /tmp -c listen_addresses=127.0.0.1 "
-                  "-c max_connections=300 -c fsync=off", "-w", "-l", str(self.data.parent / "pg.log"), "start")
-
-    def restart(self) -> None:
-        # stop + start rather than `pg_ctl restart`, which would log to our pipe and never let go of it
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
-        self.start()
-
-    def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
-def _is_root() -> bool:
-    import os
-
-    return os.geteuid() == 0
-
-
-class ThrowAwayRedis:
-    def __init__(self, root: Path) -> None:
-        if shutil.which("redis-server") is None:
-            pytest.skip("redis-server is not installed")
-        self.port = free_port()
-        self.root = root
-        self.start()
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                         "--appendonly", "no", "--dir", str(self.root)], stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True).stdout.strip() != b"PONG":
-            assert time.monotonic() < deadline, "redis did not start"
-            time.sleep(0.05)
-
-    def restart(self) -> None:
-        self.process.kill()
-        self.process.wait()
-        self.start()
-
-    def stop(self) -> None:
-        self.process.kill()
-        self.process.wait()
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     root = tmp_path_factory.mktemp("cluster")
-    postgres = ThrowAwayPostgres()
-    redis = ThrowAwayRedis(root)
+    try:
+        postgres = ThrowAwayPostgres()
+    except Unavailable as exc:
+        pytest.skip(str(exc))
+    try:
+        redis = ThrowAwayRedis(root)
+    except Unavailable as exc:
+        postgres.stop()
+        pytest.skip(str(exc))
     stack = start_stack(_model(), root / "stack", postgres.url, separate_simulator=True, receivers=2, workers=2,
                         rasa_servers=2, redis_url=f"redis://127.0.0.1:{redis.port}", worker_concurrency=8)
     try:
@@ -131,62 +69,10 @@ def cluster(tmp_path_factory):
 
 
 async def _calibrate(stack, count: int = 6) -> None:
-    """Catalogue questions with their reply through Rasa's REST channel: the same for two senders,
-    in one message and unlike the others': each citizen's replies can then be compared, in order,
-    with what they asked."""
-    pool = [q for q, _ in questions()]
-    random.Random(9).shuffle(pool)
-    async with httpx.AsyncClient(timeout=60) as http:
-        for n, question in enumerate(pool):
-            replies = []
-            for sender in (f"cal-{n}-a", f"cal-{n}-b"):
-                response = await http.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": question})
-                replies.append("\n\n".join(m.get("text", "") for m in response.json()))
-            if replies[0] == replies[1] and 0 < len(replies[0]) < 1900 and replies[0] not in QUESTIONS.values():
-                QUESTIONS[question] = replies[0]
-            if len(QUESTIONS) == count:
-                return
-    raise AssertionError(f"only {len(QUESTIONS)} questions have one steady reply")
-
-
-def _accepted_at(deliveries: list[dict], redelivered: dict[tuple[str, str], float]) -> dict[tuple[str, str], float]:
-    """(citizen, text) -> when a receiver first answered 200 for it: the order it is handled in."""
-    accepted: dict[tuple[str, str], float] = dict(redelivered)
-    for delivery in deliveries:
-        body = delivery["body"]
-        if delivery["event_name"] != "user_send_text":
-            continue
-        key = (body["sender"]["id"], body["message"]["text"])
-        for attempt in delivery["attempts"]:
-            if attempt["status_code"] == 200:
-                accepted[key] = min(accepted.get(key, attempt["sent_at"]), attempt["sent_at"])
-    return accepted
-
-
-async def _redeliver(stack, deliveries: list[dict]) -> dict[tuple[str, str], float]:
-    """Zalo's retry: every delivery that got no 200 is sent again, the same bytes and signature;
-    returns when each was accepted (it comes after what was accepted meanwhile, as with Zalo)."""
-    again: dict[tuple[str, str], float] = {}
-    async with httpx.AsyncClient(timeout=30) as http:
-        for delivery in deliveries:
-            if any(a["status_code"] == 200 for a in delivery["attempts"]):
-                continue
-            body = json.dumps(delivery["body"], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-            headers = {"X-ZEvent-Signature": signature_header("sim-app", body, str(delivery["body"]["timestamp"]), "sim-oa-secret"),
-                       "num_retry": "1", "Content-Type": "application/json"}
-            for _ in range(60):  # until the receivers and the database answer again
-                try:
-                    response = await http.post(stack.webhook_url, content=body, headers=headers)
-                    if response.status_code == 200:
-                        if delivery["event_name"] == "user_send_text":
-                            again[(delivery["body"]["sender"]["id"], delivery["body"]["message"]["text"])] = time.time()
-                        break
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(1.0)
-            else:
-                raise AssertionError("a re-delivery was never accepted")
-    return again
+    """Questions with the one reply Rasa's REST channel gives them (bench/cluster_load.py's
+    calibration): each citizen's replies can then be compared, in order, with what they asked."""
+    QUESTIONS.update(await calibrate(stack, count, seed=9))
+    assert len(QUESTIONS) == count, f"only {len(QUESTIONS)} questions have one steady reply"
 
 
 async def _load(stack, citizens: int, messages: int, fault, duplicates: float = 0.1) -> dict:
@@ -215,13 +101,13 @@ async def _load(stack, citizens: int, messages: int, fault, duplicates: float = 
         await writers
         await asyncio.sleep(1.0)
         deliveries = (await sim.get("/webhook")).json()["deliveries"]
-        redelivered = await _redeliver(stack, deliveries)
+        redelivered = await redeliver(stack, deliveries)
         done = await asyncio.gather(*(watcher.wait(u, messages, REPLY_TIMEOUT) for u in users))
         await asyncio.sleep(3.0)  # late duplicates would show up here
         watcher.stop()
         await poller
         await sim.post("/switches/random-faults", json={})
-    accepted = _accepted_at(deliveries, redelivered)
+    accepted = accepted_at(deliveries, redelivered)
     in_order = {u: sorted(sent[u], key=lambda q, u=u: accepted[(u, q)]) for u in users}
     return {"users": users, "sent": in_order, "replies": watcher.replies, "done": all(done), "redelivered": len(redelivered),
             "deliveries": deliveries}
@@ -299,3 +185,27 @@ def test_redis_restarted_under_load(cluster):
     stack, _, redis = cluster
     outcome = asyncio.run(_load(stack, CITIZENS, MESSAGES, redis.restart))
     _check(stack, outcome)
+
+
+def test_a_model_published_while_two_rasa_servers_serve_every_turn_is_answered_once_in_order(cluster):
+    """A new model goes live mid-burst by the real path: the model server offers it under a new
+    file name (a new ETag), both Rasa servers pull it (endpoints.yml `models:`, If-None-Match) and
+    load it while turns arrive, and the release is live once each reports it in `GET /status`
+    (bot/faq/publish.py `go_live` waiting through bot/faq/rollout.py). The new model is the trained
+    model file published under a new name: what is tested is the swap under load, not training."""
+    stack, _, _ = cluster
+    swap: dict[str, object] = {}
+
+    def publish() -> None:
+        swap["started"] = time.time()
+        swap["model"], swap["servers"] = stack.publish_copy(_model())
+        swap["live"] = time.time()
+
+    outcome = asyncio.run(_load(stack, CITIZENS, MESSAGES, publish))
+    _check(stack, outcome)
+    assert set(swap["servers"]) == set(stack.rasa_urls)
+    # Both servers still serve the new file (Rasa names it after the model server's `filename`).
+    assert asyncio.run(RasaFleet(stack.rasa_urls, stack.rasa_token).serving()) == dict.fromkeys(stack.rasa_urls, swap["model"])
+    # and the swap happened under load: webhooks were accepted while the servers pulled and loaded it
+    accepted = [a["sent_at"] for d in outcome["deliveries"] for a in d["attempts"] if a["status_code"] == 200]
+    assert any(swap["started"] <= at <= swap["live"] for at in accepted), swap
