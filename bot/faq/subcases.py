@@ -36,12 +36,15 @@ class SubcaseClass:
 
     def named_in(self, accented: str, folded: str) -> bool:
         """`accented`/`folded`: the message padded with spaces."""
-        if not (any(f" {p} " in accented for p in self.accented) or any(f" {p} " in folded for p in self.folded)):
+        if not self._matches(accented, folded):
             return False
         for passing in self.passing_accented:
             accented = accented.replace(f" {passing} ", "  ")
         for passing in self.passing_folded:
             folded = folded.replace(f" {passing} ", "  ")
+        return self._matches(accented, folded)
+
+    def _matches(self, accented: str, folded: str) -> bool:
         return any(f" {p} " in accented for p in self.accented) or any(f" {p} " in folded for p in self.folded)
 
 
