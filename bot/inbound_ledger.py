@@ -3,7 +3,10 @@
 A receiver `record`s each event (any channel) before it acknowledges it. Turn workers (one or
 many processes, on SQLite or PostgreSQL) `claim` citizens: a claim is a lease row per citizen,
 taken by one conditional upsert, so at most one worker holds a citizen at a time and handles
-that citizen's events strictly in arrival order. A lease has a deadline, renewed while the
+that citizen's events strictly in the order the citizen sent them (the channel's timestamp; arrival
+order where a channel gives none): Zalo delivers webhooks concurrently, so two messages sent
+half a second apart can be stored in the reverse order. (An earlier message stored only after a
+later one was handled, e.g. delivered again after a receiver died, is handled when it comes.) A lease has a deadline, renewed while the
 worker works: a worker that dies (`kill -9`, a lost machine) stops renewing, and after the
 deadline another worker takes the citizen over. An event already started once is checked with
 the handler's own record of replies (`answered`) before it is handled again, so nothing is
@@ -47,6 +50,7 @@ inbound_event = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
     Column("dead_at", UtcDateTime),
+    Column("sent_ms", BigInteger),  # when the citizen sent it, by the channel's clock (epoch ms); None: not given
     UniqueConstraint("channel", "event_key", name="uq_inbound_event_key"),
 )
 
@@ -61,6 +65,8 @@ inbound_lease = Table(
 ERROR_LIMIT = 2000
 HELD_FOR_RETRY = ""  # the lease's worker while a failed event waits for its retry
 _PENDING = and_(inbound_event.c.handled_at.is_(None), inbound_event.c.dead_at.is_(None))
+# A citizen's waiting events: as sent, then as stored (events without a timestamp after those with one).
+_CITIZENS_ORDER = (inbound_event.c.sent_ms.asc().nulls_last(), inbound_event.c.id)
 
 
 def epoch_ms() -> int:
@@ -83,12 +89,13 @@ class InboundLedger:
         self.engine = engine
         self.clock = clock
 
-    def record(self, channel: str, key: str, citizen: str, body: str) -> bool:
+    def record(self, channel: str, key: str, citizen: str, body: str, sent_ms: int | None = None) -> bool:
         """Store an event; False when (channel, key) was stored before: a duplicate delivery."""
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(inbound_event).values(
-                    channel=channel, event_key=key, citizen=citizen, body=storable(body), received_at=utc_now()))
+                    channel=channel, event_key=key, citizen=citizen, body=storable(body), received_at=utc_now(),
+                    sent_ms=sent_ms))
             return True
         except IntegrityError:
             return False
@@ -127,7 +134,7 @@ class InboundLedger:
             return conn.execute(statement).rowcount == 1
 
     def next_event(self, citizen: str, worker: str, lease_seconds: float) -> PendingEvent | None:
-        """The citizen's oldest waiting event, started now, if `worker` still holds the citizen.
+        """The citizen's first waiting event as sent, started now, if `worker` still holds the citizen.
 
         None when nothing waits or the lease was lost (the worker was too slow and another took
         over): the lease is renewed in the same transaction, so a lost lease starts nothing.
@@ -142,7 +149,7 @@ class InboundLedger:
             row = conn.execute(
                 select(inbound_event.c.id, inbound_event.c.event_key, inbound_event.c.body, inbound_event.c.attempts)
                 .where(inbound_event.c.citizen == citizen, _PENDING)
-                .order_by(inbound_event.c.id).limit(1)
+                .order_by(*_CITIZENS_ORDER).limit(1)
             ).first()
             if row is None:
                 return None

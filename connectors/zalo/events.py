@@ -38,6 +38,13 @@ class ZaloEvent:
         return f"{self.name}:{self.user_id}:{self.timestamp}"
 
     @property
+    def sent_ms(self) -> int | None:
+        """Zalo's timestamp (epoch ms) as a number; None when it is not one (a BigInteger column
+        holds it, so a value past that is none too)."""
+        stamp = self.timestamp.strip()
+        return int(stamp) if stamp.isascii() and stamp.isdigit() and len(stamp) <= 15 else None
+
+    @property
     def is_user_text(self) -> bool:
         return self.name == USER_TEXT
 

@@ -106,7 +106,7 @@ class ZaloReceiver:
                     received_at=received))
                 conn.execute(insert(inbound_event).values(
                     channel=CHANNEL, event_key=event.key, citizen=event.user_id or NO_CITIZEN, body=storable(body),
-                    received_at=received))
+                    received_at=received, sent_ms=event.sent_ms))
                 self._wake.in_transaction(conn)
         except IntegrityError:
             return False

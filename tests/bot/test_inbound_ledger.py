@@ -76,6 +76,23 @@ def test_a_duplicate_delivery_is_not_stored_twice(ledger):
     assert ledger.pending() == 2
 
 
+def test_a_citizens_events_are_taken_in_the_order_sent_not_the_order_stored(ledger):
+    """Zalo delivers concurrently: the second message can be stored first. Events without a
+    timestamp (another channel, or stored before migration 0013) come after, as stored."""
+    assert ledger.record("zalo", "second", "84-1", "{}", sent_ms=1_765_000_000_500)
+    assert ledger.record("zalo", "untimed", "84-1", "{}")
+    assert ledger.record("zalo", "first", "84-1", "{}", sent_ms=1_765_000_000_000)
+    assert ledger.record("zalo", "third", "84-1", "{}", sent_ms=1_765_000_000_900)
+    assert ledger.record("zalo", "same-ms", "84-1", "{}", sent_ms=1_765_000_000_900)  # a tie: as stored
+    handled: list[str] = []
+
+    async def handle(key: str, body: str) -> None:
+        handled.append(key)
+
+    asyncio.run(LedgerWorker(ledger, handle, idle_seconds=0.01).drain())
+    assert handled == ["first", "second", "third", "same-ms", "untimed"]
+
+
 def test_two_workers_racing_on_one_citizens_50_events_handle_each_once_in_order(url, ledger):
     keys = _record(ledger, "84-race", 50)
     handled: list[tuple[str, str]] = []

@@ -119,6 +119,15 @@ def test_one_citizens_messages_are_handled_in_order_others_in_parallel(loop, sto
     assert len(fake_zalo.texts_to("999")) == 1
 
 
+def test_messages_stored_in_the_reverse_order_are_answered_in_the_order_the_citizen_sent_them(loop, store, client, fake_zalo):
+    """Zalo delivers webhooks concurrently: the later message can reach a receiver first."""
+    sent_at = 1_765_000_000_000
+    bodies = [fixture_body("user_send_text", timestamp=str(sent_at + 700 * i), message={"msg_id": f"m{i}", "text": f"câu {i}"})
+              for i in range(3)]
+    _accept_all(loop, _dispatcher(store, client, EchoBot()), list(reversed(bodies)))
+    assert [t.split("\n")[0] for t in fake_zalo.texts_to(CITIZEN)] == [f"Đã nhận: câu {i}" for i in range(3)]
+
+
 def test_events_acknowledged_before_a_restart_are_handled_once_after_it(loop, store, client, fake_zalo):
     raw = fixture_body("user_send_text")
     answered = fixture_body("user_send_text", message={"msg_id": "already", "text": "đã trả lời"})

@@ -57,7 +57,7 @@ def test_the_privacy_notice_goes_once_after_the_first_reply(loop, store, client,
     dispatcher = _dispatcher(store, client, EchoBot(answer="Trả lời."), notice=NOTICE)
     _accept_all(loop, dispatcher, [fixture_body("user_send_text"),
                                    fixture_body("user_send_text", message={"msg_id": "m-2"}, timestamp="1763900009000"),
-                                   fixture_body("follow")])
+                                   fixture_body("follow", timestamp="1763900010000")])  # after both messages
     answer = "Trả lời.\n\nCần gì thêm anh/chị cứ hỏi."
     assert fake_zalo.texts_to(CITIZEN) == [answer, NOTICE, answer, "Chào mừng đến với xã An Phú!"]
 

@@ -61,3 +61,11 @@ def test_user_seen_message_names_the_recipient():
 def test_malformed_bodies_are_refused(body):
     with pytest.raises(MalformedEvent):
         parse_event(body)
+
+
+@pytest.mark.parametrize("timestamp, sent_ms", [("1763900000000", 1763900000000), (" 1763900000000 ", 1763900000000),
+                                                ("", None), ("-5", None), ("1.5e12", None), ("١٢٣", None),
+                                                ("9" * 40, None)])
+def test_the_timestamp_orders_a_citizens_messages_when_it_is_a_plain_number(timestamp, sent_ms):
+    body = json.loads((FIXTURES / "user_send_text.json").read_text(encoding="utf-8"))
+    assert parse_event({**body, "timestamp": timestamp}).sent_ms == sent_ms
