@@ -27,7 +27,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import (
-    BigInteger, Column, Integer, String, Table, Text, UniqueConstraint, and_, delete, func, insert, or_, select, update,
+    BigInteger, Column, Index, Integer, String, Table, Text, UniqueConstraint, and_, delete, func, insert, or_, select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -52,6 +53,7 @@ inbound_event = Table(
     Column("dead_at", UtcDateTime),
     Column("sent_ms", BigInteger),  # when the citizen sent it, by the channel's clock (epoch ms); None: not given
     UniqueConstraint("channel", "event_key", name="uq_inbound_event_key"),
+    Index("ix_inbound_event_sent", "citizen", "sent_ms"),  # a citizen's rate of messages (`place_in_minute`)
 )
 
 inbound_lease = Table(
@@ -99,6 +101,23 @@ class InboundLedger:
             return True
         except IntegrityError:
             return False
+
+    def place_in_minute(self, channel: str, key: str) -> int | None:
+        """How many of its citizen's events were sent in the minute up to this one, itself included,
+        by the channel's clock; None for an event without a timestamp. The same answer from every
+        worker and on every retry, and after a backlog: a citizen's rate is one of sending, not of
+        when a worker got to it."""
+        this = select(inbound_event.c.citizen, inbound_event.c.sent_ms, inbound_event.c.id).where(and_(
+            inbound_event.c.channel == channel, inbound_event.c.event_key == key)).subquery()
+        other = inbound_event.c
+        with self.engine.connect() as conn:
+            found = conn.execute(select(this.c.sent_ms)).first()
+            if found is None or found.sent_ms is None:
+                return None
+            return int(conn.execute(select(func.count()).select_from(inbound_event.join(this, other.citizen == this.c.citizen))
+                                    .where(other.sent_ms > this.c.sent_ms - 60_000,
+                                           or_(other.sent_ms < this.c.sent_ms,
+                                               and_(other.sent_ms == this.c.sent_ms, other.id <= this.c.id)))).scalar_one())
 
     def claim(self, worker: str, limit: int, lease_seconds: float) -> list[str]:
         """Take up to `limit` citizens with waiting events that no live lease holds; oldest first."""

@@ -70,7 +70,7 @@ class ZaloDispatcher:
         self.events = events  # the core's use cases for attachments, officers in Zalo, parked events
         self._notice = notice  # the privacy notice, sent once on a citizen's first contact
         self._turns = asyncio.Semaphore(MAX_CONCURRENT_TURNS)
-        # Per worker process: a citizen's events go to one worker at a time, and mostly the same one.
+        # For events without a timestamp only (the ledger counts the others): per worker process.
         self._rate = SenderRate(MESSAGES_PER_MINUTE)
         self._slow_down_told = SenderRate(1)  # "too fast" is said once a minute, not to every message
 
@@ -177,9 +177,15 @@ class ZaloDispatcher:
             name = await self.client.display_name(user)
             await asyncio.to_thread(self.store.update_conversation, user, display_name=name)
             citizen = Citizen(user, CHANNEL, name)
-        if not self._rate.allow(user):
+        place = await asyncio.to_thread(self.ledger.place_in_minute, CHANNEL, event.key)
+        if place is None:  # no timestamp: counted in this process
+            over = not self._rate.allow(user)
+            tell = over and self._slow_down_told.allow(user)
+        else:  # counted in the ledger, so alike across workers and retries
+            over, tell = place > MESSAGES_PER_MINUTE, place == MESSAGES_PER_MINUTE + 1
+        if over:
             logger.warning("%s sent more than %d messages a minute; %s not given to the bot", user, MESSAGES_PER_MINUTE, event.key)
-            if self._slow_down_told.allow(user):
+            if tell:
                 await self._send(user, self._replies.text("too_many_messages"), event.key)
             return
         output = self._output_factory(user, event.key)

@@ -148,6 +148,39 @@ def test_a_citizen_over_the_message_rate_is_told_once_and_the_bot_is_spared(loop
     assert store.unhandled_events() == []
 
 
+def test_the_message_rate_is_counted_by_the_citizens_clock_alike_on_every_worker(loop, store, client, fake_zalo):
+    """Two workers (two dispatchers on one database) share the count; the rate is one of sending,
+    so 25 messages sent in 50 s are limited however late they are handled, and 25 sent 3 s apart
+    (75 s) are not."""
+    from connectors.limits import MESSAGES_PER_MINUTE
+
+    replies = Replies({**REPLIES._templates, "too_many_messages": "Anh/chị đang nhắn nhanh quá."}, {})
+    bot = EchoBot()
+    workers = [ZaloDispatcher(APP_ID, OA_SECRET, store, client, replies, bot,
+                              lambda user, key: ZaloOutput(client, store, user, key),
+                              ChannelEvents(store.engine, TicketDesk(store.engine, Departments(store.engine)), replies))
+               for _ in range(2)]
+    start = 1_765_000_000_000
+
+    def flood(citizen: str, gap_ms: int) -> list[bytes]:
+        return [fixture_body("user_send_text", sender={"id": citizen}, timestamp=str(start + n * gap_ms),
+                             message={"msg_id": f"{citizen}-{n}", "text": f"câu {n}"}) for n in range(MESSAGES_PER_MINUTE + 5)]
+
+    async def go(bodies: list[bytes]) -> None:
+        # the first half by one worker, the rest by the other (as after the first worker died)
+        half = len(bodies) // 2
+        for worker, part in ((workers[0], bodies[:half]), (workers[1], bodies[half:])):
+            for raw in part:
+                await worker.accept(raw, signed(raw))
+            await worker.drain()
+
+    loop.run_until_complete(go(flood(CITIZEN, 2_000)))
+    assert len(bot.seen) == MESSAGES_PER_MINUTE
+    assert fake_zalo.texts_to(CITIZEN).count("Anh/chị đang nhắn nhanh quá.") == 1
+    loop.run_until_complete(go(flood("8400000000001", 3_000)))
+    assert len(bot.seen) == 2 * MESSAGES_PER_MINUTE + 5
+
+
 def test_a_stored_event_that_cannot_be_read_is_parked_not_forgotten(loop, store, client):
     assert store.record_event("user_send_text:unreadable", "user_send_text", CITIZEN, "{not json")
     assert InboundLedger(store.engine).record("zalo", "user_send_text:unreadable", CITIZEN, "{not json")
