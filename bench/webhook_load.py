@@ -78,7 +78,11 @@ class ReplyWatcher:
         while not self._stop:
             # Only what is new: the simulator is Zalo here, its event loop must stay idle enough
             # to measure acknowledgements and replies, not serialise every reply again.
-            page = (await self._sim.get("/oa-messages", params={"since": self._seen})).json()
+            try:
+                page = (await self._sim.get("/oa-messages", params={"since": self._seen})).json()
+            except httpx.TransportError:  # an overloaded simulator dropped the connection: ask again
+                await asyncio.sleep(0.5)
+                continue
             for message in page["messages"]:
                 # Replies only: not the welcome, nor the privacy notice sent once after a first reply.
                 if not message.get("admin_id") and not message["text"].startswith(("Chào mừng", "Về dữ liệu cá nhân")):
