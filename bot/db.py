@@ -94,7 +94,7 @@ zalo_outbound = Table(
     Column("event_key", String(160), index=True),
     Column("user_id", String(64), nullable=False, index=True),
     Column("text", Text, nullable=False),
-    Column("status", String(16), nullable=False),  # sent | undelivered | refused
+    Column("status", String(16), nullable=False),  # sending (handed to Zalo, answer not seen) | sent | undelivered | refused
     Column("error_code", Integer),
     Column("error_message", Text),
     Column("zalo_message_id", String(64)),

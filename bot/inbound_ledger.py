@@ -227,14 +227,14 @@ OnParked = Callable[[PendingEvent, str], Awaitable[None]]
 class LedgerWorker:
     """A turn worker: claims citizens and runs `handle(key, body)` for their events, in order.
 
-    Several run at once in one process or many. `answered(key)` (run in a thread) says whether
-    the handler already recorded a reply for an event: it is asked only for an event started
-    before, which is then marked handled without running again.
+    Several run at once in one process or many. `answered(key)` says whether the handler already
+    recorded a reply for an event: it is asked only for an event started before, which is then
+    marked handled without running again. An exception from it counts as a failure of the event.
     """
 
     def __init__(self, ledger: InboundLedger, handle: Handler, *, name: str | None = None, concurrency: int = 4,
                  lease_seconds: float = 30.0, idle_seconds: float = 0.25, retry_seconds: float = 30.0,
-                 max_attempts: int = 5, answered: Callable[[str], bool] | None = None,
+                 max_attempts: int = 5, answered: Callable[[str], Awaitable[bool]] | None = None,
                  on_parked: OnParked | None = None) -> None:
         self.ledger = ledger
         self.handle = handle
@@ -321,11 +321,11 @@ class LedgerWorker:
 
     async def _handle_one(self, event: PendingEvent) -> bool:
         """Handle one event; False when it failed and stays for a retry (its citizen waits)."""
-        if event.tried_before and self.answered is not None and await asyncio.to_thread(self.answered, event.key):
-            logger.info("%s was answered before its worker stopped; not handled again", event.key)
-            await asyncio.to_thread(self.ledger.mark_handled, event.id)
-            return True
         try:
+            if event.tried_before and self.answered is not None and await self.answered(event.key):
+                logger.info("%s was answered before its worker stopped; not handled again", event.key)
+                await asyncio.to_thread(self.ledger.mark_handled, event.id)
+                return True
             await self.handle(event.key, event.body)
         except Exception as exc:  # noqa: BLE001 - the outermost boundary of one event's handling
             logger.exception("handling %s failed", event.key)

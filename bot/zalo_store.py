@@ -16,6 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from bot.db import storable, utc_now as now, zalo_conversation, zalo_event, zalo_outbound, zalo_token
 
 SENT, UNDELIVERED, REFUSED = "sent", "undelivered", "refused"
+# A reply handed to Zalo whose answer was not seen yet: the worker may have died in between.
+SENDING = "sending"
+NEVER_SENT = "the worker stopped before Zalo took this reply; it was sent again"
 TOKEN_OK, TOKEN_RECONSENT = "ok", "reconsent_required"
 TOKEN_ROW = 1
 ERROR_LIMIT = 2000  # an error kept for operators: its type and message, not a whole traceback
@@ -104,6 +107,40 @@ class ZaloStore:
             ))
             if status != SENT:
                 _upsert_conversation(conn, user_id, last_error_code=error_code, last_error_message=error_message)
+
+    def begin_outbound(self, event_key: str | None, user_id: str, text: str) -> int:
+        """A reply about to be handed to Zalo, kept first: a worker killed after Zalo took it and
+        before `finish_outbound` leaves this row, which `unconfirmed_sends` shows the next worker."""
+        with self.engine.begin() as conn:
+            return int(conn.execute(insert(zalo_outbound).values(
+                event_key=event_key, user_id=user_id, text=storable(text), status=SENDING, attempts=0, created_at=now(),
+            )).inserted_primary_key[0])
+
+    def finish_outbound(self, row_id: int, status: str, attempts: int, error_code: int | None = None,
+                        error_message: str | None = None, zalo_message_id: str | None = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(zalo_outbound).where(zalo_outbound.c.id == row_id).values(
+                status=status, attempts=attempts, error_code=error_code, error_message=error_message,
+                zalo_message_id=zalo_message_id,
+            ))
+            user_id = conn.execute(select(zalo_outbound.c.user_id).where(zalo_outbound.c.id == row_id)).scalar_one_or_none()
+            if status != SENT and user_id is not None:  # None: erased meanwhile
+                _upsert_conversation(conn, user_id, last_error_code=error_code, last_error_message=error_message)
+
+    def unconfirmed_sends(self, event_key: str) -> list[Any]:
+        """Replies to an event handed to Zalo by a worker that did not see the answer (it died)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(zalo_outbound).where(and_(
+                zalo_outbound.c.event_key == event_key, zalo_outbound.c.status == SENDING)).order_by(zalo_outbound.c.id)).all()
+
+    def settle_send(self, row_id: int, zalo_message_id: str | None) -> None:
+        """What Zalo's record of the conversation says of an unconfirmed send: sent (with Zalo's
+        message id), or never taken (the turn is then run again and its reply sent anew)."""
+        values = ({"status": SENT, "zalo_message_id": zalo_message_id} if zalo_message_id is not None
+                  else {"status": UNDELIVERED, "error_message": NEVER_SENT})
+        with self.engine.begin() as conn:
+            conn.execute(update(zalo_outbound).where(and_(zalo_outbound.c.id == row_id, zalo_outbound.c.status == SENDING))
+                         .values(**values))
 
     def outbound(self, user_id: str) -> list[Any]:
         with self.engine.connect() as conn:

@@ -18,6 +18,8 @@ from bot.zalo_sim.state import CITIZEN_TO_OA, OA_TO_CITIZEN, ChatMessage, Citize
 from bot.zalo_sim.tokens import TokenPair, TokenStore
 from bot.zalo_sim.webhook import WebhookSender
 
+OA_NAME = "OA mô phỏng"
+
 MAX_TEXT_LENGTH = 2000
 DEFAULT_ADMIN_ID = "4267886274574868951"
 
@@ -181,12 +183,44 @@ class Simulator:
             "tags_and_notes_info": {"tag_names": [], "notes": []},
         }
 
+    def oa_conversation(self, access_token: str | None, data: str | None) -> list[dict[str, object]]:
+        """`GET v2.0/oa/conversation?data={"user_id", "offset", "count" <= 10}` (fact sheet §7):
+        the messages between the OA and one citizen, newest first; `src` 0 = OA to citizen."""
+        self.tokens.check(access_token)
+        try:
+            query = json.loads(data or "")
+        except ValueError:
+            raise errors.ZaloError.invalid("data") from None
+        if not isinstance(query, dict):
+            raise errors.ZaloError.invalid("data")
+        user_id, offset, count = query.get("user_id"), query.get("offset", 0), query.get("count", 10)
+        citizen = self.state.citizens.get(str(user_id)) if isinstance(user_id, (str, int)) else None
+        if citizen is None:
+            raise errors.ZaloError.invalid("user_id")
+        if not isinstance(offset, int) or not isinstance(count, int) or offset < 0 or count < 1:
+            raise errors.ZaloError.invalid("offset")
+        if count > 10:
+            raise errors.ZaloError(errors.PARAMETER_OVER_LIMIT)
+        newest_first = list(reversed(self.state.conversations[citizen.user_id]))
+        oa_name = OA_NAME
+        return [{
+            "src": 1 if m.direction == CITIZEN_TO_OA else 0,
+            "time": m.timestamp_ms,
+            "type": "text",
+            "message": m.text,
+            "message_id": m.msg_id,
+            "from_id": m.user_id if m.direction == CITIZEN_TO_OA else self.settings.oa_id,
+            "to_id": self.settings.oa_id if m.direction == CITIZEN_TO_OA else m.user_id,
+            "from_display_name": citizen.display_name if m.direction == CITIZEN_TO_OA else oa_name,
+            "to_display_name": oa_name if m.direction == CITIZEN_TO_OA else citizen.display_name,
+        } for m in newest_first[offset:offset + count]]
+
     def oa_info(self, access_token: str | None) -> dict[str, object]:
         """`GET v2.0/oa/getoa`: the OA's profile; `num_follower` counts the citizens following now."""
         self.tokens.check(access_token)
         return {
             "oa_id": self.settings.oa_id,
-            "name": "OA mô phỏng",
+            "name": OA_NAME,
             "description": "",
             "is_verified": True,
             "num_follower": sum(c.is_follower for c in self.state.citizens.values()),

@@ -13,6 +13,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
@@ -86,6 +87,39 @@ class SendResult:
     quota: dict[str, Any] | None
 
 
+def sent_in(recent: Sequence["ConversationMessage"], text: str, handed_at: datetime, taken: set[str],
+            clock_skew: timedelta = timedelta(minutes=2)) -> str | None:
+    """Zalo's message id of an OA message with `text` sent after `handed_at` (give or take the two
+    clocks' difference) and not matched before (`taken`, updated); None when Zalo has none."""
+    since_ms = int((handed_at - clock_skew).timestamp() * 1000)
+    for message in recent:
+        if message.from_oa and message.text == text and message.time_ms >= since_ms and message.message_id not in taken:
+            taken.add(message.message_id)
+            return message.message_id
+    return None
+
+
+CONVERSATION_PAGE = 10  # Zalo answers -210 to a larger `count`
+
+
+@dataclass(frozen=True)
+class ConversationMessage:
+    """One item of Zalo's conversation history (`src` 0: the OA to the citizen; `time` epoch ms)."""
+
+    message_id: str
+    from_oa: bool
+    text: str
+    time_ms: int
+
+    @classmethod
+    def from_json(cls, item: dict[str, Any]) -> "ConversationMessage":
+        try:
+            time_ms = int(item.get("time") or 0)
+        except (TypeError, ValueError):
+            time_ms = 0
+        return cls(str(item.get("message_id", "")), str(item.get("src")) == "0", str(item.get("message") or ""), time_ms)
+
+
 class ZaloApiClient:
     def __init__(self, api_base: str, tokens: TokenSource, http: httpx.AsyncClient | None = None, timeout: float = 10.0) -> None:
         self._base = api_base.rstrip("/")
@@ -128,6 +162,18 @@ class ZaloApiClient:
         if name:
             self._names[user_id] = str(name)
         return name
+
+    async def recent_messages(self, user_id: str, count: int = CONVERSATION_PAGE) -> list[ConversationMessage]:
+        """The newest `count` (at most 10) messages between the OA and one citizen, newest first,
+        from `GET v2.0/oa/conversation`: what Zalo itself holds as sent."""
+        params = {"data": json.dumps({"user_id": user_id, "offset": 0, "count": min(count, CONVERSATION_PAGE)})}
+        data = await self._call(lambda token: self._http.get(
+            f"{self._base}/v2.0/oa/conversation", params=params, headers={"access_token": token}
+        ), "/v2.0/oa/conversation")
+        items = data.get("data")
+        if not isinstance(items, list):
+            raise ZaloApiError(-1, "conversation answered without a list", "/v2.0/oa/conversation")
+        return [ConversationMessage.from_json(item) for item in items if isinstance(item, dict)]
 
     async def follower_count(self) -> int:
         """The OA's `num_follower` from `GET v2.0/oa/getoa` (the report's daily snapshot)."""

@@ -25,7 +25,7 @@ from bot.privacy import WITHDRAW, Erasure, erase_citizen
 from bot.replies import Replies
 from bot.zalo_store import ERROR_LIMIT, ZaloStore
 from connectors.limits import MESSAGES_PER_MINUTE, SenderRate
-from connectors.zalo.api import ZaloApiClient
+from connectors.zalo.api import ZaloApiClient, sent_in
 from connectors.zalo.events import (
     CHANNEL, CLICK_CHAT_NOW, FOLLOW, UNFOLLOW, USER_WITHDRAW, MalformedEvent, ZaloEvent, parse_event,
 )
@@ -85,11 +85,21 @@ class ZaloDispatcher:
                             lease_seconds=lease_seconds, idle_seconds=idle_seconds, retry_seconds=retry_seconds,
                             max_attempts=MAX_ATTEMPTS, answered=self._answered_before, on_parked=self.parked)
 
-    def _answered_before(self, key: str) -> bool:
-        """A worker died between sending the reply and marking the event: the reply counts."""
-        if not self.store.was_answered(key):
+    async def _answered_before(self, key: str) -> bool:
+        """A worker died between sending the reply and marking the event: the reply counts. A reply
+        it handed to Zalo without seeing the answer is settled first with Zalo's own record of the
+        conversation: found there it counts as sent, otherwise the turn runs again."""
+        unconfirmed = await asyncio.to_thread(self.store.unconfirmed_sends, key)
+        if unconfirmed:
+            recent = await self.client.recent_messages(unconfirmed[0].user_id)
+            taken: set[str] = set()
+            for row in unconfirmed:
+                found = sent_in(recent, row.text, row.created_at, taken)
+                await asyncio.to_thread(self.store.settle_send, row.id, found)
+                logger.info("unconfirmed reply to %s %s", key, "found on Zalo" if found else "not on Zalo: sent again")
+        if not await asyncio.to_thread(self.store.was_answered, key):
             return False
-        self.store.mark_handled(key)
+        await asyncio.to_thread(self.store.mark_handled, key)
         return True
 
     async def drain(self) -> None:

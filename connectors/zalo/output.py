@@ -38,11 +38,15 @@ class ZaloOutput:
     async def flush(self) -> list[Delivery]:
         deliveries = []
         for message in turn_messages(self._texts, cap_buttons(self._buttons)):
+            # Kept before it goes and settled after: a worker killed in between leaves a `sending`
+            # row, which the next worker checks with Zalo before it runs the turn again.
+            row = await asyncio.to_thread(when_reachable, partial(
+                self._store.begin_outbound, self._event_key, self._user_id, message.text))
             delivery = await deliver(self._client, self._user_id, message.text, buttons=message.buttons)
             # Delivered and then not recorded, the turn would run again and the citizen read it twice.
             await asyncio.to_thread(when_reachable, partial(
-                self._store.record_outbound, self._event_key, self._user_id, message.text, delivery.status,
-                delivery.attempts, delivery.error_code, delivery.error_message, delivery.message_id,
+                self._store.finish_outbound, row, delivery.status, delivery.attempts, delivery.error_code,
+                delivery.error_message, delivery.message_id,
             ))
             if delivery.status != SENT:
                 logger.warning("reply to %s %s (%s)", self._user_id, delivery.status, delivery.error_message)

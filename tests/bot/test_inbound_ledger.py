@@ -226,7 +226,7 @@ def test_a_killed_worker_loses_nothing_and_doubles_nothing(url, ledger, tmp_path
         if doomed.poll() is None:
             doomed.kill()
 
-    def answered(key: str) -> bool:
+    async def answered(key: str) -> bool:
         return key in log.read_text(encoding="utf-8").split()
 
     async def handle(key: str, body: str) -> None:

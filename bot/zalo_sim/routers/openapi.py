@@ -42,6 +42,15 @@ async def user_detail(request: Request, data: str | None = None, sim: Simulator 
     return {"error": 0, "message": "Success", "data": detail}
 
 
+@router.get("/v2.0/oa/conversation")
+async def oa_conversation(request: Request, data: str | None = None, sim: Simulator = Depends(get_simulator)) -> object:
+    try:
+        messages = sim.oa_conversation(_access_token(request), data)
+    except errors.ZaloError as exc:
+        return exc.body()
+    return {"error": 0, "message": "Success", "data": messages}
+
+
 @router.get("/v2.0/oa/getoa")
 async def oa_info(request: Request, sim: Simulator = Depends(get_simulator)) -> object:
     try:

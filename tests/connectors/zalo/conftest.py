@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -43,24 +44,38 @@ class FakeZalo:
         self.errors: list[int] = []  # for sends: Zalo error codes, or HTTP statuses >= 500
         self.detail_errors: list[int] = []  # for user/detail
         self.valid_tokens = {"token-1"}
+        self.sent_at: list[int] = []  # epoch ms of each send, for the conversation history
+        self.conversation_reads = 0
 
     def handler(self, request: httpx.Request) -> httpx.Response:
+        reading = request.url.path.endswith("/v2.0/oa/conversation")  # not one of the scripted calls
         scripted = self.detail_errors if request.url.path.endswith("/user/detail") else self.errors
-        if scripted:
+        if scripted and not reading:
             code = scripted.pop(0)
             if code >= 500:
                 return httpx.Response(code, text="upstream error")
             return httpx.Response(200, json={"error": code, "message": f"scripted {code}"})
         if request.headers.get("access_token") not in self.valid_tokens:
             return httpx.Response(200, json={"error": -216, "message": "Access token is invalid"})
+        if reading:
+            return self._conversation(json.loads(request.url.params["data"]))
         if request.url.path.endswith("/user/detail"):
             return httpx.Response(200, json={"error": 0, "message": "Success", "data": {"display_name": "Nguyễn Văn An"}})
         body = json.loads(request.content)
         self.sent.append(body)
+        self.sent_at.append(int(time.time() * 1000))
         return httpx.Response(200, json={"error": 0, "message": "Success", "data": {
             "message_id": f"m{len(self.sent)}", "user_id": body["recipient"]["user_id"],
             "quota": {"quota_type": "reply", "remain": "7", "total": "8"},
         }})
+
+    def _conversation(self, query: dict) -> httpx.Response:
+        """`GET v2.0/oa/conversation`: the OA's sends to one citizen, newest first (src 0)."""
+        self.conversation_reads += 1
+        items = [{"src": 0, "time": at, "type": "text", "message": body["message"]["text"], "message_id": f"m{n + 1}"}
+                 for n, (body, at) in enumerate(zip(self.sent, self.sent_at))
+                 if body["recipient"]["user_id"] == query["user_id"]]
+        return httpx.Response(200, json={"error": 0, "message": "Success", "data": items[::-1][:query["count"]]})
 
     def texts_to(self, user_id: str) -> list[str]:
         return [b["message"]["text"] for b in self.sent if b["recipient"]["user_id"] == user_id]

@@ -11,6 +11,7 @@ from bot.replies import Replies
 from sqlalchemy import update
 
 from bot.inbound_ledger import InboundLedger, inbound_event
+from bot.zalo_store import NEVER_SENT
 from connectors.zalo.events import parse_event
 from connectors.zalo.output import ZaloOutput
 from connectors.zalo.dispatcher import ZaloDispatcher
@@ -145,6 +146,54 @@ def test_events_acknowledged_before_a_restart_are_handled_once_after_it(loop, st
     assert bot.seen == ["cho hỏi làm căn cước cho con 10 tuổi ở đâu"]
     assert store.unhandled_events() == [] and InboundLedger(store.engine).pending() == 0
     assert _accept_all(loop, restarted, [raw]) == [(200, {"status": "duplicate"})]
+
+
+def _started_and_died(store, dispatcher, raw: bytes) -> str:
+    """A worker took the event and was about to hand its reply to Zalo, or had just done so, when
+    it was killed: a `sending` row, the event tried once. Whether Zalo took it, Zalo alone knows."""
+    event = parse_event(json.loads(raw))
+    assert dispatcher.receiver.store(event, raw.decode())
+    store.begin_outbound(event.key, CITIZEN, "Đã nhận: cho hỏi làm căn cước cho con 10 tuổi ở đâu\n\nCần gì thêm anh/chị cứ hỏi.")
+    with store.engine.begin() as conn:
+        conn.execute(update(inbound_event).where(inbound_event.c.event_key == event.key).values(attempts=1))
+    return event.key
+
+
+def test_a_reply_zalo_took_before_its_worker_died_is_not_sent_again(loop, store, client, fake_zalo):
+    bot = EchoBot()
+    dispatcher = _dispatcher(store, client, bot)
+    key = _started_and_died(store, dispatcher, fixture_body("user_send_text"))
+    loop.run_until_complete(client.send_text(CITIZEN, store.unconfirmed_sends(key)[0].text))  # what Zalo took
+
+    loop.run_until_complete(dispatcher.drain())
+
+    assert bot.seen == [] and len(fake_zalo.sent) == 1 and fake_zalo.conversation_reads == 1
+    assert [(r.status, r.zalo_message_id) for r in store.outbound(CITIZEN)] == [("sent", "m1")]
+    assert store.unhandled_events() == [] and InboundLedger(store.engine).pending() == 0
+
+
+def test_a_reply_zalo_never_took_is_sent_once_when_the_turn_runs_again(loop, store, client, fake_zalo):
+    bot = EchoBot()
+    dispatcher = _dispatcher(store, client, bot)
+    _started_and_died(store, dispatcher, fixture_body("user_send_text"))
+
+    loop.run_until_complete(dispatcher.drain())
+
+    assert bot.seen == ["cho hỏi làm căn cước cho con 10 tuổi ở đâu"] and len(fake_zalo.sent) == 1
+    assert [r.status for r in store.outbound(CITIZEN)] == ["undelivered", "sent"]
+    assert store.outbound(CITIZEN)[0].error_message == NEVER_SENT
+    assert store.unhandled_events() == []
+
+
+def test_when_zalos_record_cannot_be_read_the_event_waits_for_a_retry(loop, store, client, fake_zalo):
+    dispatcher = _dispatcher(store, client, EchoBot())
+    key = _started_and_died(store, dispatcher, fixture_body("user_send_text"))
+    fake_zalo.valid_tokens = set()  # every call refused, the conversation read too
+
+    loop.run_until_complete(dispatcher.worker(retry_seconds=60.0).drain())
+
+    assert fake_zalo.sent == [] and [r.status for r in store.outbound(CITIZEN)] == ["sending"]
+    assert InboundLedger(store.engine).pending() == 1 and [k for k, _ in store.unhandled_events()] == [key]
 
 
 def test_an_officer_typing_in_zalo_opens_a_ticket_in_the_general_queue(loop, store, client, fake_zalo):
