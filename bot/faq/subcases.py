@@ -33,10 +33,22 @@ class SubcaseClass:
     # a phrase inside one of these ("làm công ty", "công ty đòi") is a passing mention
     passing_accented: tuple[str, ...] = ()
     passing_folded: tuple[str, ...] = ()
+    # the class is named only beside one of these ("ngân hàng" is a complaint about someone else
+    # only beside "khiếu nại"); empty: always
+    with_accented: tuple[str, ...] = ()
+    with_folded: tuple[str, ...] = ()
+    # and never beside one of these ("quyết định": a complaint about a decision is the commune's)
+    unless_accented: tuple[str, ...] = ()
+    unless_folded: tuple[str, ...] = ()
 
     def named_in(self, accented: str, folded: str) -> bool:
         """`accented`/`folded`: the message padded with spaces."""
         if not self._matches(accented, folded):
+            return False
+        if (self.with_accented or self.with_folded) and not _any_in(accented, folded, self.with_accented,
+                                                                     self.with_folded):
+            return False
+        if _any_in(accented, folded, self.unless_accented, self.unless_folded):
             return False
         for passing in self.passing_accented:
             accented = accented.replace(f" {passing} ", "  ")
@@ -45,7 +57,11 @@ class SubcaseClass:
         return self._matches(accented, folded)
 
     def _matches(self, accented: str, folded: str) -> bool:
-        return any(f" {p} " in accented for p in self.accented) or any(f" {p} " in folded for p in self.folded)
+        return _any_in(accented, folded, self.accented, self.folded)
+
+
+def _any_in(accented: str, folded: str, accented_phrases: tuple[str, ...], folded_phrases: tuple[str, ...]) -> bool:
+    return any(f" {p} " in accented for p in accented_phrases) or any(f" {p} " in folded for p in folded_phrases)
 
 
 @dataclass(frozen=True)
@@ -74,22 +90,42 @@ def load_subcases(path: Path = SUBCASES_FILE) -> Subcases:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     classes = []
     for name, item in (data.get("classes") or {}).items():
-        phrases = [_normalized(p) for p in item.get("phrases") or ()]
-        # as typed: the normalizer would turn "tax" into "thuế", whose fold is also "thuê" (rent)
-        words = [str(w).lower().strip() for w in item.get("words") or ()]
+        phrases, words = _phrases_and_words(item)
+        with_phrases, with_words = _phrases_and_words(item.get("with") or {})
+        unless_phrases, unless_words = _phrases_and_words(item.get("unless") or {})
         passing = item.get("passing") or {}
         contexts = [f"{_normalized(b)} {p}" for b in passing.get("before") or () for p in phrases + words] + [
             f"{p} {_normalized(a)}" for a in passing.get("after") or () for p in phrases + words]
         classes.append(SubcaseClass(
             name=str(name),
             says=str(item.get("says", "")),
-            accented=tuple(p for p in phrases if p),
-            folded=tuple(fold_diacritics(p) for p in phrases if len(p.split()) > 1)
-            + tuple(fold_diacritics(w) for w in words if w),
+            accented=_accented(phrases),
+            folded=_folded(phrases, words),
             passing_accented=tuple(contexts),
             passing_folded=tuple(fold_diacritics(c) for c in contexts),
+            with_accented=_accented(with_phrases),
+            with_folded=_folded(with_phrases, with_words),
+            unless_accented=_accented(unless_phrases),
+            unless_folded=_folded(unless_phrases, unless_words),
         ))
     return Subcases(tuple(classes))
+
+
+def _phrases_and_words(item: dict) -> tuple[list[str], list[str]]:
+    phrases = [_normalized(p) for p in item.get("phrases") or ()]
+    # as typed: the normalizer would turn "tax" into "thuế", whose fold is also "thuê" (rent)
+    words = [str(w).lower().strip() for w in item.get("words") or ()]
+    return phrases, words
+
+
+def _accented(phrases: list[str]) -> tuple[str, ...]:
+    return tuple(p for p in phrases if p)
+
+
+def _folded(phrases: list[str], words: list[str]) -> tuple[str, ...]:
+    """Phrases of two or more syllables and foreign words: a lone folded syllable is too many words."""
+    return tuple(fold_diacritics(p) for p in phrases if len(p.split()) > 1) + tuple(
+        fold_diacritics(w) for w in words if w)
 
 
 def _normalized(phrase: str) -> str:

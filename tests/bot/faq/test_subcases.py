@@ -69,3 +69,18 @@ def test_every_class_says_the_case_in_vietnamese(subcases):
     assert subcases.classes
     for c in subcases.classes:
         assert c.says and c.accented
+
+
+@pytest.mark.parametrize("text, named", [
+    # a complaint about someone other than the commune: khieu_nai_to_cao's answer is about the commune's decisions
+    ("The bank charged me an unexpected fee. Can I file a complaint with the commune?", ("complaint", "other_party")),
+    ("Toi bi CSGT phat nguoi ma khong dong y, khieu nai o UBND xa duoc khong", ("complaint", "other_party")),
+    ("bên bán không chịu giao sổ đỏ để sang tên, tôi phải kiện ở đâu?", ("other_party",)),
+    # the same bodies without a word of complaint are the citizen's story
+    ("Hàng xóm bảo em làm đơn xin xét hộ nghèo", ()),
+    ("Con sinh ở bệnh viện huyện, làm khai sinh cần gì", ()),
+    # a complaint about a decision is about the commune's decision, whoever else the story names
+    ("Nhà tôi mâu thuẫn với hàng xóm, giờ tôi muốn khiếu nại quyết định xử phạt của Chủ tịch xã", ("penalty", "complaint")),
+])
+def test_a_complaint_names_another_party_only_beside_a_word_of_complaint_and_not_about_a_decision(subcases, text, named):
+    assert subcases.named_in(normalize(text)) == named
