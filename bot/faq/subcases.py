@@ -40,6 +40,9 @@ class SubcaseClass:
     # and never beside one of these ("quyết định": a complaint about a decision is the commune's)
     unless_accented: tuple[str, ...] = ()
     unless_folded: tuple[str, ...] = ()
+    # or named by a verb and what it acts on, a few words apart ("cập nhật số điện thoại mới")
+    near_accented: re.Pattern[str] | None = None
+    near_folded: re.Pattern[str] | None = None
 
     def named_in(self, accented: str, folded: str) -> bool:
         """`accented`/`folded`: the message padded with spaces."""
@@ -57,7 +60,9 @@ class SubcaseClass:
         return self._matches(accented, folded)
 
     def _matches(self, accented: str, folded: str) -> bool:
-        return _any_in(accented, folded, self.accented, self.folded)
+        return _any_in(accented, folded, self.accented, self.folded) or bool(
+            self.near_accented and self.near_accented.search(accented)) or bool(
+            self.near_folded and self.near_folded.search(folded))
 
 
 def _any_in(accented: str, folded: str, accented_phrases: tuple[str, ...], folded_phrases: tuple[str, ...]) -> bool:
@@ -93,6 +98,10 @@ def load_subcases(path: Path = SUBCASES_FILE) -> Subcases:
         phrases, words = _phrases_and_words(item)
         with_phrases, with_words = _phrases_and_words(item.get("with") or {})
         unless_phrases, unless_words = _phrases_and_words(item.get("unless") or {})
+        near = item.get("near") or {}
+        first, first_words = _phrases_and_words(near.get("first") or {})
+        then, then_words = _phrases_and_words(near.get("then") or {})
+        within = int(near.get("within", 0))
         passing = item.get("passing") or {}
         contexts = [f"{_normalized(b)} {p}" for b in passing.get("before") or () for p in phrases + words] + [
             f"{p} {_normalized(a)}" for a in passing.get("after") or () for p in phrases + words]
@@ -107,6 +116,8 @@ def load_subcases(path: Path = SUBCASES_FILE) -> Subcases:
             with_folded=_folded(with_phrases, with_words),
             unless_accented=_accented(unless_phrases),
             unless_folded=_folded(unless_phrases, unless_words),
+            near_accented=_near(_accented(first) + tuple(first_words), _accented(then) + tuple(then_words), within),
+            near_folded=_near(_folded(first, first_words), _folded(then, then_words), within),
         ))
     return Subcases(tuple(classes))
 
@@ -126,6 +137,14 @@ def _folded(phrases: list[str], words: list[str]) -> tuple[str, ...]:
     """Phrases of two or more syllables and foreign words: a lone folded syllable is too many words."""
     return tuple(fold_diacritics(p) for p in phrases if len(p.split()) > 1) + tuple(
         fold_diacritics(w) for w in words if w)
+
+
+def _near(first: tuple[str, ...], then: tuple[str, ...], within: int) -> re.Pattern[str] | None:
+    """One of `first`, then at most `within` words, then one of `then`, as whole words."""
+    if not first or not then:
+        return None
+    alternatives = lambda phrases: "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf" (?:{alternatives(first)})(?: \S+){{0,{within}}} (?:{alternatives(then)}) ")
 
 
 def _normalized(phrase: str) -> str:

@@ -84,3 +84,16 @@ def test_every_class_says_the_case_in_vietnamese(subcases):
 ])
 def test_a_complaint_names_another_party_only_beside_a_word_of_complaint_and_not_about_a_decision(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
+
+
+@pytest.mark.parametrize("text, named", [
+    # a registered detail changed: a verb of change, then within a few words what is changed
+    ("toi vua doi sang so dien thoai moi, tai khoan VNeID thi cap nhat so moi the nao", ("change",)),
+    ("How do I change the phone number linked to my VNeID account?", ("change",)),
+    ("chuyển nhà rồi thì đổi địa chỉ trên thẻ căn cước ở đâu", ("change",)),
+    # the detail alone, or far from the verb, is not a change
+    ("làm căn cước có cần số điện thoại không", ()),
+    ("đổi giờ hẹn được không, em để lại số điện thoại rồi", ()),
+])
+def test_a_change_of_a_registered_detail_is_a_verb_of_change_near_the_detail(subcases, text, named):
+    assert subcases.named_in(normalize(text)) == named
