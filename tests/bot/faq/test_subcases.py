@@ -43,7 +43,12 @@ def test_everyday_words_name_no_sub_case(subcases, text):
     ("đk xe online có phải nộp lại phiếu xuất xưởng ko", ()),  # a factory's release slip
     ("Our company requires a criminal record certificate", ()),
     ("Con gái tôi vừa tròn 14 tuổi, nhà trường nhắc phải đi làm căn cước", ()),
+    ("Công ty bảo tôi bổ sung giấy xác nhận nơi cư trú", ()),  # the employer tells the citizen
+    ("Em thuê công ty thiết kế vẽ nhà xong rồi, giờ xin phép xây dựng cần gì", ()),  # a service hired
+    ("Em làm công nhân được công ty đóng BHYT rồi, giờ mua cho ba mẹ", ()),  # the employer pays
+    ("sổ bảo hiểm ở công ty cũ em chưa kịp nhận", ()),  # a former employer
     ("công ty tôi muốn chứng thực chữ ký giám đốc", ("organisation",)),  # the company is the applicant
+    ("Hồ sơ cấp giấy phép xây dựng nhà xưởng cho doanh nghiệp nhỏ", ("organisation",)),
     ("Our cooperative wants to pay the fees for 30 members", ("organisation",)),
     ("em làm công ty, công ty em muốn đăng ký xe cho công ty", ("organisation",)),  # one passing, one not
 ])
