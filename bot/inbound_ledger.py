@@ -102,11 +102,12 @@ class InboundLedger:
         except IntegrityError:
             return False
 
-    def place_in_minute(self, channel: str, key: str) -> int | None:
-        """How many of its citizen's events were sent in the minute up to this one, itself included,
-        by the channel's clock; None for an event without a timestamp. The same answer from every
-        worker and on every retry, and after a backlog: a citizen's rate is one of sending, not of
-        when a worker got to it."""
+    def place_in_minute(self, channel: str, key: str, counted: str = "") -> int | None:
+        """How many of its citizen's events whose key starts with `counted` (the channel's word for
+        what the citizen sent: not the echoes of the OA's own replies) were sent in the minute up
+        to this one, itself included, by the channel's clock; None for an event without a
+        timestamp. The same answer from every worker and on every retry, and after a backlog: a
+        citizen's rate is one of sending, not of when a worker got to it."""
         this = select(inbound_event.c.citizen, inbound_event.c.sent_ms, inbound_event.c.id).where(and_(
             inbound_event.c.channel == channel, inbound_event.c.event_key == key)).subquery()
         other = inbound_event.c
@@ -115,7 +116,8 @@ class InboundLedger:
             if found is None or found.sent_ms is None:
                 return None
             return int(conn.execute(select(func.count()).select_from(inbound_event.join(this, other.citizen == this.c.citizen))
-                                    .where(other.sent_ms > this.c.sent_ms - 60_000,
+                                    .where(other.channel == channel, other.event_key.startswith(counted, autoescape=True),
+                                           other.sent_ms > this.c.sent_ms - 60_000,
                                            or_(other.sent_ms < this.c.sent_ms,
                                                and_(other.sent_ms == this.c.sent_ms, other.id <= this.c.id)))).scalar_one())
 

@@ -35,6 +35,7 @@ from connectors.zalo.turns import BotTurn
 logger = logging.getLogger(__name__)
 
 OFFICER = "officer"  # zalo_outbound status of a message an officer typed in Zalo's OA chat tool
+CITIZEN_SENT = "user_send_"  # the keys of what a citizen sent (ZaloEvent.key starts with the event's name)
 # Turns in flight to Rasa at once from one worker: more only queue in Rasa's event loop.
 MAX_CONCURRENT_TURNS = 4
 # A failing event is tried again after RETRY_SECONDS (its citizen's later events wait); after
@@ -187,7 +188,7 @@ class ZaloDispatcher:
             name = await self.client.display_name(user)
             await asyncio.to_thread(self.store.update_conversation, user, display_name=name)
             citizen = Citizen(user, CHANNEL, name)
-        place = await asyncio.to_thread(self.ledger.place_in_minute, CHANNEL, event.key)
+        place = await asyncio.to_thread(self.ledger.place_in_minute, CHANNEL, event.key, CITIZEN_SENT)
         if place is None:  # no timestamp: counted in this process
             over = not self._rate.allow(user)
             tell = over and self._slow_down_told.allow(user)

@@ -163,8 +163,14 @@ def test_the_message_rate_is_counted_by_the_citizens_clock_alike_on_every_worker
     start = 1_765_000_000_000
 
     def flood(citizen: str, gap_ms: int) -> list[bytes]:
-        return [fixture_body("user_send_text", sender={"id": citizen}, timestamp=str(start + n * gap_ms),
-                             message={"msg_id": f"{citizen}-{n}", "text": f"câu {n}"}) for n in range(MESSAGES_PER_MINUTE + 5)]
+        """The citizen's messages, each followed by Zalo's echo of the OA's reply (not counted)."""
+        bodies = []
+        for n in range(MESSAGES_PER_MINUTE + 5):
+            bodies.append(fixture_body("user_send_text", sender={"id": citizen}, timestamp=str(start + n * gap_ms),
+                                       message={"msg_id": f"{citizen}-{n}", "text": f"câu {n}"}))
+            bodies.append(fixture_body("oa_send_text_echo", recipient={"id": citizen}, timestamp=str(start + n * gap_ms + 1),
+                                       message={"msg_id": f"echo-{citizen}-{n}", "text": "Đã nhận"}))
+        return bodies
 
     async def go(bodies: list[bytes]) -> None:
         # the first half by one worker, the rest by the other (as after the first worker died)
