@@ -20,6 +20,11 @@ def subcases():
     ("nộp lệ phí online bị trừ tiền 2 lần xin hoàn tiền", ("refund",)),
     ("đã có giấy phép rồi giờ muốn điều chỉnh thiết kế", ("change",)),
     ("hàng xóm lấn đất nhà tôi", ("complaint",)),
+    # paying a tax, said without diacritics (a lone "thue" is also rent; "dong thue" is also a lease)
+    ("xay xong co phai ke khai nop thue nha dat gi khong", ("tax",)),
+    ("moi nam phai dong thue dat phi nong nghiep bao nhieu", ("tax",)),
+    # paying arrears
+    ("dong bhyt bi tre 5 thang, gio dong bu duoc khong", ("debt",)),
 ])
 def test_a_message_names_its_sub_case(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
@@ -29,6 +34,7 @@ def test_a_message_names_its_sub_case(subcases, text, named):
     "thuê nhà đăng ký tạm trú",  # thuê (rent) is not thuế (tax)
     "thue nha dang ky tam tru",  # without diacritics a lone "thue" is either: not a cue
     "hợp đồng thuê phòng trọ có phải công chứng",  # "đồng thuê" folds like "đóng thuế"
+    "hop dong thue phong tro co phai cong chung",  # "hợp đồng thuê", a lease, not "đóng thuế"
     "rác thải để ngoài đường lâu ngày",  # "thai" is a Vietnamese syllable, not the English word
     "đồng ý cho con đăng ký khai sinh",
     "Thủ tục đăng ký khai sinh tại cấp xã năm 2026",
