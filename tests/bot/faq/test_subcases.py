@@ -23,6 +23,9 @@ def subcases():
     # paying a tax, said without diacritics (a lone "thue" is also rent; "dong thue" is also a lease)
     ("xay xong co phai ke khai nop thue nha dat gi khong", ("tax",)),
     ("moi nam phai dong thue dat phi nong nghiep bao nhieu", ("tax",)),
+    # the fee paid, asked back
+    ("huy yeu cau thi co duoc tra lai phi khong", ("refund",)),
+    ("My application was rejected. Will I get the fee back?", ("refund",)),
     # paying arrears
     ("dong bhyt bi tre 5 thang, gio dong bu duoc khong", ("debt",)),
 ])
