@@ -26,6 +26,9 @@ def subcases():
     # the fee paid, asked back
     ("huy yeu cau thi co duoc tra lai phi khong", ("refund",)),
     ("My application was rejected. Will I get the fee back?", ("refund",)),
+    # something lost: a verb of losing near what was lost, not a death or a cost ("mất")
+    ("mẹ em bị mất điện thoại ở chợ, trong máy có app VNeID", ("reissue",)),
+    ("tôi làm mất bản chính hợp đồng trước khi kịp sang tên", ("reissue",)),
     # paying arrears
     ("dong bhyt bi tre 5 thang, gio dong bu duoc khong", ("debt",)),
 ])
@@ -41,6 +44,7 @@ def test_a_message_names_its_sub_case(subcases, text, named):
     "rác thải để ngoài đường lâu ngày",  # "thai" is a Vietnamese syllable, not the English word
     "đồng ý cho con đăng ký khai sinh",
     "Thủ tục đăng ký khai sinh tại cấp xã năm 2026",
+    "Bố tôi bị mất năm ngoái, làm giấy khai tử mất bao lâu",  # a death, a duration
 ])
 def test_everyday_words_name_no_sub_case(subcases, text):
     assert subcases.named_in(normalize(text)) == ()
