@@ -41,8 +41,8 @@ class SubcaseClass:
     unless_accented: tuple[str, ...] = ()
     unless_folded: tuple[str, ...] = ()
     # or named by a verb and what it acts on, a few words apart ("cập nhật số điện thoại mới")
-    near_accented: re.Pattern[str] | None = None
-    near_folded: re.Pattern[str] | None = None
+    near_accented: tuple[re.Pattern[str], ...] = ()
+    near_folded: tuple[re.Pattern[str], ...] = ()
 
     def named_in(self, accented: str, folded: str) -> bool:
         """`accented`/`folded`: the message padded with spaces."""
@@ -60,9 +60,9 @@ class SubcaseClass:
         return self._matches(accented, folded)
 
     def _matches(self, accented: str, folded: str) -> bool:
-        return _any_in(accented, folded, self.accented, self.folded) or bool(
-            self.near_accented and self.near_accented.search(accented)) or bool(
-            self.near_folded and self.near_folded.search(folded))
+        return (_any_in(accented, folded, self.accented, self.folded)
+                or any(p.search(accented) for p in self.near_accented)
+                or any(p.search(folded) for p in self.near_folded))
 
 
 def _any_in(accented: str, folded: str, accented_phrases: tuple[str, ...], folded_phrases: tuple[str, ...]) -> bool:
@@ -98,10 +98,7 @@ def load_subcases(path: Path = SUBCASES_FILE) -> Subcases:
         phrases, words = _phrases_and_words(item)
         with_phrases, with_words = _phrases_and_words(item.get("with") or {})
         unless_phrases, unless_words = _phrases_and_words(item.get("unless") or {})
-        near = item.get("near") or {}
-        first, first_words = _phrases_and_words(near.get("first") or {})
-        then, then_words = _phrases_and_words(near.get("then") or {})
-        within = int(near.get("within", 0))
+        near = [_near(pair) for pair in item.get("near") or ()]
         passing = item.get("passing") or {}
         contexts = [f"{_normalized(b)} {p}" for b in passing.get("before") or () for p in phrases + words] + [
             f"{p} {_normalized(a)}" for a in passing.get("after") or () for p in phrases + words]
@@ -116,8 +113,8 @@ def load_subcases(path: Path = SUBCASES_FILE) -> Subcases:
             with_folded=_folded(with_phrases, with_words),
             unless_accented=_accented(unless_phrases),
             unless_folded=_folded(unless_phrases, unless_words),
-            near_accented=_near(_accented(first) + tuple(first_words), _accented(then) + tuple(then_words), within),
-            near_folded=_near(_folded(first, first_words), _folded(then, then_words), within),
+            near_accented=tuple(p for p, _ in near if p),
+            near_folded=tuple(p for _, p in near if p),
         ))
     return Subcases(tuple(classes))
 
@@ -139,8 +136,18 @@ def _folded(phrases: list[str], words: list[str]) -> tuple[str, ...]:
         fold_diacritics(w) for w in words if w)
 
 
-def _near(first: tuple[str, ...], then: tuple[str, ...], within: int) -> re.Pattern[str] | None:
-    """One of `first`, then at most `within` words, then one of `then`, as whole words."""
+def _near(pair: dict) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """One of `first`, then at most `within` words, then one of `then`, as whole words: the
+    pattern on the text as typed and the one on the folded text (each side by the rules of
+    `phrases` and `words`)."""
+    first, first_words = _phrases_and_words(pair.get("first") or {})
+    then, then_words = _phrases_and_words(pair.get("then") or {})
+    within = int(pair.get("within", 0))
+    return (_pattern(_accented(first) + tuple(first_words), _accented(then) + tuple(then_words), within),
+            _pattern(_folded(first, first_words), _folded(then, then_words), within))
+
+
+def _pattern(first: tuple[str, ...], then: tuple[str, ...], within: int) -> re.Pattern[str] | None:
     if not first or not then:
         return None
     alternatives = lambda phrases: "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))

@@ -29,6 +29,10 @@ def subcases():
     # something lost: a verb of losing near what was lost, not a death or a cost ("mất")
     ("mẹ em bị mất điện thoại ở chợ, trong máy có app VNeID", ("reissue",)),
     ("tôi làm mất bản chính hợp đồng trước khi kịp sang tên", ("reissue",)),
+    # something done, cancelled; a payment put off; another paper
+    ("muốn huỷ hợp đồng đã công chứng thì làm ở đâu", ("change",)),
+    ("Can I submit my application online now and pay the fee later?", ("debt",)),
+    ("xác nhận sơ yếu lý lịch thì làm ở ủy ban hay công an xã", ("other_document",)),
     # paying arrears
     ("dong bhyt bi tre 5 thang, gio dong bu duoc khong", ("debt",)),
 ])
