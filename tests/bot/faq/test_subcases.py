@@ -33,6 +33,12 @@ def subcases():
     ("muốn huỷ hợp đồng đã công chứng thì làm ở đâu", ("change",)),
     ("Can I submit my application online now and pay the fee later?", ("debt",)),
     ("xác nhận sơ yếu lý lịch thì làm ở ủy ban hay công an xã", ("other_document",)),
+    # a country's short name after a word of travel, side or person; alone it is also a name or a day
+    ("giấy ủy quyền mang sang Nhật dùng thì có phải hợp pháp hóa không", ("foreign",)),
+    ("bà tôi giờ sang Mỹ ở với con thì có bị cắt trợ cấp không", ("foreign",)),
+    ("bộ phận một cửa có làm việc chủ nhật không", ()),
+    ("anh Đức ở thôn 3 nhờ tôi hỏi thủ tục khai sinh", ()),
+    ("bố mẹ cháu đi làm ở Hàn nên cháu ở với ông bà, đăng ký nghĩa vụ quân sự", ()),
     # paying arrears
     ("dong bhyt bi tre 5 thang, gio dong bu duoc khong", ("debt",)),
 ])
