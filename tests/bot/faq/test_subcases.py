@@ -39,6 +39,9 @@ def subcases():
     ("bộ phận một cửa có làm việc chủ nhật không", ()),
     ("anh Đức ở thôn 3 nhờ tôi hỏi thủ tục khai sinh", ()),
     ("bố mẹ cháu đi làm ở Hàn nên cháu ở với ông bà, đăng ký nghĩa vụ quân sự", ()),
+    # property mortgaged now carries a debt; mortgaging as an act does not name one
+    ("Đất tôi đang thế chấp ngân hàng, muốn tặng cho con một phần thì có tách thửa được không?", ("debt",)),
+    ("Ủy quyền bán, thế chấp nhà đất có được lập bằng giấy ủy quyền chứng thực chữ ký không?", ()),
     # paying arrears
     ("dong bhyt bi tre 5 thang, gio dong bu duoc khong", ("debt",)),
 ])
