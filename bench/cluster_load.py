@@ -226,19 +226,26 @@ class ProcessUsage:
         return kinds
 
 
-async def say(sim: httpx.AsyncClient, user: str, text: str, tries: int = 10) -> int:
+# Citizens' sends in flight at once: 2,000 coroutines queued in httpcore's pool made the bench's
+# own client CPU-bound (the pool scans its queue on every release) and its requests time out.
+IN_FLIGHT = 64
+
+
+async def say(sim: httpx.AsyncClient, user: str, text: str, gate: asyncio.Semaphore, tries: int = 10) -> int:
     """A citizen sends `text` (once); returns when, by the simulator's clock. Under a 10,000-message
     burst the simulator can drop a connection after recording the message: the conversation says
     whether it did, and only a message it does not hold is sent again (a citizen's texts differ)."""
     for attempt in range(tries):
         try:
-            response = await sim.post(f"/citizens/{user}/messages", json={"text": text})
+            async with gate:
+                response = await sim.post(f"/citizens/{user}/messages", json={"text": text})
             response.raise_for_status()
             return response.json()["timestamp_ms"]
         except httpx.HTTPError:
             await asyncio.sleep(0.5 * (attempt + 1))
             try:
-                held = (await sim.get(f"/citizens/{user}/conversation")).json()["messages"]
+                async with gate:
+                    held = (await sim.get(f"/citizens/{user}/conversation")).json()["messages"]
             except httpx.HTTPError:
                 continue  # asked again on the next round, before sending again
             mine = [m for m in held if m["text"] == text and m.get("direction") == CITIZEN_TO_OA]
@@ -262,11 +269,12 @@ async def burst(stack: Stack, pool: dict[str, str], citizens: int, messages: int
         watcher = ReplyWatcher(sim)
         poller = asyncio.create_task(watcher.run())
         sent: dict[str, dict[str, int]] = defaultdict(dict)  # user -> question -> sent at (ms)
+        gate = asyncio.Semaphore(IN_FLIGHT)
 
         async def citizen(user: str) -> None:
             await asyncio.sleep(rng.uniform(0, spread))
             for question in rng.sample(sorted(pool), messages):
-                sent[user][question] = await say(sim, user, question)
+                sent[user][question] = await say(sim, user, question, gate)
                 await asyncio.sleep(rng.uniform(0.3, 1.5))
 
         writers = asyncio.gather(*(citizen(u) for u in users))
