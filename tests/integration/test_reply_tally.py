@@ -25,3 +25,8 @@ def test_late_means_a_first_delivery_without_200_or_delivered_again():
                 "attempts": [{"status_code": s} for s in statuses]}
     deliveries = [delivery("q1", 200), delivery("q2", 503, 200), delivery("q3", 503)]
     assert delivered_late(deliveries, {("u", "q3"): 1.0}) == {("u", "q2"), ("u", "q3")}
+
+
+def test_a_question_the_client_sent_twice_is_due_twice():
+    assert tally_replies(["q1", "q1", "q2"], set(), ["a1", "a1", "a2"], POOL) == ReplyTally()
+    assert tally_replies(["q1", "q1", "q2"], set(), ["a1", "a2"], POOL) == ReplyTally(lost=1)
