@@ -68,3 +68,17 @@ def publish_claim_seconds() -> float:
     if not 1.0 <= seconds <= 3600.0:
         raise ValueError(f"PUBLISH_CLAIM_SECONDS must be a number of seconds from 1 to 3600, not {value!r}")
     return seconds
+
+
+def yield_cpu(setting: str, default: int) -> int:
+    """Lower this process's CPU priority by the niceness `setting` names (default `default`); returns it.
+
+    Rasa's turns and the publisher's training are throughput work: on a machine they share with the
+    webhook's route and the staff pages, the scheduler should serve the short requests first
+    (a citizen's delivery is acknowledged in milliseconds, a reply may wait a little). Alone on
+    their machines the niceness changes nothing.
+    """
+    niceness = int(os.environ.get(setting, default))
+    if niceness > 0:
+        os.nice(niceness)
+    return niceness

@@ -4,7 +4,8 @@
 user of the machine (and with it a citizen's tracker is readable). Here the token comes from the
 environment (RASA_TOKEN) and is handed to Rasa inside the process; the server listens on
 RASA_HOST (127.0.0.1 unless a deployment says otherwise), and a request body is at most
-REQUEST_LIMIT (Sanic's default is 100 MB; a turn is a few KB).
+REQUEST_LIMIT (Sanic's default is 100 MB; a turn is a few KB). It runs at niceness
+RASA_NICENESS (5): on a shared machine webhook acknowledgements come before turns.
 """
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ def rasa_argv(argv: list[str], environ: dict[str, str]) -> list[str]:
 
 
 def main() -> None:
+    from bot.config import yield_cpu
+
+    yield_cpu("RASA_NICENESS", 5)
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(REQUEST_LIMIT))
     # /proc/<pid>/cmdline keeps what the process was started with; sys.argv is only ours.
     sys.argv = rasa_argv(sys.argv[1:], dict(os.environ))

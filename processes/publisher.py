@@ -19,7 +19,7 @@ import signal
 from pathlib import Path
 
 from bot import paths
-from bot.config import rasa_url, releases_dir
+from bot.config import rasa_url, releases_dir, yield_cpu
 from bot.db import get_engine
 from bot.faq.publish import Publisher
 
@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument("--models-dir", type=Path, default=paths.MODELS,
                         help="where trained models are written (default: models/ of the checkout, as the model server reads)")
     args = parser.parse_args()
+    yield_cpu("PUBLISHER_NICENESS", 10)  # training (its `rasa train` child inherits it) after live turns
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     asyncio.run(run(args.models_dir))

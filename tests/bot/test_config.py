@@ -43,3 +43,22 @@ def test_logs_in_var_are_private_with_postgresql_too(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://bot@127.0.0.1/bot")
     assert config.database_url().startswith("postgresql")
     assert _mode(var) == 0o700 and _mode(var / "rasa.log") == 0o600 and not (var / "bot.db").exists()
+
+
+def test_throughput_processes_yield_the_cpu_by_their_setting():
+    """Rasa (5) and the publisher (10) lower their own priority by a setting; 0 leaves it."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import os; from bot.config import yield_cpu; yield_cpu('TEST_NICENESS', 5); "
+              "print(os.getpriority(os.PRIO_PROCESS, 0))")
+
+    def niceness(**env: str) -> int:
+        out = subprocess.run([sys.executable, "-c", script], env={**os.environ, **env}, cwd=paths.ROOT,
+                             capture_output=True, text=True, check=True).stdout
+        return int(out) - os.getpriority(os.PRIO_PROCESS, 0)
+
+    assert niceness() == 5
+    assert niceness(TEST_NICENESS="10") == 10
+    assert niceness(TEST_NICENESS="0") == 0
