@@ -22,6 +22,12 @@ SUBCASES_FILE = paths.DATA / "subcases.yml"
 # A class counts as covered by a FAQ when this many of its questions name it: one narrative
 # mention ("em làm công ty ở Bình Dương") does not make the answer speak to companies.
 COVERING_QUESTIONS = 2
+# A message in which at least this share of the syllables carries a diacritic was typed with them:
+# its Vietnamese phrases are matched as typed, not folded ("ngoài quốc lộ" is not "ngoại quốc",
+# "người lao động" not "người Lào", "trước bà" not "trước bạ"). Typed with diacritics, 95 % of the
+# training questions have more than 0.7; typed without, 0; English ones, with the topic's terms put
+# in Vietnamese by the normalizer, about 0.2.
+TYPED_WITH_DIACRITICS = 0.5
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,8 @@ class SubcaseClass:
     says: str  # how the bot names the case to the citizen
     accented: tuple[str, ...]  # phrases matched on the text with its diacritics
     folded: tuple[str, ...]  # phrases of two or more syllables, and foreign words, matched folded
+    # the foreign words alone: matched folded whatever the message
+    words: tuple[str, ...] = ()
     # a phrase inside one of these ("làm công ty", "công ty đòi") is a passing mention
     passing_accented: tuple[str, ...] = ()
     passing_folded: tuple[str, ...] = ()
@@ -43,23 +51,34 @@ class SubcaseClass:
     # or named by a verb and what it acts on, a few words apart ("cập nhật số điện thoại mới")
     near_accented: tuple[re.Pattern[str], ...] = ()
     near_folded: tuple[re.Pattern[str], ...] = ()
+    # the same, for a message typed with diacritics: Vietnamese phrases as typed, foreign words folded
+    with_words: tuple[str, ...] = ()
+    unless_words: tuple[str, ...] = ()
+    near_typed: tuple[re.Pattern[str], ...] = ()
 
-    def named_in(self, accented: str, folded: str) -> bool:
-        """`accented`/`folded`: the message padded with spaces."""
-        if not self._matches(accented, folded):
+    def named_in(self, accented: str, folded: str, typed_with_diacritics: bool = False) -> bool:
+        """`accented`/`folded`: the message padded with spaces. `typed_with_diacritics`: match its
+        Vietnamese phrases only as typed (see TYPED_WITH_DIACRITICS)."""
+        if not self._matches(accented, folded, typed_with_diacritics):
             return False
+        with_folded, unless_folded = ((self.with_words, self.unless_words) if typed_with_diacritics
+                                      else (self.with_folded, self.unless_folded))
         if (self.with_accented or self.with_folded) and not _any_in(accented, folded, self.with_accented,
-                                                                     self.with_folded):
+                                                                     with_folded):
             return False
-        if _any_in(accented, folded, self.unless_accented, self.unless_folded):
+        if _any_in(accented, folded, self.unless_accented, unless_folded):
             return False
         for passing in self.passing_accented:
             accented = accented.replace(f" {passing} ", "  ")
         for passing in self.passing_folded:
             folded = folded.replace(f" {passing} ", "  ")
-        return self._matches(accented, folded)
+        return self._matches(accented, folded, typed_with_diacritics)
 
-    def _matches(self, accented: str, folded: str) -> bool:
+    def _matches(self, accented: str, folded: str, typed_with_diacritics: bool) -> bool:
+        if typed_with_diacritics:
+            return (_any_in(accented, folded, self.accented, self.words)
+                    or any(p.search(accented) for p in self.near_accented)
+                    or any(p.search(folded) for p in self.near_typed))
         return (_any_in(accented, folded, self.accented, self.folded)
                 or any(p.search(accented) for p in self.near_accented)
                 or any(p.search(folded) for p in self.near_folded))
@@ -76,7 +95,8 @@ class Subcases:
     def named_in(self, message: NormalizedText) -> tuple[str, ...]:
         """The classes a message names, in file order."""
         accented, folded = f" {message.text} ", f" {message.folded} "
-        return tuple(c.name for c in self.classes if c.named_in(accented, folded))
+        typed = typed_with_diacritics(message)
+        return tuple(c.name for c in self.classes if c.named_in(accented, folded, typed))
 
     def covered_by(self, questions: Iterable[str]) -> frozenset[str]:
         """The classes that at least COVERING_QUESTIONS of a FAQ's questions name."""
@@ -90,6 +110,18 @@ class Subcases:
         return next((c.says for c in self.classes if c.name == name), "")
 
 
+_SYLLABLES = re.compile(r"[^\W\d_]+")
+
+
+def typed_with_diacritics(message: NormalizedText) -> bool:
+    """Whether the message was typed with Vietnamese diacritics (TYPED_WITH_DIACRITICS)."""
+    syllables = _SYLLABLES.findall(message.text)
+    if not syllables:
+        return False
+    marked = sum(1 for s in syllables if fold_diacritics(s) != s)
+    return marked >= TYPED_WITH_DIACRITICS * len(syllables)
+
+
 @lru_cache(maxsize=2)
 def load_subcases(path: Path = SUBCASES_FILE) -> Subcases:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -99,6 +131,7 @@ def load_subcases(path: Path = SUBCASES_FILE) -> Subcases:
         with_phrases, with_words = _phrases_and_words(item.get("with") or {})
         unless_phrases, unless_words = _phrases_and_words(item.get("unless") or {})
         near = [_near(pair) for pair in item.get("near") or ()]
+        near_typed = [_near(pair, typed=True)[1] for pair in item.get("near") or ()]
         passing = item.get("passing") or {}
         contexts = [f"{_normalized(b)} {p}" for b in passing.get("before") or () for p in phrases + words] + [
             f"{p} {_normalized(a)}" for a in passing.get("after") or () for p in phrases + words]
@@ -107,6 +140,7 @@ def load_subcases(path: Path = SUBCASES_FILE) -> Subcases:
             says=str(item.get("says", "")),
             accented=_accented(phrases),
             folded=_folded(phrases, words),
+            words=_folded([], words),
             passing_accented=tuple(contexts),
             passing_folded=tuple(fold_diacritics(c) for c in contexts),
             with_accented=_accented(with_phrases),
@@ -115,6 +149,9 @@ def load_subcases(path: Path = SUBCASES_FILE) -> Subcases:
             unless_folded=_folded(unless_phrases, unless_words),
             near_accented=tuple(p for p, _ in near if p),
             near_folded=tuple(p for _, p in near if p),
+            with_words=_folded([], with_words),
+            unless_words=_folded([], unless_words),
+            near_typed=tuple(p for p in near_typed if p),
         ))
     return Subcases(tuple(classes))
 
@@ -136,13 +173,16 @@ def _folded(phrases: list[str], words: list[str]) -> tuple[str, ...]:
         fold_diacritics(w) for w in words if w)
 
 
-def _near(pair: dict) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+def _near(pair: dict, typed: bool = False) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
     """One of `first`, then at most `within` words, then one of `then`, as whole words: the
     pattern on the text as typed and the one on the folded text (each side by the rules of
-    `phrases` and `words`)."""
+    `phrases` and `words`). `typed`: the folded pattern of the foreign words alone, for a message
+    typed with diacritics (its Vietnamese phrases are matched as typed)."""
     first, first_words = _phrases_and_words(pair.get("first") or {})
     then, then_words = _phrases_and_words(pair.get("then") or {})
     within = int(pair.get("within", 0))
+    if typed:
+        first, then = [], []
     return (_pattern(_accented(first) + tuple(first_words), _accented(then) + tuple(then_words), within),
             _pattern(_folded(first, first_words), _folded(then, then_words), within))
 

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.faq.subcases import COVERING_QUESTIONS, load_subcases
+from bot.faq.subcases import COVERING_QUESTIONS, load_subcases, typed_with_diacritics
 from bot.text.normalize import normalize
 
 
@@ -127,4 +127,26 @@ def test_a_complaint_names_another_party_only_beside_a_word_of_complaint_and_not
     ("đổi giờ hẹn được không, em để lại số điện thoại rồi", ()),
 ])
 def test_a_change_of_a_registered_detail_is_a_verb_of_change_near_the_detail(subcases, text, named):
+    assert subcases.named_in(normalize(text)) == named
+
+
+@pytest.mark.parametrize("text", [
+    "Tôi chạy xe từ ngoài quốc lộ vào, muốn tìm bộ phận một cửa",  # ngoài quốc lộ, not ngoại quốc
+    "Xin hỏi người lao động tự do mua bảo hiểm y tế hộ gia đình ở đâu",  # lao động, not Lào
+    "Tuần trước bà em mất rồi, nhà muốn xin tiền mai táng",  # trước bà, not trước bạ
+    "Tôi muốn làm sổ cho cả nhà lẫn đất thì có được không",  # lẫn đất, not lấn đất
+    "Anh ơi nếu đo đạc lại thì thực tế là 205 m2 thì sao",  # thì thực, not thị thực
+])
+def test_a_message_typed_with_diacritics_is_matched_as_typed(subcases, text):
+    assert typed_with_diacritics(normalize(text))
+    assert subcases.named_in(normalize(text)) == ()
+
+
+@pytest.mark.parametrize("text, named", [
+    ("em lay chong han quoc thi dang ky ket hon o dau", ("foreign",)),  # typed without: folded
+    ("Em lấy chồng Hàn Quốc, xin cấp lại giấy khai sinh", ("foreign", "reissue")),
+    ("Công ty em muốn xin giấy phép, company cần gì", ("organisation",)),  # a foreign word, folded
+    ("My Korean wife needs a birth certificate for our son", ("foreign",)),  # English: folded
+])
+def test_a_message_typed_without_diacritics_or_in_english_is_matched_folded(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
