@@ -175,8 +175,12 @@ class Conversation:
         faq_id, _, why = rest.partition(":")
         if kind != "not_covered" or faq_id not in self.kb.faqs:
             return None
-        says = self.understanding.subcases.says(why)
-        case = self.replies.text("not_covered_case", says=says) if says else self.replies.text("not_covered_case_default")
+        subcases = self.understanding.subcases
+        says = subcases.says(why)
+        if says:
+            case = self.replies.text("not_covered_detail" if subcases.is_ask(why) else "not_covered_case", says=says)
+        else:
+            case = self.replies.text("not_covered_case_default")
         return self.kb.faqs[faq_id].title, case
 
     def _clarify(self, options: tuple[str, ...]) -> Reply:

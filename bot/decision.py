@@ -52,6 +52,9 @@ class FaqGuard:
     # the classes the answer itself speaks to (the FAQ's `covers`, declared by its editors); a
     # class its questions name but its answer does not is a case the answer may not settle
     answer_covers: frozenset[str] = frozenset()
+    # the kinds of detail (data/subcases.yml `asks`: a percentage, an area, who signs…) that the
+    # answer's own text gives
+    answer_gives: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class Signals:
     ranking: tuple[IntentScore, ...]
     fuzzy: tuple[FuzzyMatch, ...] = ()
     cues: tuple[str, ...] = ()  # sub-case classes named in the message (bot.subcases)
+    asks: tuple[str, ...] = ()  # kinds of detail the message asks (bot.faq.subcases.Asks)
 
 
 @dataclass(frozen=True)
@@ -177,6 +181,10 @@ def decide(
     unanswered = next((c for c in signals.cues if c not in guard.answer_covers), None)
     if unanswered is not None and not_covered is not None and not_covered.confidence >= thresholds.uncovered_cue_confidence:
         return _not_covered(best, best, guards, candidates, unanswered)
+    # A detail the answer's text does not give (a percentage, an area, who signs).
+    ungiven = next((a for a in signals.asks if a not in guard.answer_gives), None)
+    if ungiven is not None:
+        return _not_covered(best, best, guards, candidates, ungiven)
 
     second = faqs[1].confidence if len(faqs) > 1 else 0.0
     has_keyword = any(_contains(text, k) for k in guard.keywords)

@@ -37,6 +37,7 @@ class Understanding:
                 excludes=_folded(faq.excludes),
                 covered_cues=self.subcases.covered_by([faq.title, *faq.training_questions()]),
                 answer_covers=frozenset(faq.covers),
+                answer_gives=self.subcases.given_in(faq.answer),
             )
             for faq in kb.faqs.values()
         }
@@ -61,7 +62,8 @@ class Understanding:
         normalized = normalize(text)
         # the normalizer folds letters repeated for emphasis ("ạaaa"), so 10,000 x's would become "x"
         folded = normalized.folded if has_words(text) else ""
-        return Signals(folded, tuple(ranking), self.index.match(folded), self.subcases.named_in(normalized))
+        return Signals(folded, tuple(ranking), self.index.match(folded), self.subcases.named_in(normalized),
+                       asks=self.subcases.asked_in(normalized, text))
 
     def decide(self, text: str, ranking: Iterable[IntentScore]) -> Decision:
         # "ok", "cảm ơn nhé", "thôi" ask nothing: the model's ranking of them is noise (issue 20)

@@ -7,6 +7,7 @@ questions speak of fines (khai_sinh_qua_han) covers fines; one whose questions n
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -89,8 +90,28 @@ def _any_in(accented: str, folded: str, accented_phrases: tuple[str, ...], folde
 
 
 @dataclass(frozen=True)
+class Ask:
+    """A kind of detail a question can ask (a percentage, an area, who signs) and how an answer
+    that gives it reads: coverage is read from the answer's own text."""
+
+    name: str
+    says: str
+    ask: tuple[re.Pattern[str], ...]
+    answer: tuple[re.Pattern[str], ...]
+
+    def asked_in(self, message: NormalizedText, original: str = "") -> bool:
+        texts = (message.folded, fold_diacritics(unicodedata.normalize("NFC", original).lower()))
+        return any(p.search(t) for p in self.ask for t in texts)
+
+    def given_in(self, answer: str) -> bool:
+        text = unicodedata.normalize("NFC", answer).lower()
+        return any(p.search(text) for p in self.answer)
+
+
+@dataclass(frozen=True)
 class Subcases:
     classes: tuple[SubcaseClass, ...]
+    asks: tuple[Ask, ...] = ()
 
     def named_in(self, message: NormalizedText) -> tuple[str, ...]:
         """The classes a message names, in file order."""
@@ -106,8 +127,19 @@ class Subcases:
                 counts[name] = counts.get(name, 0) + 1
         return frozenset(name for name, n in counts.items() if n >= COVERING_QUESTIONS)
 
+    def asked_in(self, message: NormalizedText, original: str = "") -> tuple[str, ...]:
+        """The kinds of detail a message asks (`asks` of data/subcases.yml), in file order."""
+        return tuple(a.name for a in self.asks if a.asked_in(message, original))
+
+    def given_in(self, answer: str) -> frozenset[str]:
+        """The kinds of detail an answer's text gives."""
+        return frozenset(a.name for a in self.asks if a.given_in(answer))
+
     def says(self, name: str) -> str:
-        return next((c.says for c in self.classes if c.name == name), "")
+        return next((c.says for c in (*self.classes, *self.asks) if c.name == name), "")
+
+    def is_ask(self, name: str) -> bool:
+        return any(a.name == name for a in self.asks)
 
 
 _SYLLABLES = re.compile(r"[^\W\d_]+")
@@ -153,7 +185,12 @@ def load_subcases(path: Path = SUBCASES_FILE) -> Subcases:
             unless_words=_folded([], unless_words),
             near_typed=tuple(p for p in near_typed if p),
         ))
-    return Subcases(tuple(classes))
+    asks = tuple(
+        Ask(name=str(name), says=str(item.get("says", "")),
+            ask=tuple(re.compile(p) for p in item.get("ask") or ()),
+            answer=tuple(re.compile(p) for p in item.get("answer") or ()))
+        for name, item in (data.get("asks") or {}).items())
+    return Subcases(tuple(classes), asks)
 
 
 def _phrases_and_words(item: dict) -> tuple[list[str], list[str]]:

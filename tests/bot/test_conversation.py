@@ -83,6 +83,13 @@ def test_a_case_the_model_finds_uncovered_is_said_without_naming_it(conversation
     assert "chưa nói tới trường hợp cụ thể anh/chị hỏi" in turn.replies[0].text
 
 
+def test_a_detail_the_answer_does_not_give_is_said_honestly(conversation, kb):
+    ranking = (IntentScore("faq_dang_ky_xe", 0.98), IntentScore("not_covered", 0.01))
+    turn = conversation.respond("lệ phí trước bạ xe máy là mấy phần trăm giá xe", ranking, DialogueState())
+    assert turn.decision.kind == HANDOFF and turn.decision.reason == "not_covered:dang_ky_xe:percent"
+    assert f"“{kb.faqs['dang_ky_xe'].title}” chưa nói tới tỷ lệ phần trăm cụ thể" in turn.replies[0].text
+
+
 def test_ten_thousand_letters_are_not_understood_whatever_the_model_says(conversation):
     turn = conversation.respond("x" * 10_000, (IntentScore("faq_dia_chi_mot_cua", 0.9),), DialogueState())
     assert turn.decision.kind == OUT_OF_SCOPE and "chưa hiểu" in turn.replies[0].text

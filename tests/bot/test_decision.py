@@ -147,6 +147,17 @@ def test_a_sub_case_the_questions_name_but_the_answer_does_not_hands_off_on_a_fa
     assert decide(signals(faint), by_answer, T).kind == ANSWER
 
 
+def test_a_detail_the_answer_does_not_give_hands_off():
+    """A message asking a kind of detail (a percentage, an area, who signs) is answered only by a FAQ
+    whose answer's text gives that kind of detail (FaqGuard.answer_gives, read from the answer)."""
+    ranking = tuple(IntentScore(n, c) for n, c in (("faq_can_cuoc_cap_moi", 0.97), ("not_covered", 0.0)))
+    signals = Signals("le phi lam can cuoc giam may phan tram", ranking, asks=("percent",))
+    d = decide(signals, GUARDS, T)
+    assert (d.kind, d.reason, d.department) == (HANDOFF, "not_covered:can_cuoc_cap_moi:percent", "cong_an")
+    gives = {**GUARDS, "can_cuoc_cap_moi": FaqGuard("cong_an", ("can cuoc",), (), answer_gives=frozenset({"percent"}))}
+    assert decide(signals, gives, T).kind == ANSWER
+
+
 @pytest.mark.parametrize("text", ["x" * 10_000, "khaisinh" * 40])
 def test_a_run_of_letters_longer_than_any_word_is_not_understood(text):
     d = _decide(text, ("faq_dia_chi_mot_cua", 0.99))

@@ -150,3 +150,24 @@ def test_a_message_typed_with_diacritics_is_matched_as_typed(subcases, text):
 ])
 def test_a_message_typed_without_diacritics_or_in_english_is_matched_folded(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("lệ phí trước bạ là mấy phần trăm giá xe", ("percent",)),
+    ("diện tích tối thiểu để tách thửa là bao nhiêu m2", ("area",)),
+    ("ai ký quyết định công nhận hộ nghèo", ("signer",)),
+    ("khai tử muộn có cần người làm chứng không", ("witness",)),
+    ("mua đất bằng giấy tay có trưởng thôn ký làm chứng, giờ làm sổ được không", ()),  # told, not asked
+    ("làm chứng minh thư ở đâu", ()),
+])
+def test_a_message_asks_a_kind_of_detail(subcases, text, asks):
+    assert subcases.asked_in(normalize(text), text) == asks
+
+
+def test_whether_an_answer_gives_a_detail_is_read_from_its_text(subcases):
+    assert subcases.given_in("Lệ phí trước bạ 0,5% giá trị nhà đất.") == frozenset({"percent"})
+    assert subcases.given_in("Thửa mới phải đạt diện tích tối thiểu do UBND tỉnh quy định.") == frozenset({"area"})
+    assert subcases.given_in("Chủ tịch UBND xã ra quyết định công nhận.") == frozenset({"signer"})
+    assert subcases.given_in("Nộp tờ khai tại xã; lệ phí theo quy định.") == frozenset()
+    assert subcases.is_ask("percent") and not subcases.is_ask("tax")
+    assert subcases.says("witness") == "người làm chứng"
