@@ -152,6 +152,57 @@ def test_a_message_typed_without_diacritics_or_in_english_is_matched_folded(subc
     assert subcases.named_in(normalize(text)) == named
 
 
+@pytest.mark.parametrize("text, named", [
+    # a paper, then what happened to it; damaged by the citizen; made again
+    ("giấy khai sinh bản chính bị rách hết rồi", ("reissue",)),
+    ("lỡ làm ướt bản gốc giấy chứng nhận", ("reissue",)),
+    ("giờ muốn làm lại giấy kết hôn thì sao", ("reissue",)),
+    # something filed, cancelled or taken back; assessed again
+    ("đã nộp rồi giờ muốn rút lại đơn được không", ("change",)),
+    ("How can I cancel my application?", ("change",)),
+    ("muốn đề nghị đánh giá lại mức độ khuyết tật", ("change",)),
+    # money asked back, or taken in error
+    ("nộp nhầm lệ phí hai lần thì sao", ("refund",)),
+    ("lệ phí đó có được trả lại tiền không", ("refund",)),
+    # the state's office abroad; a tax said by its name
+    ("giấy tờ do đại sứ quán cấp thì chứng thực ở đâu", ("foreign",)),
+    ("hộ kinh doanh có phải nộp lệ phí môn bài không", ("tax",)),
+    ("hàng xóm xây lấn sang đất nhà tôi", ("complaint",)),
+    ("My fiance has big loans, am I responsible for his debts?", ("debt",)),
+])
+def test_more_ways_of_naming_a_class(subcases, text, named):
+    assert subcases.named_in(normalize(text)) == named
+
+
+@pytest.mark.parametrize("text", [
+    "làm thẻ căn cước mất bao lâu",  # a duration, not a loss
+    "giấy tờ làm khai sinh gồm những gì, làm lại từ đầu có mất phí không",
+    "xe chở vật liệu làm hỏng đường bê tông",  # "vật" is not VAT; a road is not a paper
+    "trả kết quả ở đâu, có được trả lại bản gốc không",  # a paper handed back is no refund
+])
+def test_everyday_sentences_near_the_new_phrases_name_nothing(subcases, text):
+    assert subcases.named_in(normalize(text)) == ()
+
+
+def test_no_foreign_word_is_a_vietnamese_syllable_without_diacritics(subcases):
+    """`words` are matched folded: a single one that is a Vietnamese syllable ("vat", "thai") would
+    match everyday words ("vật", "thái")."""
+    import glob
+    import re
+
+    import yaml
+
+    from bot.text.fold import fold_diacritics
+    syllables = set()
+    for path in glob.glob("data/faq/*.yml"):
+        for questions in yaml.safe_load(open(path, encoding="utf-8"))["questions"].values():
+            for q in questions:
+                syllables.update(fold_diacritics(w) for w in re.findall(r"[^\W\d_]+", q.lower()) if fold_diacritics(w) != w)
+    for c in subcases.classes:
+        for word in (*c.words, *c.with_words, *c.unless_words):
+            assert not all(part in syllables for part in word.split()), (c.name, word)
+
+
 @pytest.mark.parametrize("text, asks", [
     ("lệ phí trước bạ là mấy phần trăm giá xe", ("percent",)),
     ("diện tích tối thiểu để tách thửa là bao nhiêu m2", ("area",)),
