@@ -19,6 +19,7 @@ import regex
 import yaml
 
 from bot.text.fold import fold_diacritics
+from bot.text.syllable import reads_as_english
 
 SLANG_FILE = Path(__file__).resolve().parents[2] / "data" / "slang.yml"
 ENGLISH_FILE = Path(__file__).resolve().parents[2] / "data" / "english.yml"
@@ -109,6 +110,7 @@ def _normalize_with_data_files(text: str) -> NormalizedText:
 def _normalize(text: str, slang: SlangTable) -> NormalizedText:
     words = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
     cleaned = [clean_word(w) for w, _, _ in words]
+    english = reads_as_english(cleaned, slang.words.keys())
     pieces: list[Piece] = []
     i = 0
     while i < len(cleaned):
@@ -121,7 +123,7 @@ def _normalize(text: str, slang: SlangTable) -> NormalizedText:
         previous = cleaned[i - 1] if i > 0 else None
         following = cleaned[i + 1] if i + 1 < len(cleaned) else None
         pieces.extend(Piece(syllable, words[i][1], words[i][2])
-                      for syllable in _expand(cleaned[i], previous, following, slang))
+                      for syllable in _expand(cleaned[i], previous, following, slang, english))
         i += 1
     return NormalizedText(tuple(pieces))
 
@@ -157,8 +159,11 @@ def clean_word(word: str) -> str:
     return place_tone(word)
 
 
-def _expand(word: str, previous: str | None, following: str | None, slang: SlangTable) -> list[str]:
+def _expand(word: str, previous: str | None, following: str | None, slang: SlangTable,
+            english: bool = False) -> list[str]:
     """Expand one cleaned word into its syllables, looking at its neighbours where slang is ambiguous."""
+    if english and word == "a":
+        return []  # the English article, not "anh": "register a birth" is no older brother's
     glued = _NUMBER_WITH_SUFFIX.fullmatch(word)
     if glued and glued.group(2) in slang.number_suffix:
         return [glued.group(1), *slang.number_suffix[glued.group(2)].split()]
