@@ -169,6 +169,18 @@ def test_a_message_typed_without_diacritics_or_in_english_is_matched_folded(subc
     ("hộ kinh doanh có phải nộp lệ phí môn bài không", ("tax",)),
     ("hàng xóm xây lấn sang đất nhà tôi", ("complaint",)),
     ("My fiance has big loans, am I responsible for his debts?", ("debt",)),
+    # fifth session: a religious body, a school in English; a paper dropped or eaten; money paid,
+    # then asked back; dues to the State every year; a paper cancelled
+    ("Giáo xứ muốn xây lại nhà thờ thì có cần giấy phép không", ("organisation",)),
+    ("I run a small private kindergarten and want insurance for our teachers", ("organisation",)),
+    ("giấy chứng nhận bị chuột cắn nát một góc", ("reissue",)),
+    ("em đánh rơi giấy xác nhận hôm qua rồi", ("reissue",)),
+    ("đóng 15 nghìn rồi mới biết online được miễn, có hoàn được không", ("refund",)),
+    ("My bank charged me twice for the fee", ("refund",)),
+    ("lên thổ cư rồi thì hằng năm phải nộp tiền gì", ("tax",)),
+    ("cho khách ở qua đêm thì phải nộp cho nhà nước khoản gì", ("tax",)),
+    ("giờ không muốn ủy quyền nữa thì hủy giấy đó sao", ("change",)),
+    ("nhà đang vay tiền, sổ đỏ ngân hàng giữ", ("debt",)),
 ])
 def test_more_ways_of_naming_a_class(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
@@ -210,6 +222,11 @@ def test_no_foreign_word_is_a_vietnamese_syllable_without_diacritics(subcases):
     ("khai tử muộn có cần người làm chứng không", ("witness",)),
     ("mua đất bằng giấy tay có trưởng thôn ký làm chứng, giờ làm sổ được không", ()),  # told, not asked
     ("làm chứng minh thư ở đâu", ()),
+    ("chưa đăng ký nghĩa vụ quân sự giờ bị phạt mấy triệu", ("fine",)),
+    ("không đăng ký tạm trú thì mức phạt thế nào", ("fine",)),
+    ("đăng ký trễ có bị phạt không", ()),  # whether, not how much: an answer saying "có thể bị phạt" gives it
+    ("mật độ xây dựng và khoảng lùi tối đa của lô đất 80m2 là bao nhiêu", ("planning",)),
+    ("tiền chuyển mục đích tính theo giá đất nông nghiệp được lấy theo loại nào", ("land_price",)),
 ])
 def test_a_message_asks_a_kind_of_detail(subcases, text, asks):
     assert subcases.asked_in(normalize(text), text) == asks
@@ -220,5 +237,7 @@ def test_whether_an_answer_gives_a_detail_is_read_from_its_text(subcases):
     assert subcases.given_in("Thửa mới phải đạt diện tích tối thiểu do UBND tỉnh quy định.") == frozenset({"area"})
     assert subcases.given_in("Chủ tịch UBND xã ra quyết định công nhận.") == frozenset({"signer"})
     assert subcases.given_in("Nộp tờ khai tại xã; lệ phí theo quy định.") == frozenset()
+    assert subcases.given_in("Không đăng ký có thể bị xử phạt hành chính.") == frozenset()
+    assert subcases.given_in("Không đăng ký bị phạt từ 500.000 đồng.") == frozenset({"fine"})
     assert subcases.is_ask("percent") and not subcases.is_ask("tax")
     assert subcases.says("witness") == "người làm chứng"
