@@ -19,8 +19,12 @@ Rasa server pulls and loads it mid-burst; no training). What got no 200 is deliv
 afterwards, as Zalo does; replies are compared with each citizen's questions in the order sent
 (a message delivered late, after Zalo's retry, is answered when it comes).
 
+--cores 1,2 holds each run to that many CPU cores (sched_setaffinity: the bench client, the
+simulator, every process of the stack, and a PostgreSQL and Redis started for that run alike), so
+that the figure a core adds is measured on this machine rather than estimated from CPU seconds.
+
   python bench/cluster_load.py [--citizens 2000] [--messages 5] [--spread 30] [--model PATH]
-                               [--scales 1,2] [--faults none,kill-worker,kill-rasa,kill-receiver,
+                               [--scales 1,2] [--cores 1,2] [--faults none,kill-worker,kill-rasa,kill-receiver,
                                                         restart-redis,restart-postgres,publish]
 """
 from __future__ import annotations
@@ -35,7 +39,8 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -356,14 +361,15 @@ class Services:
     redis: ThrowAwayRedis | None = None
 
     @classmethod
-    def for_faults(cls, faults: list[str], args) -> Services:
+    def for_faults(cls, faults: list[str], args, own: bool = False) -> Services:
         # The machine's shared servers are never restarted: a restart fault gets its own, and so
-        # does every run then, so that the runs compare.
+        # does every run then, so that the runs compare. `own`: both of its own in any case (a run
+        # held to some cores starts them there).
         services = cls(args.database_url, args.redis_url)
-        if "restart-postgres" in faults:
+        if own or "restart-postgres" in faults:
             services.postgres = ThrowAwayPostgres()
             services.database_url = make_url(services.postgres.url).set(database="ubnd_cluster_bench").render_as_string(False)
-        if "restart-redis" in faults:
+        if own or "restart-redis" in faults:
             services.redis = ThrowAwayRedis(Path(tempfile.mkdtemp(prefix="cluster-load-redis-")))
             services.redis_url = services.redis.url
         return services
@@ -396,6 +402,20 @@ def injector(fault: str, stack: Stack, services: Services, model: Path) -> Calla
         return f"{name} live, loaded by the Rasa servers in " + ", ".join(f"{s:.1f}" for s in seconds.values()) + " s"
 
     return None if fault == "none" else inject
+
+
+@contextmanager
+def held_to_cores(count: int | None) -> Iterator[None]:
+    """This process, and every process and thread it starts meanwhile, on the first `count` cores only."""
+    if count is None:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, set(range(count)))
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
 
 
 def run_phase(model: Path, services: Services, scale: int, fault: str, args) -> tuple[dict[str, str], dict[str, str]]:
@@ -440,30 +460,45 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16, help="citizens each worker works on at once")
     parser.add_argument("--scales", default="1,2", help="Rasa servers (= turn workers) per run")
     parser.add_argument("--faults", default="none", help=f"one run per scale and fault, injected mid-burst: {','.join(FAULTS)}")
+    parser.add_argument("--cores", help="one per scale (e.g. 1,2): each run held to that many CPU cores, the bench client, "
+                        "simulator, stack and a PostgreSQL and Redis of the run's own alike, to measure what a core adds")
     parser.add_argument("--reply-timeout", type=float, default=REPLY_TIMEOUT,
                         help="stop waiting for replies after this many seconds without a new one")
     args = parser.parse_args()
     model = model_without_training(args.model)
     scales = [int(s) for s in args.scales.split(",")]
+    cores = [int(c) for c in args.cores.split(",")] if args.cores else [None] * len(scales)
+    if len(cores) != len(scales) or any(c is not None and not 0 < c <= os.cpu_count() for c in cores):
+        parser.error(f"--cores needs one count per scale, each from 1 to {os.cpu_count()}")
     faults = [f.strip() for f in args.faults.split(",") if f.strip()]
     if unknown := set(faults) - set(FAULTS):
         parser.error(f"unknown fault(s) {', '.join(sorted(unknown))}; known: {', '.join(FAULTS)}")
     try:
-        services = Services.for_faults(faults, args)
+        services = Services.for_faults(faults, args) if not args.cores else None
     except Unavailable as exc:
         sys.exit(f"a restart fault needs servers of its own: {exc}")
     try:
+        where = services.describe() if services else "a PostgreSQL and Redis of each run's own, on its cores"
         print(f"{args.citizens} citizens x {args.messages} messages starting within {args.spread:.0f} s; model {model.name}; "
-              f"{services.describe()}; 2 receivers behind one address; {os.cpu_count()} CPU cores"
+              f"{where}; 2 receivers behind one address; {os.cpu_count()} CPU cores"
               + (f"; faults injected {args.spread / 2:.0f} s in: {', '.join(faults)}" if faults != ["none"] else "") + "\n")
         results, usages = {}, {}
         for fault in faults:
-            for scale in scales:
-                label = f"{scale} Rasa + {scale} worker{'s' if scale > 1 else ''}" + ("" if fault == "none" else f", {fault}")
-                results[label], usages[label] = run_phase(model, services, scale, fault, args)
+            for scale, count in zip(scales, cores):
+                label = (f"{scale} Rasa + {scale} worker{'s' if scale > 1 else ''}"
+                         + ("" if count is None else f" on {count} core{'s' if count > 1 else ''}")
+                         + ("" if fault == "none" else f", {fault}"))
+                with held_to_cores(count):
+                    run_services = services or Services.for_faults(faults, args, own=True)
+                    try:
+                        results[label], usages[label] = run_phase(model, run_services, scale, fault, args)
+                    finally:
+                        if run_services is not services:
+                            run_services.stop()
                 print(f"{label}: {results[label]}\n  {usages[label]}", flush=True)
     finally:
-        services.stop()
+        if services:
+            services.stop()
     print()
     print_table(results)
     if len(scales) == 2:
@@ -472,6 +507,9 @@ def main() -> int:
             a, b = (float(results[label]["throughput (msg/s, first send to last reply)"])
                     for label in list(results)[2 * n:2 * n + 2])
             print(f"throughput ratio {scales[1]} : {scales[0]}{'' if fault == 'none' else f' with {fault}'} = {b / a:.2f}")
+            if cores[0] is not None and cores[1] != cores[0]:
+                print(f"per added core{'' if fault == 'none' else f' with {fault}'}: {(b - a) / (cores[1] - cores[0]):+.1f} msg/s "
+                      f"({a / cores[0]:.1f} msg/s per core on {cores[0]}, {b / cores[1]:.1f} on {cores[1]})")
     print("\nCPU by kind of process (all of that kind; share of one core over the measured burst), the largest peak\n"
           "resident memory among them, and how many ran (a killed one and the one started in its place are two):")
     print_table(usages)
