@@ -1,5 +1,10 @@
-"""How the cluster bench and fault tests judge one citizen's replies (bench/cluster_load.py)."""
-from bench.cluster_load import ReplyTally, delivered_late, tally_replies
+"""How the cluster bench and fault tests judge one citizen's replies, and hold a run to its cores
+(bench/cluster_load.py)."""
+import os
+import subprocess
+import sys
+
+from bench.cluster_load import ReplyTally, delivered_late, held_to_cores, tally_replies
 
 POOL = {"q1": "a1", "q2": "a2", "q3": "a3"}
 
@@ -30,3 +35,15 @@ def test_late_means_a_first_delivery_without_200_or_delivered_again():
 def test_a_question_the_client_sent_twice_is_due_twice():
     assert tally_replies(["q1", "q1", "q2"], set(), ["a1", "a1", "a2"], POOL) == ReplyTally()
     assert tally_replies(["q1", "q1", "q2"], set(), ["a1", "a2"], POOL) == ReplyTally(lost=1)
+
+
+def test_a_run_held_to_one_core_and_what_it_starts_stay_there_and_the_bench_gets_its_cores_back():
+    before = os.sched_getaffinity(0)
+    with held_to_cores(1):
+        assert os.sched_getaffinity(0) == {0}
+        child = subprocess.run([sys.executable, "-c", "import os; print(sorted(os.sched_getaffinity(0)))"],
+                               capture_output=True, text=True, check=True)
+        assert child.stdout.strip() == "[0]"
+    assert os.sched_getaffinity(0) == before
+    with held_to_cores(None):
+        assert os.sched_getaffinity(0) == before
