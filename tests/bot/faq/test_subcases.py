@@ -181,6 +181,7 @@ def test_a_message_typed_without_diacritics_or_in_english_is_matched_folded(subc
     ("cho khách ở qua đêm thì phải nộp cho nhà nước khoản gì", ("tax",)),
     ("giờ không muốn ủy quyền nữa thì hủy giấy đó sao", ("change",)),
     ("nhà đang vay tiền, sổ đỏ ngân hàng giữ", ("debt",)),
+    ("mất biển số xe máy", ("reissue",)),
 ])
 def test_more_ways_of_naming_a_class(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
@@ -191,6 +192,9 @@ def test_more_ways_of_naming_a_class(subcases, text, named):
     "giấy tờ làm khai sinh gồm những gì, làm lại từ đầu có mất phí không",
     "xe chở vật liệu làm hỏng đường bê tông",  # "vật" is not VAT; a road is not a paper
     "trả kết quả ở đâu, có được trả lại bản gốc không",  # a paper handed back is no refund
+    "bố tôi mất, thẻ căn cước của bố có phải nộp lại không",  # a death, then the card
+    "bố mất, sổ đỏ đứng tên bố thì làm sao",
+    "làm sổ đỏ mất bao lâu",
 ])
 def test_everyday_sentences_near_the_new_phrases_name_nothing(subcases, text):
     assert subcases.named_in(normalize(text)) == ()
@@ -224,6 +228,7 @@ def test_no_foreign_word_is_a_vietnamese_syllable_without_diacritics(subcases):
     ("làm chứng minh thư ở đâu", ()),
     ("chưa đăng ký nghĩa vụ quân sự giờ bị phạt mấy triệu", ("fine",)),
     ("không đăng ký tạm trú thì mức phạt thế nào", ("fine",)),
+    ("xe mua 2 tháng chưa làm biển, CSGT có phạt không mức bao nhiêu", ("fine",)),
     ("đăng ký trễ có bị phạt không", ()),  # whether, not how much: an answer saying "có thể bị phạt" gives it
     ("mật độ xây dựng và khoảng lùi tối đa của lô đất 80m2 là bao nhiêu", ("planning",)),
     ("tiền chuyển mục đích tính theo giá đất nông nghiệp được lấy theo loại nào", ("land_price",)),
