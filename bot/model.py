@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bot import paths
+from bot.nlu.code_version import code_files, digest_files
 
 logger = logging.getLogger(__name__)
 
@@ -24,8 +25,6 @@ logger = logging.getLogger(__name__)
 # or under a release's folder for a model published from the database) and the NLU code.
 _TRAINING_INPUTS = ("config.yml", "domain.yml", "data/rules.yml")
 _TRAINING_GLOBS = ("data/nlu/*.yml",)
-_CODE = ("data/slang.yml", "data/english.yml")
-_CODE_GLOBS = ("bot/nlu/*.py", "bot/text/*.py")
 
 
 class TrainingError(Exception):
@@ -36,15 +35,11 @@ def fingerprint(root: Path = paths.ROOT) -> str:
     """A hash of the model's inputs: config, domain, training data (under `root`) and the NLU code."""
     digest = hashlib.sha256()
     digest.update(_rasa_version().encode())
-    for base, names, patterns in ((root, _TRAINING_INPUTS, _TRAINING_GLOBS), (paths.ROOT, _CODE, _CODE_GLOBS)):
-        files = [base / name for name in names]
-        for pattern in patterns:
-            files.extend(sorted(base.glob(pattern)))
-        for path in files:
-            digest.update(str(path.relative_to(base)).encode())
-            digest.update(b"\0")
-            digest.update(path.read_bytes())
-            digest.update(b"\0")
+    inputs = [root / name for name in _TRAINING_INPUTS]
+    for pattern in _TRAINING_GLOBS:
+        inputs.extend(sorted(root.glob(pattern)))
+    digest_files(digest, inputs, root)
+    digest_files(digest, code_files(), paths.ROOT)
     return digest.hexdigest()[:20]
 
 

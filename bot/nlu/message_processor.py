@@ -10,6 +10,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.code_version import code_version
+
 
 class MessageProcessor(GraphComponent, abc.ABC):
     """No configuration, nothing to train or persist: the same `process` at training and inference."""
@@ -17,6 +19,11 @@ class MessageProcessor(GraphComponent, abc.ABC):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {}
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        # Rasa's training cache sees this class's source only, not bot/text or the slang and glossary
+        return code_version()
 
     @classmethod
     def create(

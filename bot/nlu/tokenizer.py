@@ -8,6 +8,7 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.code_version import code_version
 from bot.nlu.normalizer import normalized_of
 from bot.text.normalize import normalize
 from bot.text.segment import segment
@@ -33,6 +34,10 @@ class VietnameseTokenizer(Tokenizer):
     @staticmethod
     def required_packages() -> list[str]:
         return ["underthesea"]
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        return code_version()  # segmentation lives in bot/text, outside the class Rasa fingerprints
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         text = message.get(attribute)

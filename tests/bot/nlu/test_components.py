@@ -46,3 +46,28 @@ def test_training_data_is_processed_and_intents_stay_whole():
     example = data.training_examples[0]
     assert [t.text for t in example.get(TOKENS_NAMES[INTENT])] == ["faq_tam_tru"]
     assert [t.text for t in example.get(TOKENS_NAMES[TEXT])][-1].endswith("trú")
+
+
+@pytest.mark.parametrize("component", [VietnameseNormalizer, VietnameseTokenizer, DiacriticsFoldedView])
+def test_rasas_training_cache_key_follows_the_code_and_data_the_component_reads(component, tmp_path, monkeypatch):
+    """Rasa keys a cached component by its class's source: a new glossary term or normalizer rule
+    (bot/text, data/english.yml) must change the key, or `rasa train` reuses the old messages."""
+    from rasa.engine.training.fingerprinting import calculate_fingerprint_key
+
+    from bot import paths
+    from bot.nlu import code_version
+
+    config = component.get_default_config()
+    before = calculate_fingerprint_key(component, config, {})
+    for name in (*code_version.DATA_FILES, "bot/text/normalize.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes((paths.ROOT / name).read_bytes())
+    (tmp_path / "data/english.yml").write_text((paths.ROOT / "data/english.yml").read_text() + "  brand new term: từ mới\n")
+    monkeypatch.setattr(paths, "ROOT", tmp_path)
+    code_version.code_version.cache_clear()
+    try:
+        assert calculate_fingerprint_key(component, config, {}) != before
+    finally:
+        monkeypatch.undo()
+        code_version.code_version.cache_clear()
+    assert calculate_fingerprint_key(component, config, {}) == before
