@@ -17,10 +17,10 @@ run-cluster: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# The lane to run while working: no trained model, SQLite only, at most 2 minutes; `make test`
-# runs everything (the model, PostgreSQL, the browser).
+# The lane to run while working: no trained model, SQLite only, on every core (pytest-xdist), at
+# most 2 minutes; `make test` runs everything (the model, PostgreSQL, the browser), one at a time.
 test-fast: $(STAMP)
-	TEST_DATABASES=sqlite $(PY) -m pytest -m "not model and not slow" -q $(PYTEST_ARGS)
+	TEST_DATABASES=sqlite $(PY) -m pytest -m "not model and not slow" -q -n auto $(PYTEST_ARGS)
 
 shell: $(STAMP)
 	@scripts/run.sh shell
