@@ -87,9 +87,14 @@ def _gate(argv: list[str]) -> int:
     parser.add_argument("model", type=Path)
     parser.add_argument("kb_dir", type=Path, help="the knowledge base's data folder (data/ of a release)")
     parser.add_argument("--faqs", default="", help="comma-separated FAQ ids both compared models know")
+    parser.add_argument("--out", type=Path, help="write the JSON to this file (the publisher's way) instead of stdout")
     args = parser.parse_args(argv)
     faq_ids = set(filter(None, args.faqs.split(",")))
-    print(json.dumps(asdict(score(args.model, args.kb_dir, counted(load_questions(), faq_ids), faq_ids)), ensure_ascii=False))
+    scored = json.dumps(asdict(score(args.model, args.kb_dir, counted(load_questions(), faq_ids), faq_ids)), ensure_ascii=False)
+    if args.out is None:
+        print(scored, flush=True)
+    else:
+        args.out.write_text(scored, encoding="utf-8")
     return 0
 
 

@@ -18,6 +18,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -163,12 +164,19 @@ def outcome(question: GateQuestion, kind: str, faq_id: str | None) -> tuple[bool
 
 
 def score_in_subprocess(model: Path, data_dir: Path, faq_ids: set[str]) -> GateScore:
-    command = [sys.executable, "-m", "bot", "gate", str(model), str(data_dir), "--faqs", ",".join(sorted(faq_ids))]
-    # Niced like the training: citizens' turns come first.
-    result = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True, preexec_fn=training_child(os.getpid()))
-    if result.returncode != 0:
-        raise RuntimeError(f"the gate could not score {model.name}: {result.stderr[-2000:]}")
-    return GateScore(**json.loads(result.stdout.strip().splitlines()[-1]))
+    # The score comes back in a file, not on stdout: a 250 KB line read from the pipe once came
+    # back cut at an 8 KB buffer boundary with the process's exit status 0 (a publisher-takeover
+    # test, 2026-12-06); a file is written and closed before the process ends.
+    with tempfile.TemporaryDirectory(prefix="gate-") as tmp:
+        out = Path(tmp) / "score.json"
+        command = [sys.executable, "-m", "bot", "gate", str(model), str(data_dir), "--faqs", ",".join(sorted(faq_ids)),
+                   "--out", str(out)]
+        # Niced like the training: citizens' turns come first.
+        result = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True,
+                                preexec_fn=training_child(os.getpid()))
+        if result.returncode != 0 or not out.exists():
+            raise RuntimeError(f"the gate could not score {model.name} (exit {result.returncode}): {result.stderr[-2000:]}")
+        return GateScore(**json.loads(out.read_text(encoding="utf-8")))
 
 
 def judge(live: GateScore, candidate: GateScore) -> Verdict:
