@@ -99,8 +99,8 @@ class Ask:
     ask: tuple[re.Pattern[str], ...]
     answer: tuple[re.Pattern[str], ...]
 
-    def asked_in(self, message: NormalizedText, original: str = "") -> bool:
-        texts = (message.folded, fold_diacritics(unicodedata.normalize("NFC", original).lower()))
+    def asked_in(self, texts: tuple[str, ...]) -> bool:
+        """`texts`: the message folded, normalized and as typed (for "%" and "m²")."""
         return any(p.search(t) for p in self.ask for t in texts)
 
     def given_in(self, answer: str) -> bool:
@@ -129,7 +129,8 @@ class Subcases:
 
     def asked_in(self, message: NormalizedText, original: str = "") -> tuple[str, ...]:
         """The kinds of detail a message asks (`asks` of data/subcases.yml), in file order."""
-        return tuple(a.name for a in self.asks if a.asked_in(message, original))
+        texts = (message.folded, fold_diacritics(unicodedata.normalize("NFC", original).lower()))
+        return tuple(a.name for a in self.asks if a.asked_in(texts))
 
     def given_in(self, answer: str) -> frozenset[str]:
         """The kinds of detail an answer's text gives."""

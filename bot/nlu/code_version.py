@@ -18,12 +18,11 @@ DATA_FILES = ("data/slang.yml", "data/english.yml")
 SOURCE_GLOBS = ("bot/nlu/*.py", "bot/text/*.py")
 
 
-def code_files(root: Path | None = None) -> list[Path]:
-    """The files under `root` (the checkout), in a fixed order."""
-    root = root or paths.ROOT
-    files = [root / name for name in DATA_FILES]
+def code_files() -> list[Path]:
+    """The files, under the checkout, in a fixed order."""
+    files = [paths.ROOT / name for name in DATA_FILES]
     for pattern in SOURCE_GLOBS:
-        files.extend(sorted(root.glob(pattern)))
+        files.extend(sorted(paths.ROOT.glob(pattern)))
     return files
 
 

@@ -110,7 +110,8 @@ def _normalize_with_data_files(text: str) -> NormalizedText:
 def _normalize(text: str, slang: SlangTable) -> NormalizedText:
     words = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
     cleaned = [clean_word(w) for w, _, _ in words]
-    english = reads_as_english(cleaned, slang.words.keys())
+    # only "a" reads differently in English; most messages have none to decide about
+    english = "a" in cleaned and reads_as_english(cleaned, slang.words.keys())
     pieces: list[Piece] = []
     i = 0
     while i < len(cleaned):
