@@ -16,6 +16,7 @@ import yaml
 
 from bot import intents, paths
 from bot.faq.knowledge_base import faq_id_of
+from bot.faq.negation import negated_at
 from bot.handoff.seed import seed_general_queue
 
 ANSWER = "answer"
@@ -168,7 +169,7 @@ def decide(
     best = faqs[0]
     best_id = faq_id_of(best.name)
     guard = guards[best_id]
-    excluded = next((e for e in guard.excludes if _contains(text, e)), None)
+    excluded = next((e for e in guard.excludes if _contains(text, e, unless_denied=True)), None)
     if excluded is not None:
         return handoff(f"other_procedure:{excluded}")
     uncovered = next((c for c in signals.cues if c not in guard.covered_cues), None)
@@ -247,9 +248,12 @@ def _phrase_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)")
 
 
-def _contains(text: str, phrase: str) -> bool:
-    """Whole-word containment of a folded phrase in folded text."""
-    return bool(phrase) and _phrase_pattern(phrase).search(text) is not None
+def _contains(text: str, phrase: str, unless_denied: bool = False) -> bool:
+    """Whole-word containment of a folded phrase in folded text; `unless_denied`: an occurrence
+    right after a negation ("khong tranh chap") does not count."""
+    if not phrase:
+        return False
+    return any(not (unless_denied and negated_at(text, m.start())) for m in _phrase_pattern(phrase).finditer(text))
 
 
 def _matches_any(patterns: tuple[str, ...], text: str) -> bool:

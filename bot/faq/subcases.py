@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from bot import paths
+from bot.faq.negation import occurs_unnegated
 from bot.text.fold import fold_diacritics
 from bot.text.normalize import NormalizedText, normalize
 
@@ -86,7 +87,9 @@ class SubcaseClass:
 
 
 def _any_in(accented: str, folded: str, accented_phrases: tuple[str, ...], folded_phrases: tuple[str, ...]) -> bool:
-    return any(f" {p} " in accented for p in accented_phrases) or any(f" {p} " in folded for p in folded_phrases)
+    """Whether a phrase occurs, not denied ("không tranh chấp" names no dispute)."""
+    return (any(occurs_unnegated(accented, p) for p in accented_phrases)
+            or any(occurs_unnegated(folded, p) for p in folded_phrases))
 
 
 @dataclass(frozen=True)

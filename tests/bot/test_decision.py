@@ -39,6 +39,13 @@ def test_an_excluded_sub_case_goes_to_a_person():
     assert d.kind == HANDOFF and d.reason.startswith("other_procedure")
 
 
+def test_an_excluded_sub_case_said_not_to_be_the_case_is_not_one():
+    d = _decide("giay khai sinh khong cai chinh gi, lam ban sao o dau", ("faq_khai_sinh", 0.97))
+    assert d.kind == ANSWER
+    d = _decide("khong biet cai chinh giay khai sinh o dau", ("faq_khai_sinh", 0.97))
+    assert d.kind == HANDOFF and d.reason == "other_procedure:cai chinh"
+
+
 def test_close_candidates_are_clarified():
     d = _decide("lam can cuoc", ("faq_can_cuoc_cap_moi", 0.45), ("faq_can_cuoc_cap_lai", 0.35), ("faq_can_cuoc_tre_em", 0.15))
     assert d.kind == CLARIFY

@@ -44,6 +44,11 @@ def subcases():
     ("Ủy quyền bán, thế chấp nhà đất có được lập bằng giấy ủy quyền chứng thực chữ ký không?", ()),
     # paying arrears
     ("dong bhyt bi tre 5 thang, gio dong bu duoc khong", ("debt",)),
+    # a negation before some other word, or one that folds into another word, denies nothing
+    ("đất đang tranh chấp, không biết có làm sổ được không", ("complaint",)),
+    ("đất chưa thu hồi nhưng nằm trong quy hoạch, có cấp sổ lần đầu được không", ("change",)),
+    ("nhà tôi còn nợ thuế đất mấy năm nay", ("debt", "tax")),
+    ("không tranh chấp gì nhưng giờ hàng xóm lại tranh chấp ranh đất", ("complaint",)),
 ])
 def test_a_message_names_its_sub_case(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
@@ -58,6 +63,10 @@ def test_a_message_names_its_sub_case(subcases, text, named):
     "đồng ý cho con đăng ký khai sinh",
     "Thủ tục đăng ký khai sinh tại cấp xã năm 2026",
     "Bố tôi bị mất năm ngoái, làm giấy khai tử mất bao lâu",  # a death, a duration
+    # a case said not to be the case (bot.faq.negation)
+    "đất nhà tôi có sổ đỏ, không tranh chấp, muốn tách thửa cho con",
+    "dat o on dinh khog tranh chap voi ai, lam so lan dau can gi",
+    "Tôi bán hàng ở chợ, không có công ty nào đóng bảo hiểm cho, muốn tự mua bảo hiểm y tế",
 ])
 def test_everyday_words_name_no_sub_case(subcases, text):
     assert subcases.named_in(normalize(text)) == ()
