@@ -36,6 +36,7 @@ def subcases():
     # a country's short name after a word of travel, side or person; alone it is also a name or a day
     ("giấy ủy quyền mang sang Nhật dùng thì có phải hợp pháp hóa không", ("foreign",)),
     ("bà tôi giờ sang Mỹ ở với con thì có bị cắt trợ cấp không", ("foreign",)),
+    ("con toi dang du hoc o Uc, dang ky nghia vu quan su the nao", ("foreign",)),
     ("bộ phận một cửa có làm việc chủ nhật không", ()),
     ("anh Đức ở thôn 3 nhờ tôi hỏi thủ tục khai sinh", ()),
     ("bố mẹ cháu đi làm ở Hàn nên cháu ở với ông bà, đăng ký nghĩa vụ quân sự", ()),
