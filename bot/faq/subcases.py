@@ -88,8 +88,10 @@ class SubcaseClass:
 
 def _any_in(accented: str, folded: str, accented_phrases: tuple[str, ...], folded_phrases: tuple[str, ...]) -> bool:
     """Whether a phrase occurs, not denied ("không tranh chấp" names no dispute)."""
-    return (any(occurs_unnegated(accented, p) for p in accented_phrases)
-            or any(occurs_unnegated(folded, p) for p in folded_phrases))
+    # `in` first: the negation is looked for only where a phrase occurs (every message, every
+    # FAQ question at load time goes through here)
+    return (any(f" {p} " in accented and occurs_unnegated(accented, p) for p in accented_phrases)
+            or any(f" {p} " in folded and occurs_unnegated(folded, p) for p in folded_phrases))
 
 
 @dataclass(frozen=True)
