@@ -14,8 +14,9 @@ run: $(STAMP)
 run-cluster: $(STAMP)
 	@scripts/run.sh cluster
 
+# --durations: the CI log names the slowest tests (the full lane took 30 min on 2026-12-07's machine)
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest --durations=25 $(PYTEST_ARGS)
 
 # The lane to run while working: no trained model, SQLite only, on every core (pytest-xdist), at
 # most 2 minutes; `make test` runs everything (the model, PostgreSQL, the browser), one at a time.
