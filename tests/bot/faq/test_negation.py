@@ -31,7 +31,7 @@ def test_a_phrase_not_denied_is_named(text, phrase):
     assert occurs_unnegated(text, phrase)
 
 
-def test_the_look_back_starts_at_a_word():
-    # a cut through "khong" ("…ong co") must not read as a negation
+def test_only_the_whole_word_negates():
+    # "trong có" ends like "không có" but is "in … there is"
     text = " nhà tôi ở xóm trong có tranh chấp "
     assert not negated_at(text, text.index("tranh"))
