@@ -12,7 +12,7 @@ Sets: ../shared/eval/dev.jsonl, data/eval/holdout.yml (our own held-out question
 hard styles and portal questions the catalogue does not cover), data/eval/near_misses.yml (cases
 of a FAQ's topic that its answer does not cover, by class), data/eval/formal.yml (portal and
 headline style, two questions in one), data/eval/unseen.yml and unseen2.yml (written blind; their
-errors were looked at later, docs/nlu.md says when), unseen3.yml and unseen4.yml (written blind; their errors were read from 2026-12-06's fourth session), unseen5.yml and unseen6.yml (written blind; their errors read from the fifth and sixth sessions), unseen7.yml (written blind, never looked at; scored in aggregate only) and data/gate/questions.yml (the publish gate's), each scored
+errors were looked at later, docs/nlu.md says when), unseen3.yml and unseen4.yml (written blind; their errors were read from 2026-12-06's fourth session), unseen5.yml and unseen6.yml (written blind; their errors read from the fifth and sixth sessions), unseen7.yml and unseen8.yml (written blind, never looked at; scored in aggregate only) and data/gate/questions.yml (the publish gate's), each scored
 by the model trained on all data; a stratified k-fold cross-validation of the training questions
 (each fold trains every system on the other folds); and --leave-faqs-out K: the FAQs in K groups,
 each group's near misses scored by our model trained without that group's `not_covered` questions.
@@ -56,13 +56,8 @@ DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 HOLDOUT = ROOT / "data" / "eval" / "holdout.yml"
 NEAR_MISSES = ROOT / "data" / "eval" / "near_misses.yml"
 FORMAL = ROOT / "data" / "eval" / "formal.yml"
-UNSEEN = ROOT / "data" / "eval" / "unseen.yml"
-UNSEEN2 = ROOT / "data" / "eval" / "unseen2.yml"
-UNSEEN3 = ROOT / "data" / "eval" / "unseen3.yml"
-UNSEEN4 = ROOT / "data" / "eval" / "unseen4.yml"
-UNSEEN5 = ROOT / "data" / "eval" / "unseen5.yml"
-UNSEEN6 = ROOT / "data" / "eval" / "unseen6.yml"
-UNSEEN7 = ROOT / "data" / "eval" / "unseen7.yml"
+# the blind sets, oldest first: unseen.yml, unseen2.yml … (which were read and when: the docstring)
+UNSEEN_SETS = ("unseen",) + tuple(f"unseen{n}" for n in range(2, 9))
 GATE = ROOT / "data" / "gate" / "questions.yml"
 STOCK_CONFIG = ROOT / "bench" / "stock_config.yml"
 RASA_FALLBACK_THRESHOLD = 0.3  # FallbackClassifier's default
@@ -386,7 +381,7 @@ def main() -> int:
     parser.add_argument("--dev", type=Path, default=DEV)
     parser.add_argument("--skip-cv", action="store_true")
     parser.add_argument("--skip-dev", action="store_true", help="no held-out set, only the cross-validation")
-    parser.add_argument("--sets", default="dev,holdout,near_misses,formal,unseen,unseen2,unseen3,unseen4,unseen5,unseen6,unseen7,gate",
+    parser.add_argument("--sets", default="dev,holdout,near_misses,formal,unseen,unseen2,unseen3,unseen4,unseen5,unseen6,unseen7,unseen8,gate",
                         help="held-out sets scored by the model trained on all data")
     parser.add_argument("--leave-faqs-out", type=int, default=0, metavar="K",
                         help="score each of K groups of FAQs' held-out near misses with our model trained without "
@@ -406,12 +401,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         held_out = {"dev": (args.dev, dev_examples), "holdout": (HOLDOUT, yaml_examples),
                     "near_misses": (NEAR_MISSES, yaml_examples), "formal": (FORMAL, yaml_examples),
-                    "unseen": (UNSEEN, yaml_examples), "unseen2": (UNSEEN2, yaml_examples),
-                    "unseen3": (UNSEEN3, yaml_examples),
-                    "unseen4": (UNSEEN4, yaml_examples),
-                    "unseen5": (UNSEEN5, yaml_examples),
-                    "unseen6": (UNSEEN6, yaml_examples),
-                    "unseen7": (UNSEEN7, yaml_examples),
+                    **{name: (ROOT / "data" / "eval" / f"{name}.yml", yaml_examples) for name in UNSEEN_SETS},
                     "gate": (GATE, yaml_examples)}
         wanted = [] if args.skip_dev else [n for n in args.sets.split(",") if held_out[n][0].exists()]
         if wanted:
