@@ -223,18 +223,25 @@ def _near(pair: dict, typed: bool = False) -> tuple[re.Pattern[str] | None, re.P
     typed with diacritics (its Vietnamese phrases are matched as typed)."""
     first, first_words = _phrases_and_words(pair.get("first") or {})
     then, then_words = _phrases_and_words(pair.get("then") or {})
+    # words that, right before `first`, make it someone else's ("chồng em đang ở Nhật")
+    not_after = [_normalized(p) for p in pair.get("not_after") or ()]
     within = int(pair.get("within", 0))
     if typed:
         first, then = [], []
-    return (_pattern(_accented(first) + tuple(first_words), _accented(then) + tuple(then_words), within),
-            _pattern(_folded(first, first_words), _folded(then, then_words), within))
+    return (_pattern(_accented(first) + tuple(first_words), _accented(then) + tuple(then_words), within,
+                     tuple(not_after)),
+            _pattern(_folded(first, first_words), _folded(then, then_words), within,
+                     tuple(fold_diacritics(p) for p in not_after)))
 
 
-def _pattern(first: tuple[str, ...], then: tuple[str, ...], within: int) -> re.Pattern[str] | None:
+def _pattern(first: tuple[str, ...], then: tuple[str, ...], within: int,
+             not_after: tuple[str, ...] = ()) -> re.Pattern[str] | None:
     if not first or not then:
         return None
     alternatives = lambda phrases: "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
-    return re.compile(rf" (?:{alternatives(first)})(?: \S+){{0,{within}}} (?:{alternatives(then)}) ")
+    # one look-behind per word: Python's look-behinds are of a fixed width each
+    behind = "".join(f"(?<! {re.escape(p)})" for p in not_after)
+    return re.compile(rf"{behind} (?:{alternatives(first)})(?: \S+){{0,{within}}} (?:{alternatives(then)}) ")
 
 
 def _normalized(phrase: str) -> str:

@@ -53,6 +53,10 @@ def subcases():
     ("đất chưa thu hồi nhưng nằm trong quy hoạch, có cấp sổ lần đầu được không", ("change",)),
     ("nhà tôi còn nợ thuế đất mấy năm nay", ("debt", "tax")),
     ("không tranh chấp gì nhưng giờ hàng xóm lại tranh chấp ranh đất", ("complaint",)),
+    # the writer abroad, not a relative there; a lost paper named right after "mất"
+    ("Em đang làm việc ở Đức, giấy ủy quyền em ký bên này thì chứng thực ở đâu", ("abroad",)),
+    ("Toi dang o Duc, muon lam giay uy quyen cho me o nha", ("abroad",)),
+    ("Mất giấy chứng nhận hộ kinh doanh?", ("reissue",)),
 ])
 def test_a_message_names_its_sub_case(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
@@ -72,6 +76,13 @@ def test_a_message_names_its_sub_case(subcases, text, named):
     "đất nhà tôi có sổ đỏ, không tranh chấp, muốn tách thửa cho con",
     "dat o on dinh khog tranh chap voi ai, lam so lan dau can gi",
     "Tôi bán hàng ở chợ, không có công ty nào đóng bảo hiểm cho, muốn tự mua bảo hiểm y tế",
+    # someone else abroad is a story; a province and a hamlet named like a country and a pagoda
+    "Con em vào lớp 1, chồng em đang làm ở Nhật, em xin xác nhận cư trú online được không",
+    "Con trai tôi đang làm việc ở Nhật, vợ chồng tôi muốn tách thửa cho cháu",
+    "Bạn đọc Quang (Lào Cai) hỏi: xây nhà một tầng ở thôn có phải xin giấy phép không",
+    "tôi là Mận ở xóm Chùa, muốn mua bảo hiểm y tế hộ gia đình",
+    "làm giấy chứng tử cho người mất cần giấy tờ gì",  # a death, then the papers
+    "bố tôi mất, giấy chứng nhận quyền sử dụng đất đứng tên bố thì sang tên thế nào",
 ])
 def test_everyday_words_name_no_sub_case(subcases, text):
     assert subcases.named_in(normalize(text)) == ()
@@ -113,7 +124,7 @@ def test_a_class_is_covered_only_when_several_of_the_faqs_questions_name_it(subc
 def test_every_class_says_the_case_in_vietnamese(subcases):
     assert subcases.classes
     for c in subcases.classes:
-        assert c.says and c.accented
+        assert c.says and (c.accented or c.near_accented)
 
 
 @pytest.mark.parametrize("text, named", [
