@@ -4,10 +4,12 @@
   drawn by the simulator under the bubble, a tap sent back as the citizen's text.
 * With the trained model, against the whole stack: a FAQ answer, a clarify with buttons, a
   hand-over with the officer's signed reply, the closing message and the rating. Screenshots of
-  the phone go to docs/screens/ (linked from docs/zalo-buttons.md).
+  the phone go to /tmp/screens, or with UPDATE_DOCS_SCREENS=1 to docs/screens/ (linked from
+  docs/zalo-buttons.md): a test run leaves the checkout as it found it.
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -19,7 +21,8 @@ from tests.browser.sim_bot import SETTINGS, simulator_with_bot
 from tests.browser.chromium import SCREENSHOTS, launch, log_in, new_citizen, oa_messages, require_chromium
 
 PHONE = {"width": 390, "height": 844}
-SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+DOCS_SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+SCREENS = DOCS_SCREENS if os.environ.get("UPDATE_DOCS_SCREENS") == "1" else SCREENSHOTS / "screens"
 OPTIONS = [{"title": "Cấp căn cước lần đầu", "payload": "1"}, {"title": "Cấp lại, cấp đổi căn cước", "payload": "2"},
            {"title": "Gặp cán bộ", "payload": "gặp cán bộ"}]
 
@@ -109,7 +112,7 @@ QUEUE_TIMEOUT_MS = 15_000
 
 
 def _shot(page, name: str) -> None:
-    """The phone's chat only (not the simulator's other panels), as a small PNG in docs/screens."""
+    """The phone's chat only (not the simulator's other panels), as a small PNG in SCREENS."""
     SCREENS.mkdir(parents=True, exist_ok=True)
     page.locator("section.phone").screenshot(path=str(SCREENS / name), animations="disabled")
 
