@@ -122,7 +122,8 @@ def bare_engine(request, tmp_path):
         yield engine
         engine.dispose()
     else:
-        schema = f"bare_{tmp_path.name[-12:]}".replace("-", "_").lower()
+        # the pid: under pytest-xdist two tests whose names end alike run at once
+        schema = f"bare_{tmp_path.name[-12:]}_{os.getpid()}".replace("-", "_").lower()
         engine = _postgres_engine(schema)
         yield engine
         engine.dispose()

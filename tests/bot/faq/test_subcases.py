@@ -35,7 +35,7 @@ def subcases():
     ("xác nhận sơ yếu lý lịch thì làm ở ủy ban hay công an xã", ("other_document",)),
     # a country's short name after a word of travel, side or person; alone it is also a name or a day
     ("giấy ủy quyền mang sang Nhật dùng thì có phải hợp pháp hóa không", ("foreign",)),
-    ("bà tôi giờ sang Mỹ ở với con thì có bị cắt trợ cấp không", ("foreign",)),
+    ("bà tôi giờ sang Mỹ ở với con thì có bị cắt trợ cấp không", ("foreign", "change")),
     ("con toi dang du hoc o Uc, dang ky nghia vu quan su the nao", ("foreign",)),
     ("I'm a Thai national living in the ward. Can I file a complaint in English?", ("foreign", "complaint")),
     # an entry made by mistake, to be corrected
@@ -57,6 +57,9 @@ def subcases():
     ("Em đang làm việc ở Đức, giấy ủy quyền em ký bên này thì chứng thực ở đâu", ("abroad",)),
     ("Toi dang o Duc, muon lam giay uy quyen cho me o nha", ("abroad",)),
     ("Mất giấy chứng nhận hộ kinh doanh?", ("reissue",)),
+    # a benefit stopped; a filed case overdue
+    ("me toi dang nhan tro cap, thang sau co luong huu thi co phai bao xa dung tro cap khong", ("change",)),
+    ("làm căn cước hơn 1 tháng rồi vẫn chưa có thẻ, hỏi thì cứ bảo chờ", ("delayed",)),
 ])
 def test_a_message_names_its_sub_case(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
