@@ -15,12 +15,12 @@ run-cluster: $(STAMP)
 	@scripts/run.sh cluster
 
 # Two runs: the tests without a model or a browser on both cores (pytest-xdist; each worker has
-# its own SQLite files and PostgreSQL schemas), then the model, multi-process and browser tests one
-# at a time (they start servers and train, and measure turns under load). --durations: the CI log
-# names the slowest tests. Exit status 5 is "no test selected": PYTEST_ARGS may name tests of one run only.
+# its own SQLite files and PostgreSQL schemas), then the model and browser tests one at a time
+# (they start servers and train, and measure turns under load). --durations: the CI log names the
+# slowest tests. Exit status 5 is "no test selected": PYTEST_ARGS may name tests of one run only.
 test: $(STAMP)
-	$(PY) -m pytest -m "not model and not slow" -q -n 2 --durations=10 $(PYTEST_ARGS) || [ $$? -eq 5 ]
-	$(PY) -m pytest -m "model or slow" --durations=25 $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -m "not model and not browser" -q -n 2 --durations=10 $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -m "model or browser" --durations=25 $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # The lane to run while working: no trained model, SQLite only, on every core (pytest-xdist), at
 # most 2 minutes; `make test` runs everything (the model, PostgreSQL, the browser), one at a time.

@@ -39,6 +39,7 @@ SLOW = (
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: measures scale or drives a browser; left out of `make test-fast`")
+    config.addinivalue_line("markers", "browser: drives Chromium against live servers; `make test` runs these one at a time")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -46,6 +47,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if any(item.nodeid.startswith(s) if s.endswith("/") else item.originalname == s for s in SLOW):
             item.add_marker(pytest.mark.slow)
+        if item.nodeid.startswith("tests/browser/"):
+            item.add_marker(pytest.mark.browser)
     if "postgresql" in DATABASES:
         return
     kept, left_out = [], []
