@@ -60,6 +60,7 @@ def subcases():
     # a benefit stopped; a filed case overdue
     ("me toi dang nhan tro cap, thang sau co luong huu thi co phai bao xa dung tro cap khong", ("change",)),
     ("làm căn cước hơn 1 tháng rồi vẫn chưa có thẻ, hỏi thì cứ bảo chờ", ("delayed",)),
+    ("Trung tâm bảo trợ của tôi có được đứng tên nộp đơn xác định khuyết tật cho các em không", ("organisation",)),
 ])
 def test_a_message_names_its_sub_case(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
