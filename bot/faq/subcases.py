@@ -239,9 +239,9 @@ def _pattern(first: tuple[str, ...], then: tuple[str, ...], within: int,
     if not first or not then:
         return None
     alternatives = lambda phrases: "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
-    # one look-behind per word: Python's look-behinds are of a fixed width each
-    behind = "".join(f"(?<! {re.escape(p)})" for p in not_after)
-    return re.compile(rf"{behind} (?:{alternatives(first)})(?: \S+){{0,{within}}} (?:{alternatives(then)}) ")
+    # one look-behind per word (Python's are of a fixed width each), tried only after a space
+    behind = "".join(f"(?<! {re.escape(p)} )" for p in not_after)
+    return re.compile(rf" {behind}(?:{alternatives(first)})(?: \S+){{0,{within}}} (?:{alternatives(then)}) ")
 
 
 def _normalized(phrase: str) -> str:
