@@ -56,6 +56,8 @@ def subcases():
     # the writer abroad, not a relative there; a lost paper named right after "mất"
     ("Em đang làm việc ở Đức, giấy ủy quyền em ký bên này thì chứng thực ở đâu", ("abroad",)),
     ("Toi dang o Duc, muon lam giay uy quyen cho me o nha", ("abroad",)),
+    ("Tôi ở Nhật, số điện thoại Nhật không dùng được Zalo, có kênh nào khác không", ("abroad",)),
+    ("I'm in the US. Can I pay the fee for my application with PayPal?", ("abroad",)),
     ("Mất giấy chứng nhận hộ kinh doanh?", ("reissue",)),
     # a benefit stopped; a filed case overdue
     ("me toi dang nhan tro cap, thang sau co luong huu thi co phai bao xa dung tro cap khong", ("change",)),
@@ -83,6 +85,7 @@ def test_a_message_names_its_sub_case(subcases, text, named):
     # someone else abroad is a story; a province and a hamlet named like a country and a pagoda
     "Con em vào lớp 1, chồng em đang làm ở Nhật, em xin xác nhận cư trú online được không",
     "Con trai tôi đang làm việc ở Nhật, vợ chồng tôi muốn tách thửa cho cháu",
+    "chồng em ở Nhật, em muốn đăng ký tạm trú cho hai mẹ con",
     "Bạn đọc Quang (Lào Cai) hỏi: xây nhà một tầng ở thôn có phải xin giấy phép không",
     "tôi là Mận ở xóm Chùa, muốn mua bảo hiểm y tế hộ gia đình",
     "làm giấy chứng tử cho người mất cần giấy tờ gì",  # a death, then the papers
