@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(PY) -m pytest -m "model or browser" --durations=25 $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # The lane to run while working: no trained model, SQLite only, on every core (pytest-xdist), at
-# most 2 minutes; `make test` runs everything (the model, PostgreSQL, the browser), one at a time.
+# most 2 minutes; `make test` runs everything (the model, PostgreSQL, the browser).
 test-fast: $(STAMP)
 	TEST_DATABASES=sqlite $(PY) -m pytest -m "not model and not slow" -q -n auto $(PYTEST_ARGS)
 

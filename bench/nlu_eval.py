@@ -381,7 +381,7 @@ def main() -> int:
     parser.add_argument("--dev", type=Path, default=DEV)
     parser.add_argument("--skip-cv", action="store_true")
     parser.add_argument("--skip-dev", action="store_true", help="no held-out set, only the cross-validation")
-    parser.add_argument("--sets", default="dev,holdout,near_misses,formal,unseen,unseen2,unseen3,unseen4,unseen5,unseen6,unseen7,unseen8,gate",
+    parser.add_argument("--sets", default=",".join(("dev", "holdout", "near_misses", "formal", *UNSEEN_SETS, "gate")),
                         help="held-out sets scored by the model trained on all data")
     parser.add_argument("--leave-faqs-out", type=int, default=0, metavar="K",
                         help="score each of K groups of FAQs' held-out near misses with our model trained without "

@@ -20,8 +20,9 @@ DATABASES = [name.strip() for name in os.environ.get("TEST_DATABASES", "sqlite,p
 # Tests that measure scale or drive a browser, each several seconds: the full lane runs them,
 # `make test-fast` (-m "not slow") leaves them out. Listed here, by path or test name, so the
 # lane's budget (2 minutes) is kept in one place.
+BROWSER_TESTS = "tests/browser/"
 SLOW = (
-    "tests/browser/",
+    BROWSER_TESTS,
     "test_a_2000_faq_file_is_read_and_checked_in_under_10_seconds",
     "test_an_uploaded_file_is_parsed_in_a_process_apart",
     "test_the_index_scores_as_token_sort_ratio_over_every_question",
@@ -47,7 +48,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if any(item.nodeid.startswith(s) if s.endswith("/") else item.originalname == s for s in SLOW):
             item.add_marker(pytest.mark.slow)
-        if item.nodeid.startswith("tests/browser/"):
+        if item.nodeid.startswith(BROWSER_TESTS):
             item.add_marker(pytest.mark.browser)
     if "postgresql" in DATABASES:
         return
