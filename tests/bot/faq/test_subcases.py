@@ -214,6 +214,18 @@ def test_a_message_typed_without_diacritics_or_in_english_is_matched_folded(subc
     ("giờ không muốn ủy quyền nữa thì hủy giấy đó sao", ("change",)),
     ("nhà đang vay tiền, sổ đỏ ngân hàng giữ", ("debt",)),
     ("mất biển số xe máy", ("reissue",)),
+    # eighth session: money overpaid; a receipt deleted or asked again; a translation; a case
+    # overdue; a person in custody; another body's matter; an inheritance; money asked as damages
+    ("vậy phần nộp dư có được hoàn lại không", ("refund",)),
+    ("lỡ xóa mất biên lai điện tử rồi", ("reissue",)),
+    ("giờ cần lấy lại biên lai để thanh toán với cơ quan", ("reissue",)),
+    ("Can the commune certify my translation of my diploma?", ("other_document",)),
+    ("làm căn cước hơn 1 tháng rồi vẫn chưa có thẻ", ("delayed",)),
+    ("người ủy quyền đang bị tạm giam thì chứng thực chữ ký thế nào", ("detained",)),
+    ("trường thu quỹ quá cao, tôi muốn khiếu nại thì gửi phòng giáo dục hay xã", ("other_body", "complaint")),
+    ("làm thừa kế mảnh đất thì văn phòng công chứng đòi trích lục khai tử", ("other_document",)),
+    ("cán bộ trả lời sai, có được bồi thường tiền xe không", ("refund",)),
+    ("How do we get our family taken off the poor household list?", ("change",)),
 ])
 def test_more_ways_of_naming_a_class(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
@@ -227,6 +239,10 @@ def test_more_ways_of_naming_a_class(subcases, text, named):
     "bố tôi mất, thẻ căn cước của bố có phải nộp lại không",  # a death, then the card
     "bố mất, sổ đỏ đứng tên bố thì làm sao",
     "làm sổ đỏ mất bao lâu",
+    "nop du ho so thi bao lau co ket qua",  # "nộp đủ hồ sơ", not money overpaid
+    "có quyết định của tòa án huyện từ năm 2020, giờ xin giấy xác nhận độc thân",  # a decision made before
+    "tôi đi từ bến xe về ủy ban mất bao lâu",  # "đi từ" is not "đi tù"
+    "nhà có người bị tâm thần, xin xác nhận khuyết tật",  # a disability, not incapacity
 ])
 def test_everyday_sentences_near_the_new_phrases_name_nothing(subcases, text):
     assert subcases.named_in(normalize(text)) == ()
@@ -264,6 +280,15 @@ def test_no_foreign_word_is_a_vietnamese_syllable_without_diacritics(subcases):
     ("đăng ký trễ có bị phạt không", ()),  # whether, not how much: an answer saying "có thể bị phạt" gives it
     ("mật độ xây dựng và khoảng lùi tối đa của lô đất 80m2 là bao nhiêu", ("planning",)),
     ("tiền chuyển mục đích tính theo giá đất nông nghiệp được lấy theo loại nào", ("land_price",)),
+    # how long a paper stays valid, not how long it takes
+    ("Phiếu lý lịch tư pháp có thời hạn bao lâu, hết hạn rồi có dùng lại được không?", ("validity",)),
+    ("ban sao trich luc cu cap nam 2015 con dung duoc khong", ("validity",)),
+    ("Does a signature certified at the commune expire?", ("validity",)),
+    ("làm lý lịch tư pháp thời hạn giải quyết bao lâu", ()),
+    # whether what someone charges is lawful
+    ("chu tro doi thu them 200 nghin moi lan dang ky tam tru, co dung khong", ("legality",)),
+    ("tiệm photo ghi photo công chứng, v có hợp pháp ko", ("legality",)),
+    ("nghe nói làm online được miễn lệ phí, có đúng không", ()),
 ])
 def test_a_message_asks_a_kind_of_detail(subcases, text, asks):
     assert subcases.asked_in(normalize(text), text) == asks
@@ -276,5 +301,7 @@ def test_whether_an_answer_gives_a_detail_is_read_from_its_text(subcases):
     assert subcases.given_in("Nộp tờ khai tại xã; lệ phí theo quy định.") == frozenset()
     assert subcases.given_in("Không đăng ký có thể bị xử phạt hành chính.") == frozenset()
     assert subcases.given_in("Không đăng ký bị phạt từ 500.000 đồng.") == frozenset({"fine"})
+    assert subcases.given_in("Giấy có giá trị 6 tháng.") == frozenset({"validity"})
+    assert subcases.given_in("Bản điện tử có giá trị như bản giấy.") == frozenset()  # worth, not how long
     assert subcases.is_ask("percent") and not subcases.is_ask("tax")
     assert subcases.says("witness") == "người làm chứng"
