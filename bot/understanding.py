@@ -62,7 +62,9 @@ class Understanding:
         normalized = normalize(text)
         # the normalizer folds letters repeated for emphasis ("ạaaa"), so 10,000 x's would become "x"
         folded = normalized.folded if has_words(text) else ""
-        return Signals(folded, tuple(ranking), self.index.match(folded), self.subcases.named_in(normalized),
+        # the decision reads only whether the best match is its FAQ's and reaches `fuzzy_agree`
+        fuzzy = self.index.match(folded, limit=1, score_cutoff=self.thresholds.fuzzy_agree)
+        return Signals(folded, tuple(ranking), fuzzy, self.subcases.named_in(normalized),
                        asks=self.subcases.asked_in(normalized, text))
 
     def decide(self, text: str, ranking: Iterable[IntentScore]) -> Decision:

@@ -52,5 +52,13 @@ def test_a_training_question_finds_its_own_faq_first(kb, index):
         assert faq.id in {m.faq_id for m in index.match(question) if m.score == 100}
 
 
+def test_the_best_match_alone_is_the_best_of_the_three_and_none_below_the_cutoff(index):
+    folded = normalize("làm giấy khai sinh cho con cần gì").folded
+    best = index.match(folded)[0]
+    assert index.match(folded, limit=1) == (best,)
+    assert index.match(folded, limit=1, score_cutoff=best.score) == (best,)
+    assert index.match(folded, limit=1, score_cutoff=best.score + 0.5) == ()
+
+
 def test_no_words_no_match(index):
     assert index.match("") == ()
