@@ -40,7 +40,7 @@ SLOW = (
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: measures scale or drives a browser; left out of `make test-fast`")
-    config.addinivalue_line("markers", "browser: drives Chromium against live servers; `make test` runs these one at a time")
+    config.addinivalue_line("markers", "browser: drives Chromium against live servers; `make test` runs these a file per worker")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -177,10 +177,19 @@ def understanding():
 
 @pytest.fixture(scope="session")
 def trained_model():
-    """The model for the current data: from models/, the cache, or trained once (minutes)."""
-    from bot.model import ensure_model
+    """The model for the current data: from models/, the cache, or trained once (minutes).
 
-    return ensure_model()
+    The model and browser tests run on two xdist workers: the first to ask trains, the other
+    waits for it on a lock file instead of training the same model beside it."""
+    import fcntl
+
+    from bot.model import cache_dir, ensure_model
+
+    lock = cache_dir() / ".tests-training.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        return ensure_model()
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ import asyncio
 import random
 import time
 from collections import defaultdict
-from pathlib import Path
 
 import httpx
 import pytest
@@ -33,19 +32,8 @@ CITIZENS, MESSAGES = 12, 4
 REPLY_TIMEOUT = 150.0  # a killed worker's citizens wait for its leases (30 s), failed turns for a retry (30 s)
 
 
-def _model() -> Path:
-    from bot import paths
-    from bot.model import cache_dir, fingerprint, model_path
-
-    target = model_path(fingerprint(paths.ROOT), paths.MODELS)
-    for candidate in (target, cache_dir() / target.name, *sorted(cache_dir().glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)[-1:]):
-        if candidate.exists():
-            return candidate
-    pytest.skip("no trained model (this test does not train)")
-
-
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def cluster(tmp_path_factory, trained_model):
     root = tmp_path_factory.mktemp("cluster")
     try:
         postgres = ThrowAwayPostgres()
@@ -56,7 +44,7 @@ def cluster(tmp_path_factory):
     except Unavailable as exc:
         postgres.stop()
         pytest.skip(str(exc))
-    stack = start_stack(_model(), root / "stack", postgres.url, separate_simulator=True, receivers=2, workers=2,
+    stack = start_stack(trained_model, root / "stack", postgres.url, separate_simulator=True, receivers=2, workers=2,
                         rasa_servers=2, redis_url=f"redis://127.0.0.1:{redis.port}", worker_concurrency=8)
     try:
         asyncio.run(_calibrate(stack))
