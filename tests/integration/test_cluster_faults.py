@@ -169,7 +169,7 @@ def test_redis_restarted_under_load(cluster):
     _check(stack, outcome)
 
 
-def test_a_model_published_while_two_rasa_servers_serve_every_turn_is_answered_once_in_order(cluster):
+def test_a_model_published_while_two_rasa_servers_serve_every_turn_is_answered_once_in_order(cluster, trained_model):
     """A new model goes live mid-burst by the real path: the model server offers it under a new
     file name (a new ETag), both Rasa servers pull it (endpoints.yml `models:`, If-None-Match) and
     load it while turns arrive, and the release is live once each reports it in `GET /status`
@@ -180,7 +180,7 @@ def test_a_model_published_while_two_rasa_servers_serve_every_turn_is_answered_o
 
     def publish() -> None:
         swap["started"] = time.time()
-        swap["model"], swap["servers"] = stack.publish_copy(_model())
+        swap["model"], swap["servers"] = stack.publish_copy(trained_model)
         swap["live"] = time.time()
 
     outcome = asyncio.run(_load(stack, CITIZENS, MESSAGES, publish))
