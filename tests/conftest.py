@@ -61,6 +61,14 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
 
 
+def unavailable(message: str) -> None:
+    """Skips a test whose service or tool is missing on this machine; in CI (CI=true) fails it:
+    CI installs what the suite needs, so a missing one is a broken set-up, not a test to skip."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"required in CI: {message}")
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashing():
     """argon2 at its cheapest in tests only: the product's hasher (64 MiB, 3 passes) costs ~0.1 s
@@ -84,9 +92,7 @@ def _postgres_engine(schema: str):
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     except OperationalError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required in CI but unreachable at {POSTGRES_URL}: {exc}")
-        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}")
+        unavailable(f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}")
     finally:
         admin.dispose()
     # In the URL, not in connect_args: tests hand the URL to commands and other processes.

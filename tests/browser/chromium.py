@@ -2,12 +2,9 @@
 every journey takes: an officer logs in, a citizen follows the OA in the simulator."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import PRIVACY_NOTICE_START
+from tests.conftest import PRIVACY_NOTICE_START, unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -19,10 +16,7 @@ def require_chromium() -> None:
     """Skips the test where chromium is missing, except in CI, where a missing browser fails it."""
     if CHROMIUM.exists():
         return
-    message = f"Debian's chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    unavailable(f"Debian's chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
 
 
 def launch(playwright):

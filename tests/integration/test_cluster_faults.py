@@ -24,6 +24,7 @@ from bot.faq.rollout import RasaFleet
 from bot.inbound_ledger import inbound_event
 from bot.stack import start_stack
 from bot.throwaway import ThrowAwayPostgres, ThrowAwayRedis, Unavailable
+from tests.conftest import unavailable
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -38,12 +39,12 @@ def cluster(tmp_path_factory, trained_model):
     try:
         postgres = ThrowAwayPostgres()
     except Unavailable as exc:
-        pytest.skip(str(exc))
+        unavailable(str(exc))
     try:
         redis = ThrowAwayRedis(root)
     except Unavailable as exc:
         postgres.stop()
-        pytest.skip(str(exc))
+        unavailable(str(exc))
     stack = start_stack(trained_model, root / "stack", postgres.url, separate_simulator=True, receivers=2, workers=2,
                         rasa_servers=2, redis_url=f"redis://127.0.0.1:{redis.port}", worker_concurrency=8)
     try:
