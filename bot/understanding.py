@@ -35,7 +35,8 @@ class Understanding:
                 department=faq.department,
                 keywords=_folded(topic_keywords[faq.topic]),
                 excludes=_folded(faq.excludes),
-                covered_cues=self.subcases.covered_by([faq.title, *faq.training_questions()]),
+                # a class the answer speaks to is covered even where no question names it yet
+                covered_cues=self.subcases.covered_by([faq.title, *faq.training_questions()]) | set(faq.covers),
                 answer_covers=frozenset(faq.covers),
                 answer_gives=self.subcases.given_in(faq.answer),
             )
