@@ -90,6 +90,23 @@ def test_an_organisation_that_only_gave_the_land_is_background(subcases, text, n
     assert subcases.named_in(normalize(text)) == named
 
 
+@pytest.mark.parametrize("text, named", [
+    # a registration changed, moved or paused; an officer's conduct; a flat-rate tax; instalments
+    ("giờ muốn bán thêm cà phê thì bổ sung ngành nghề làm sao ạ", ("change",)),
+    ("nha minh muon nghi ban tam thoi, co can bao len xa khong", ("change",)),
+    ("vào Bình Dương đi làm thì có phải chuyển đăng ký nghĩa vụ quân sự không", ("change",)),
+    ("Tôi muốn phản ánh thái độ của cán bộ này thì gửi đâu", ("complaint",)),
+    ("the officer was rude to my mother", ("complaint",)),
+    ("doanh thu 40 triệu một tháng thì nộp khoán hay tự kê khai", ("tax",)),
+    ("hai bên thỏa thuận trả làm 3 đợt, sang tên được chưa", ("debt",)),
+    ("I manage a nursing home; can our facility register a resident's death", ("organisation",)),
+    ("ông anh rể bên Đài qua chơi, báo lưu trú thế nào", ("foreign",)),
+    ("làm căn cước 3 tuần rồi mà chưa thấy đâu", ("delayed",)),
+])
+def test_a_change_of_registration_conduct_flat_tax_and_instalments_are_named(subcases, text, named):
+    assert subcases.named_in(normalize(text)) == named
+
+
 @pytest.mark.parametrize("text", [
     "thuê nhà đăng ký tạm trú",  # thuê (rent) is not thuế (tax)
     "thue nha dang ky tam tru",  # without diacritics a lone "thue" is either: not a cue
