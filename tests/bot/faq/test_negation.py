@@ -9,6 +9,8 @@ from bot.faq.negation import negated_at, occurs_unnegated
     (" chồng tôi không phải người nước ngoài ", "người nước ngoài"),
     (" không hề vay nợ ai ", "vay nợ"),
     (" bought it without any dispute ", "dispute"),
+    (" xung quanh hàng xóm không ai tranh chấp ", "tranh chấp"),  # nobody disputes it
+    (" dat khong co ai tranh chap ", "tranh chap"),
 ])
 def test_a_phrase_right_after_a_negation_is_denied(text, phrase):
     assert not occurs_unnegated(text, phrase)

@@ -102,6 +102,8 @@ def test_an_organisation_that_only_gave_the_land_is_background(subcases, text, n
     ("I manage a nursing home; can our facility register a resident's death", ("organisation",)),
     ("ông anh rể bên Đài qua chơi, báo lưu trú thế nào", ("foreign",)),
     ("làm căn cước 3 tuần rồi mà chưa thấy đâu", ("delayed",)),
+    # a day off docked from one's wages is not money to be refunded
+    ("xin nghỉ một buổi là bị trừ tiền chuyên cần, nộp hồ sơ online được không", ()),
 ])
 def test_a_change_of_registration_conduct_flat_tax_and_instalments_are_named(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
