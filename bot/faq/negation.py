@@ -11,9 +11,10 @@ import re
 
 from bot.text.fold import fold_diacritics
 
-# Not "chưa": "chưa thu hồi" is land waiting to be taken, still the case. Not "chẳng" ("anh
+# Not "chưa" alone: "chưa thu hồi" is land waiting to be taken, still the case; "chưa bao giờ",
+# "chưa từng", "chưa hề" (never) deny. Not "chẳng" ("anh
 # chàng người Hàn"), "no" ("nợ thuế") or "not" ("đóng nốt thuế"): folded, they are other words.
-_NEGATION = re.compile(r" (?:khong|without|never)(?: (?:co ai|co|bi|phai|he|tung|dinh|any|ai))? $")
+_NEGATION = re.compile(r" (?:khong|without|never|chua bao gio|chua tung|chua he)(?: (?:co ai|co|bi|phai|he|tung|dinh|any|ai))? $")
 _LOOK_BACK = 24  # characters before a phrase: the negation and one word between
 
 

@@ -11,6 +11,8 @@ from bot.faq.negation import negated_at, occurs_unnegated
     (" bought it without any dispute ", "dispute"),
     (" xung quanh hàng xóm không ai tranh chấp ", "tranh chấp"),  # nobody disputes it
     (" dat khong co ai tranh chap ", "tranh chap"),
+    (" hàng xóm ai cũng biết, chưa bao giờ tranh chấp ", "tranh chấp"),  # never
+    (" chua tung bi phat ", "bi phat"),
 ])
 def test_a_phrase_right_after_a_negation_is_denied(text, phrase):
     assert not occurs_unnegated(text, phrase)

@@ -104,6 +104,16 @@ def test_an_organisation_that_only_gave_the_land_is_background(subcases, text, n
     ("làm căn cước 3 tuần rồi mà chưa thấy đâu", ("delayed",)),
     # a day off docked from one's wages is not money to be refunded
     ("xin nghỉ một buổi là bị trừ tiền chuyên cần, nộp hồ sơ online được không", ()),
+    # a copy of an old record, a lost contract; a wrong detail; the difference paid; parts
+    ("năm 2012 bố tôi tách thửa, giờ cần bản sao hồ sơ tách thửa lúc đó", ("reissue",)),
+    ("Mất hợp đồng công chứng mua đất", ("reissue",)),
+    ("thẻ căn cước của em bị sai ngày sinh so với giấy khai sinh", ("change",)),
+    ("bị thu 200.000 thay vì 100.000, phần chênh lệch có hoàn được không", ("refund",)),
+    ("Thuế sang tên chia đợt được không?", ("debt", "tax")),
+    # another paper beside the topic; a divorce is the court's
+    ("My noodle shop is registered; where do I get the food safety certificate", ("other_document",)),
+    ("hai vợ chồng muốn ly hôn thì nộp đơn ở xã được không", ("other_document", "other_body")),
+    ("đã ly hôn theo quyết định công nhận thuận tình ly hôn của Tòa án", ("other_document",)),
 ])
 def test_a_change_of_registration_conduct_flat_tax_and_instalments_are_named(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
@@ -329,6 +339,10 @@ def test_no_foreign_word_is_a_vietnamese_syllable_without_diacritics(subcases):
     ("ban sao trich luc cu cap nam 2015 con dung duoc khong", ("validity",)),
     ("Does a signature certified at the commune expire?", ("validity",)),
     ("làm lý lịch tư pháp thời hạn giải quyết bao lâu", ()),
+    ("phiếu lý lịch tư pháp dùng được bao lâu", ("validity",)),
+    # a deadline or a processing time, not how long a paper is valid
+    ("khieu nai quyet dinh cua xa thi gui don cho ai, han bao lau", ()),
+    ("cấp phép xây dựng được bao lâu thì có", ()),
     # whether what someone charges is lawful
     ("chu tro doi thu them 200 nghin moi lan dang ky tam tru, co dung khong", ("legality",)),
     ("tiệm photo ghi photo công chứng, v có hợp pháp ko", ("legality",)),
