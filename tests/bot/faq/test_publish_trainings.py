@@ -382,14 +382,21 @@ def test_a_worker_whose_claim_was_taken_over_stops_its_training_and_writes_nothi
     monkeypatch.setattr(publish, "HEARTBEAT_SECONDS", 0.05)
     monkeypatch.setitem(TRAINING, "seconds", 30.0)
     release_id = first.request("bien-tap").release_id
+    # The first publisher stalls (say, its machine froze): its heartbeats write nothing until it
+    # wakes, so that none renews the claim between its running out and the takeover.
+    frozen = threading.Event()
+    frozen.set()
+    renew = first._renew_claim
+    monkeypatch.setattr(first, "_renew_claim", lambda rid, attempt: frozen.is_set() or renew(rid, attempt))
 
     async def scenario() -> int | None:
         working = asyncio.create_task(first.work_once())
         assert await asyncio.to_thread(TRAINING["started"].wait, 10)
-        # The first publisher stalled past its claim (say, its machine froze) and another took over.
+        # Its claim ran out and another publisher took over; then it wakes.
         _claim_expires(first, release_id)
         assert second.recover_interrupted() == [release_id]
         assert second._claim(release_id) == 2
+        frozen.clear()
         return await asyncio.wait_for(working, 10)
 
     started = time.monotonic()
