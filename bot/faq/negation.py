@@ -3,7 +3,7 @@
 A citizen who writes that the land is not in dispute is telling the officer that the general
 procedure is theirs; matching "tranh chấp" there hands off exactly the question the FAQ answers.
 Only a negation right before the phrase counts, with at most one word between ("không có",
-"không hề"): "hồ sơ bị từ chối vì không nộp thuế" still names a tax.
+"không hề", "không ai", and "không có ai"): "hồ sơ bị từ chối vì không nộp thuế" still names a tax.
 """
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import re
 
 from bot.text.fold import fold_diacritics
 
-# Not "chưa" alone: "chưa thu hồi" is land waiting to be taken, still the case; "chưa bao giờ",
-# "chưa từng", "chưa hề" (never) deny. Not "chẳng" ("anh
-# chàng người Hàn"), "no" ("nợ thuế") or "not" ("đóng nốt thuế"): folded, they are other words.
+# Not "chưa" alone: "chưa thu hồi" is land waiting to be taken, still the case ("chưa bao giờ",
+# "chưa từng", "chưa hề", never, do deny). Not "chẳng" ("anh chàng người Hàn"), "no" ("nợ thuế")
+# or "not" ("đóng nốt thuế"): folded, they are other words.
 _NEGATION = re.compile(r" (?:khong|without|never|chua bao gio|chua tung|chua he)(?: (?:co ai|co|bi|phai|he|tung|dinh|any|ai))? $")
 _LOOK_BACK = 24  # characters before a phrase: the negation and one word between
 
