@@ -63,34 +63,16 @@ def subcases():
     ("me toi dang nhan tro cap, thang sau co luong huu thi co phai bao xa dung tro cap khong", ("change",)),
     ("làm căn cước hơn 1 tháng rồi vẫn chưa có thẻ, hỏi thì cứ bảo chờ", ("delayed",)),
     ("Trung tâm bảo trợ của tôi có được đứng tên nộp đơn xác định khuyết tật cho các em không", ("organisation",)),
-])
-def test_a_message_names_its_sub_case(subcases, text, named):
-    assert subcases.named_in(normalize(text)) == named
-
-
-@pytest.mark.parametrize("text, named", [
     # a country where a Vietnamese works is a place abroad; a foreign national is a person too
     ("Tôi sắp đi xuất khẩu lao động Đài Loan, ủy quyền cho vợ ở nhà thế nào", ("foreign",)),
     ("Chồng tôi quốc tịch Hàn, ra phường chứng thực chữ ký được không", ("foreign", "foreigner")),
     ("ông anh rể người Nhật qua chơi, báo lưu trú thế nào", ("foreign", "foreigner")),
     ("I'm a Korean citizen living here, can the ward certify my signature", ("foreign", "foreigner")),
-])
-def test_a_foreign_national_is_told_from_a_place_abroad(subcases, text, named):
-    assert subcases.named_in(normalize(text)) == named
-
-
-@pytest.mark.parametrize("text, named", [
     # land a cooperative once gave, a paper it wrote: background, not an organisation applying
     ("Đất nhà tôi được hợp tác xã giao từ năm 1993, làm sổ lần đầu cần gì", ()),
     ("có giấy giao đất viết tay của HTX hồi đó, giờ làm sổ đỏ được không", ()),
     ("My parents received land from the cooperative decades ago", ()),
     ("Giáo xứ chúng tôi có mảnh đất làm nhà nguyện chưa có sổ đỏ", ("organisation",)),
-])
-def test_an_organisation_that_only_gave_the_land_is_background(subcases, text, named):
-    assert subcases.named_in(normalize(text)) == named
-
-
-@pytest.mark.parametrize("text, named", [
     # a registration changed, moved or paused; an officer's conduct; a flat-rate tax; instalments
     ("giờ muốn bán thêm cà phê thì bổ sung ngành nghề làm sao ạ", ("change",)),
     ("nha minh muon nghi ban tam thoi, co can bao len xa khong", ("change",)),
@@ -115,7 +97,7 @@ def test_an_organisation_that_only_gave_the_land_is_background(subcases, text, n
     ("hai vợ chồng muốn ly hôn thì nộp đơn ở xã được không", ("other_document", "other_body")),
     ("đã ly hôn theo quyết định công nhận thuận tình ly hôn của Tòa án", ("other_document",)),
 ])
-def test_a_change_of_registration_conduct_flat_tax_and_instalments_are_named(subcases, text, named):
+def test_a_message_names_its_sub_case(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
 
 
