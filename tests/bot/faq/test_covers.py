@@ -66,7 +66,7 @@ def test_a_file_round_trips_through_the_release_format(kb, tmp_path):
     target = export_release(kb, tmp_path / "release")
     written = yaml.safe_load((target / "data" / "faq" / "can_cuoc_cap_lai.yml").read_text(encoding="utf-8"))
     keys = list(written)
-    assert written["covers"] == ["reissue", "change"] and keys.index("covers") == keys.index("excludes") + 1
+    assert written["covers"] == ["reissue", "lost", "change"] and keys.index("covers") == keys.index("excludes") + 1
     assert load_knowledge_base(target / "data").faqs == kb.faqs
     # A file without the key (as most are) reads as covering nothing; an empty list too.
     plain = tmp_path / "plain.yml"
@@ -103,7 +103,7 @@ def test_the_store_keeps_covers_with_its_history(db_engine, kb):
     store = KnowledgeStore(db_engine)
     record = store.get("khai_sinh_qua_han")
     assert record.faq.covers == ("penalty",)  # seeded from the file
-    assert store.knowledge_base().faqs["can_cuoc_cap_lai"].covers == ("reissue", "change")
+    assert store.knowledge_base().faqs["can_cuoc_cap_lai"].covers == ("reissue", "lost", "change")
     try:
         saved = store.save(replace(record.faq, covers=("penalty", "foreign")), record.version, "bien-tap-1")
         assert saved.faq.covers == ("penalty", "foreign") and store.get("khai_sinh_qua_han").faq.covers == ("penalty", "foreign")
@@ -124,9 +124,9 @@ def test_the_store_keeps_covers_with_its_history(db_engine, kb):
 def test_the_form_reads_the_ticked_boxes_in_the_faqs_order(kb):
     faq = kb.faqs["can_cuoc_cap_lai"]
     assert read_form(form_of(faq), faq.id, faq.confidence, faq.citation, faq.covers).faq == faq
-    # The page lists the classes in file order (change before reissue): saving unchanged is no change.
-    same = form_of(faq, covers=["change", "reissue"])
-    assert read_form(same, faq.id, faq.confidence, faq.citation, faq.covers).faq.covers == ("reissue", "change")
+    # The page lists the classes in file order (change before reissue and lost): saving unchanged is no change.
+    same = form_of(faq, covers=["change", "reissue", "lost"])
+    assert read_form(same, faq.id, faq.confidence, faq.citation, faq.covers).faq.covers == ("reissue", "lost", "change")
     ticked = form_of(faq, covers=["foreign", "reissue"])
     assert read_form(ticked, faq.id, faq.confidence, faq.citation, faq.covers).faq.covers == ("reissue", "foreign")
     assert read_form(form_of(faq, covers=None), faq.id, faq.confidence, faq.citation, faq.covers).faq.covers == ()
@@ -154,7 +154,7 @@ def test_the_history_shows_the_change_with_the_boxes_words(kb):
 def test_the_column_round_trips_in_csv_and_xlsx(kb):
     records = [SimpleNamespace(faq=faq, active=True) for faq in kb.faqs.values()]
     assert COLUMNS.index(COVERS) == COLUMNS.index(EXCLUDES) + 1
-    assert faq_cells(kb.faqs["can_cuoc_cap_lai"], True)[COLUMNS.index(COVERS)] == "reissue\nchange"
+    assert faq_cells(kb.faqs["can_cuoc_cap_lai"], True)[COLUMNS.index(COVERS)] == "reissue\nlost\nchange"
     for name, content in (("kho.csv", export_csv(records)), ("kho.xlsx", export_xlsx(records, kb.departments.values()))):
         result = parse_upload(name, content, set(kb.departments), kb.unit)
         assert result.problems == [] and [faq for faq, _ in result.records] == [r.faq for r in records], name
