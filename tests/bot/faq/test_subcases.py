@@ -322,6 +322,8 @@ def test_no_foreign_word_is_a_vietnamese_syllable_without_diacritics(subcases):
 @pytest.mark.parametrize("text, asks", [
     ("lệ phí trước bạ là mấy phần trăm giá xe", ("percent",)),
     ("diện tích tối thiểu để tách thửa là bao nhiêu m2", ("area",)),
+    ("nhà thuê 18 m2 cho 2 người ở có đủ điều kiện đăng ký thường trú không", ("area",)),
+    ("xây nhà 100 m2 trên đất ở có phải xin giấy phép không", ()),
     ("ai ký quyết định công nhận hộ nghèo", ("signer",)),
     ("khai tử muộn có cần người làm chứng không", ("witness",)),
     ("mua đất bằng giấy tay có trưởng thôn ký làm chứng, giờ làm sổ được không", ()),  # told, not asked
