@@ -96,6 +96,60 @@ def subcases():
     ("My noodle shop is registered; where do I get the food safety certificate", ("other_document",)),
     ("hai vợ chồng muốn ly hôn thì nộp đơn ở xã được không", ("other_document", "other_body")),
     ("đã ly hôn theo quyết định công nhận thuận tình ly hôn của Tòa án", ("other_document",)),
+    # a paper, then what happened to it; damaged by the citizen; made again
+    ("giấy khai sinh bản chính bị rách hết rồi", ("reissue",)),
+    ("lỡ làm ướt bản gốc giấy chứng nhận", ("reissue",)),
+    ("giờ muốn làm lại giấy kết hôn thì sao", ("reissue",)),
+    # something filed, cancelled or taken back; assessed again
+    ("đã nộp rồi giờ muốn rút lại đơn được không", ("change",)),
+    ("How can I cancel my application?", ("change",)),
+    ("muốn đề nghị đánh giá lại mức độ khuyết tật", ("change",)),
+    # money asked back, or taken in error
+    ("nộp nhầm lệ phí hai lần thì sao", ("refund",)),
+    ("lệ phí đó có được trả lại tiền không", ("refund",)),
+    # the state's office abroad; a tax said by its name
+    ("giấy tờ do đại sứ quán cấp thì chứng thực ở đâu", ("foreign",)),
+    ("hộ kinh doanh có phải nộp lệ phí môn bài không", ("tax",)),
+    ("hàng xóm xây lấn sang đất nhà tôi", ("complaint",)),
+    ("My fiance has big loans, am I responsible for his debts?", ("debt",)),
+    # fifth session: a religious body, a school in English; a paper dropped or eaten; money paid,
+    # then asked back; dues to the State every year; a paper cancelled
+    ("Giáo xứ muốn xây lại nhà thờ thì có cần giấy phép không", ("organisation",)),
+    ("I run a small private kindergarten and want insurance for our teachers", ("organisation",)),
+    ("giấy chứng nhận bị chuột cắn nát một góc", ("reissue",)),
+    ("em đánh rơi giấy xác nhận hôm qua rồi", ("lost",)),
+    ("đóng 15 nghìn rồi mới biết online được miễn, có hoàn được không", ("refund",)),
+    ("My bank charged me twice for the fee", ("refund",)),
+    ("lên thổ cư rồi thì hằng năm phải nộp tiền gì", ("tax",)),
+    ("cho khách ở qua đêm thì phải nộp cho nhà nước khoản gì", ("tax",)),
+    ("giờ không muốn ủy quyền nữa thì hủy giấy đó sao", ("change",)),
+    ("nhà đang vay tiền, sổ đỏ ngân hàng giữ", ("debt",)),
+    ("mất biển số xe máy", ("lost",)),
+    # eighth session: money overpaid; a receipt deleted or asked again; a translation; a case
+    # overdue; a person in custody; another body's matter; an inheritance; money asked as damages
+    ("vậy phần nộp dư có được hoàn lại không", ("refund",)),
+    ("lỡ xóa mất biên lai điện tử rồi", ("reissue",)),
+    ("giờ cần lấy lại biên lai để thanh toán với cơ quan", ("reissue",)),
+    ("Can the commune certify my translation of my diploma?", ("other_document",)),
+    ("làm căn cước hơn 1 tháng rồi vẫn chưa có thẻ", ("delayed",)),
+    ("người ủy quyền đang bị tạm giam thì chứng thực chữ ký thế nào", ("detained",)),
+    ("trường thu quỹ quá cao, tôi muốn khiếu nại thì gửi phòng giáo dục hay xã", ("other_body", "complaint")),
+    ("làm thừa kế mảnh đất thì văn phòng công chứng đòi trích lục khai tử", ("other_document",)),
+    ("cán bộ trả lời sai, có được bồi thường tiền xe không", ("refund",)),
+    ("How do we get our family taken off the poor household list?", ("change",)),
+    ("I applied 3 weeks ago and still haven't received my card", ("delayed",)),
+    # tenth session: a lost paper apart from one asked again; an amended permit; where a benefit
+    # is paid moved; social insurance one joins
+    ("giấy độc thân xin tháng trước em làm mất rồi, chưa dùng lần nào", ("lost",)),
+    ("bằng tốt nghiệp bản chính mất rồi, chỉ còn bản sao", ("lost",)),
+    ("I lost it before using it", ("lost",)),
+    ("xin lại giấy xác nhận mới, nộp lại giấy cũ chưa dùng", ("reissue",)),
+    ("How do we get the permit amended?", ("change",)),
+    ("chuyển nơi nhận trợ cấp về tỉnh khác thế nào", ("change",)),
+    ("mẹ em muốn tham gia bảo hiểm xã hội tự nguyện", ("other_document",)),
+    ("can she join voluntary social insurance at the commune?", ("other_document",)),
+    ("viện dưỡng lão bên em có cụ mới mất, cơ sở nuôi dưỡng đi khai tử thay được không", ("organisation",)),
+    ("hội phụ nữ xã muốn mua bảo hiểm y tế cho hội viên", ("organisation",)),
 ])
 def test_a_message_names_its_sub_case(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
@@ -123,6 +177,22 @@ def test_a_message_names_its_sub_case(subcases, text, named):
     "tôi là Mận ở xóm Chùa, muốn mua bảo hiểm y tế hộ gia đình",
     "làm giấy chứng tử cho người mất cần giấy tờ gì",  # a death, then the papers
     "bố tôi mất, giấy chứng nhận quyền sử dụng đất đứng tên bố thì sang tên thế nào",
+    "làm thẻ căn cước mất bao lâu",  # a duration, not a loss
+    "giấy tờ làm khai sinh gồm những gì, làm lại từ đầu có mất phí không",
+    "xe chở vật liệu làm hỏng đường bê tông",  # "vật" is not VAT; a road is not a paper
+    "trả kết quả ở đâu, có được trả lại bản gốc không",  # a paper handed back is no refund
+    "bố tôi mất, thẻ căn cước của bố có phải nộp lại không",  # a death, then the card
+    "bố mất, sổ đỏ đứng tên bố thì làm sao",
+    "làm sổ đỏ mất bao lâu",
+    "nop du ho so thi bao lau co ket qua",  # "nộp đủ hồ sơ", not money overpaid
+    "có quyết định của tòa án huyện từ năm 2020, giờ xin giấy xác nhận độc thân",  # a decision made before
+    "tôi đi từ bến xe về ủy ban mất bao lâu",  # "đi từ" is not "đi tù"
+    "nhà có người bị tâm thần, xin xác nhận khuyết tật",  # a disability, not incapacity
+    "con no di hoc xa nen toi lam khai sinh cho chau",  # "con nó", not "còn nợ"
+    "dang ky ho kinh doanh lam mat bao lau",  # "làm mất bao lâu": it takes
+    "cong an nhan tin bao duyet tai khoan dinh danh roi",  # "định danh rồi", not "đánh rơi"
+    "My brother lost a leg in an accident",  # a disability, not a paper
+    "bà nội em bệnh nặng rồi mất, giờ làm khai tử ở đâu",  # a death
 ])
 def test_everyday_words_name_no_sub_case(subcases, text):
     assert subcases.named_in(normalize(text)) == ()
@@ -217,88 +287,6 @@ def test_a_message_typed_without_diacritics_or_in_english_is_matched_folded(subc
     assert subcases.named_in(normalize(text)) == named
 
 
-@pytest.mark.parametrize("text, named", [
-    # a paper, then what happened to it; damaged by the citizen; made again
-    ("giấy khai sinh bản chính bị rách hết rồi", ("reissue",)),
-    ("lỡ làm ướt bản gốc giấy chứng nhận", ("reissue",)),
-    ("giờ muốn làm lại giấy kết hôn thì sao", ("reissue",)),
-    # something filed, cancelled or taken back; assessed again
-    ("đã nộp rồi giờ muốn rút lại đơn được không", ("change",)),
-    ("How can I cancel my application?", ("change",)),
-    ("muốn đề nghị đánh giá lại mức độ khuyết tật", ("change",)),
-    # money asked back, or taken in error
-    ("nộp nhầm lệ phí hai lần thì sao", ("refund",)),
-    ("lệ phí đó có được trả lại tiền không", ("refund",)),
-    # the state's office abroad; a tax said by its name
-    ("giấy tờ do đại sứ quán cấp thì chứng thực ở đâu", ("foreign",)),
-    ("hộ kinh doanh có phải nộp lệ phí môn bài không", ("tax",)),
-    ("hàng xóm xây lấn sang đất nhà tôi", ("complaint",)),
-    ("My fiance has big loans, am I responsible for his debts?", ("debt",)),
-    # fifth session: a religious body, a school in English; a paper dropped or eaten; money paid,
-    # then asked back; dues to the State every year; a paper cancelled
-    ("Giáo xứ muốn xây lại nhà thờ thì có cần giấy phép không", ("organisation",)),
-    ("I run a small private kindergarten and want insurance for our teachers", ("organisation",)),
-    ("giấy chứng nhận bị chuột cắn nát một góc", ("reissue",)),
-    ("em đánh rơi giấy xác nhận hôm qua rồi", ("lost",)),
-    ("đóng 15 nghìn rồi mới biết online được miễn, có hoàn được không", ("refund",)),
-    ("My bank charged me twice for the fee", ("refund",)),
-    ("lên thổ cư rồi thì hằng năm phải nộp tiền gì", ("tax",)),
-    ("cho khách ở qua đêm thì phải nộp cho nhà nước khoản gì", ("tax",)),
-    ("giờ không muốn ủy quyền nữa thì hủy giấy đó sao", ("change",)),
-    ("nhà đang vay tiền, sổ đỏ ngân hàng giữ", ("debt",)),
-    ("mất biển số xe máy", ("lost",)),
-    # eighth session: money overpaid; a receipt deleted or asked again; a translation; a case
-    # overdue; a person in custody; another body's matter; an inheritance; money asked as damages
-    ("vậy phần nộp dư có được hoàn lại không", ("refund",)),
-    ("lỡ xóa mất biên lai điện tử rồi", ("reissue",)),
-    ("giờ cần lấy lại biên lai để thanh toán với cơ quan", ("reissue",)),
-    ("Can the commune certify my translation of my diploma?", ("other_document",)),
-    ("làm căn cước hơn 1 tháng rồi vẫn chưa có thẻ", ("delayed",)),
-    ("người ủy quyền đang bị tạm giam thì chứng thực chữ ký thế nào", ("detained",)),
-    ("trường thu quỹ quá cao, tôi muốn khiếu nại thì gửi phòng giáo dục hay xã", ("other_body", "complaint")),
-    ("làm thừa kế mảnh đất thì văn phòng công chứng đòi trích lục khai tử", ("other_document",)),
-    ("cán bộ trả lời sai, có được bồi thường tiền xe không", ("refund",)),
-    ("How do we get our family taken off the poor household list?", ("change",)),
-    ("I applied 3 weeks ago and still haven't received my card", ("delayed",)),
-    # tenth session: a lost paper apart from one asked again; an amended permit; where a benefit
-    # is paid moved; social insurance one joins
-    ("giấy độc thân xin tháng trước em làm mất rồi, chưa dùng lần nào", ("lost",)),
-    ("bằng tốt nghiệp bản chính mất rồi, chỉ còn bản sao", ("lost",)),
-    ("I lost it before using it", ("lost",)),
-    ("xin lại giấy xác nhận mới, nộp lại giấy cũ chưa dùng", ("reissue",)),
-    ("How do we get the permit amended?", ("change",)),
-    ("chuyển nơi nhận trợ cấp về tỉnh khác thế nào", ("change",)),
-    ("mẹ em muốn tham gia bảo hiểm xã hội tự nguyện", ("other_document",)),
-    ("can she join voluntary social insurance at the commune?", ("other_document",)),
-    ("viện dưỡng lão bên em có cụ mới mất, cơ sở nuôi dưỡng đi khai tử thay được không", ("organisation",)),
-    ("hội phụ nữ xã muốn mua bảo hiểm y tế cho hội viên", ("organisation",)),
-])
-def test_more_ways_of_naming_a_class(subcases, text, named):
-    assert subcases.named_in(normalize(text)) == named
-
-
-@pytest.mark.parametrize("text", [
-    "làm thẻ căn cước mất bao lâu",  # a duration, not a loss
-    "giấy tờ làm khai sinh gồm những gì, làm lại từ đầu có mất phí không",
-    "xe chở vật liệu làm hỏng đường bê tông",  # "vật" is not VAT; a road is not a paper
-    "trả kết quả ở đâu, có được trả lại bản gốc không",  # a paper handed back is no refund
-    "bố tôi mất, thẻ căn cước của bố có phải nộp lại không",  # a death, then the card
-    "bố mất, sổ đỏ đứng tên bố thì làm sao",
-    "làm sổ đỏ mất bao lâu",
-    "nop du ho so thi bao lau co ket qua",  # "nộp đủ hồ sơ", not money overpaid
-    "có quyết định của tòa án huyện từ năm 2020, giờ xin giấy xác nhận độc thân",  # a decision made before
-    "tôi đi từ bến xe về ủy ban mất bao lâu",  # "đi từ" is not "đi tù"
-    "nhà có người bị tâm thần, xin xác nhận khuyết tật",  # a disability, not incapacity
-    "con no di hoc xa nen toi lam khai sinh cho chau",  # "con nó", not "còn nợ"
-    "dang ky ho kinh doanh lam mat bao lau",  # "làm mất bao lâu": it takes
-    "cong an nhan tin bao duyet tai khoan dinh danh roi",  # "định danh rồi", not "đánh rơi"
-    "My brother lost a leg in an accident",  # a disability, not a paper
-    "bà nội em bệnh nặng rồi mất, giờ làm khai tử ở đâu",  # a death
-])
-def test_everyday_sentences_near_the_new_phrases_name_nothing(subcases, text):
-    assert subcases.named_in(normalize(text)) == ()
-
-
 def test_no_foreign_word_is_a_vietnamese_syllable_without_diacritics(subcases):
     """`words` are matched folded: a single one that is a Vietnamese syllable ("vat", "thai") would
     match everyday words ("vật", "thái")."""
@@ -370,11 +358,10 @@ def test_whether_an_answer_gives_a_detail_is_read_from_its_text(subcases):
 def test_a_faq_that_gives_a_paper_again_does_not_by_that_answer_for_a_lost_one():
     """`xac_nhan_hon_nhan` answers a new certificate asked for while the unused one is handed back;
     a lost one cannot be handed back (three blind sets asked it). `trich_luc_ho_tich` answers the loss."""
-    from bot.decision import IntentScore, load_thresholds
-    from bot.faq.knowledge_base import load_knowledge_base
-    from bot.understanding import Understanding
+    from bot.decision import IntentScore
+    from bot.understanding import load_understanding
 
-    understanding = Understanding(load_knowledge_base(), load_thresholds())
+    understanding = load_understanding()
 
     def decided(text: str, faq: str):
         return understanding.decide(text, (IntentScore(f"faq_{faq}", 0.92), IntentScore("not_covered", 0.02)))
