@@ -150,6 +150,11 @@ def subcases():
     ("can she join voluntary social insurance at the commune?", ("other_document",)),
     ("viện dưỡng lão bên em có cụ mới mất, cơ sở nuôi dưỡng đi khai tử thay được không", ("organisation",)),
     ("hội phụ nữ xã muốn mua bảo hiểm y tế cho hội viên", ("organisation",)),
+    # eleventh session: a service that did not happen; a shelter; a benefit's payment moved
+    ("đến đúng lịch mà không được gặp chủ tịch, tôi phản ánh ở đâu", ("complaint",)),
+    ("trưởng thôn làm việc thiếu công bằng", ("complaint",)),
+    ("Can the shelter itself register the death?", ("organisation",)),
+    ("nay ve que thi lam sao chuyen tien tro cap ve xa nay", ("change",)),
 ])
 def test_a_message_names_its_sub_case(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
@@ -193,6 +198,9 @@ def test_a_message_names_its_sub_case(subcases, text, named):
     "cong an nhan tin bao duyet tai khoan dinh danh roi",  # "định danh rồi", not "đánh rơi"
     "My brother lost a leg in an accident",  # a disability, not a paper
     "bà nội em bệnh nặng rồi mất, giờ làm khai tử ở đâu",  # a death
+    "chồng bị tai biến, nợ nần chồng chất, xin xét hộ nghèo giữa năm được không",  # a household in debt
+    "có dì tôi thì đi Đài Loan mấy năm rồi, bà tôi tròn 75 tuổi",  # a relative went abroad
+    "sắp đi xuất khẩu lao động, ủy quyền cho vợ nhận sổ bảo hiểm",  # leaving to work abroad
 ])
 def test_everyday_words_name_no_sub_case(subcases, text):
     assert subcases.named_in(normalize(text)) == ()
