@@ -5,6 +5,7 @@ from bot.decision import (
     decide, load_thresholds,
 )
 from bot.handoff.seed import seed_general_queue
+from bot.understanding import load_understanding
 
 GUARDS = {
     "can_cuoc_cap_moi": FaqGuard("cong_an", ("can cuoc",), ("ho chieu",)),
@@ -62,6 +63,18 @@ def test_fuzzy_agreement_lowers_the_bar():
     assert _decide("lam can cuoc lan dau", *ranking).kind != ANSWER
     agreed = _decide("lam can cuoc lan dau", *ranking, fuzzy=(FuzzyMatch("can_cuoc_cap_moi", 90.0),))
     assert agreed.kind == ANSWER
+
+
+@pytest.mark.parametrize("confidence, searched", [(0.2, False), (T.confidence_with_fuzzy, True), (0.6, True),
+                                                 (T.answer_confidence, False), (0.95, False)])
+def test_the_fuzzy_search_runs_only_where_agreement_can_lower_the_bar(confidence, searched):
+    understanding = load_understanding()
+    question = understanding.kb.faqs["can_cuoc_cap_moi"].question
+    ranking = (IntentScore("faq_can_cuoc_cap_moi", confidence), IntentScore("not_covered", 0.01))
+    signals = understanding.signals(question, ranking)
+    assert bool(signals.fuzzy) == searched
+    if searched:
+        assert signals.fuzzy[0].faq_id == "can_cuoc_cap_moi" and signals.fuzzy[0].score == 100
 
 
 @pytest.mark.parametrize("intent", ["greet", "thanks", "goodbye", "bot_challenge"])

@@ -62,3 +62,28 @@ def test_the_best_match_alone_is_the_best_of_the_three_and_none_below_the_cutoff
 
 def test_no_words_no_match(index):
     assert index.match("") == ()
+
+
+STORY = ("Chào anh chị, bố mẹ em đi làm ăn xa, em ở với bà nội, năm nay em tròn 14 tuổi rồi mà chưa "
+         "có thẻ căn cước, trường nhắc phải làm để thi vào lớp 10. Em tự đi làm có được không, cần mang "
+         "giấy khai sinh không, làm ở công an xã mình hay phải lên tỉnh, có mất tiền không ạ?")
+
+
+@pytest.fixture(scope="module")
+def every_question_sorted(kb):
+    return [" ".join(sorted(normalize(q).folded.split())) for faq in kb.faqs.values() for q in faq.training_questions()]
+
+
+@pytest.mark.parametrize("message", [*MESSAGES, STORY])
+@pytest.mark.parametrize("cutoff", [0, 60, 75, 90])
+def test_a_cutoff_searches_only_questions_long_enough_and_short_enough_to_reach_it(index, every_question_sorted,
+                                                                                    message, cutoff):
+    folded = normalize(message).folded
+    words = " ".join(sorted(folded.split()))
+    every = every_question_sorted
+    scores = sorted((float(s) for _, s, _ in process.extract(words, every, scorer=fuzz.ratio, limit=None,
+                                                           score_cutoff=cutoff)), reverse=True)
+
+    best = index.match(folded, limit=1, score_cutoff=cutoff)
+
+    assert [m.score for m in best] == pytest.approx(scores[:1])
