@@ -65,10 +65,14 @@ def test_fuzzy_agreement_lowers_the_bar():
     assert agreed.kind == ANSWER
 
 
+@pytest.fixture(scope="module")
+def understanding():
+    return load_understanding()
+
+
 @pytest.mark.parametrize("confidence, searched", [(0.2, False), (T.confidence_with_fuzzy, True), (0.6, True),
                                                  (T.answer_confidence, False), (0.95, False)])
-def test_the_fuzzy_search_runs_only_where_agreement_can_lower_the_bar(confidence, searched):
-    understanding = load_understanding()
+def test_the_fuzzy_search_runs_only_where_agreement_can_lower_the_bar(understanding, confidence, searched):
     question = understanding.kb.faqs["can_cuoc_cap_moi"].question
     ranking = (IntentScore("faq_can_cuoc_cap_moi", confidence), IntentScore("not_covered", 0.01))
     signals = understanding.signals(question, ranking)
