@@ -12,17 +12,22 @@ def fold_diacritics(text: str) -> str:
     """Return `text` without tone marks and vowel modifiers ("căn cước" -> "can cuoc")."""
     if text.isascii():
         return text
-    # Every syllable of every message passes through here (a long message: ~400 calls); a
-    # character's folded form is worked out once, then str.translate does the rest.
+    # Every syllable of every message passes through here (a long message: ~400 calls), and every
+    # imported question through fold_key: a character's folded form is worked out once, then
+    # str.translate does the rest (a character not in the table is left as it is).
     text = unicodedata.normalize("NFC", text)
-    for c in set(text) - _KNOWN:
+    folded = text.translate(_FOLDED)
+    if folded.isascii():
+        return folded
+    new = [c for c in set(text) if ord(c) not in _FOLDED]
+    if not new:  # what is left has no plainer form ("²", "中")
+        return folded
+    for c in new:
         _FOLDED[ord(c)] = _fold_character(c)
-        _KNOWN.add(c)
     return text.translate(_FOLDED)
 
 
 _FOLDED: dict[int, str] = {}  # character -> its folded form, for the non-ASCII characters met so far
-_KNOWN: set[str] = {chr(c) for c in range(128)}
 
 
 def _fold_character(c: str) -> str:
@@ -36,7 +41,6 @@ def has_diacritics(text: str) -> bool:
     return fold_diacritics(text) != text
 
 
-_KEY_TABLE: dict[int, str] = {}  # character -> its folded form, filled as characters are met
 _NOT_WORD = re.compile(r"[^\w]+")
 
 
@@ -46,11 +50,4 @@ def fold_key(text: str) -> str:
     Two questions with the same key teach the same thing; comparing 100,000 imported questions
     needs this to be fast (a character table, not the full normaliser with slang expansion).
     """
-    lowered = unicodedata.normalize("NFC", text).lower()
-    folded = lowered.translate(_KEY_TABLE)
-    if not folded.isascii():
-        for c in set(folded):
-            if not c.isascii():
-                _KEY_TABLE[ord(c)] = fold_diacritics(c)
-        folded = lowered.translate(_KEY_TABLE)
-    return _NOT_WORD.sub(" ", folded).strip()
+    return _NOT_WORD.sub(" ", fold_diacritics(unicodedata.normalize("NFC", text).lower())).strip()
