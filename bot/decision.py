@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Mapping
 
 import yaml
 
@@ -202,6 +202,14 @@ def decide(
     if len(options) >= 2:
         return Decision(CLARIFY, best.name, best.confidence, None, department, options, "close_candidates")
     return handoff("low_confidence")
+
+
+def fuzzy_can_lower_the_bar(ranking: Iterable[IntentScore], guards: Mapping[str, FaqGuard],
+                            thresholds: Thresholds) -> bool:
+    """Whether `decide` would read the fuzzy match for this ranking: only where the best FAQ stands
+    between the bar with agreement and the bar without (callers skip the search elsewhere)."""
+    best = next((s for s in ranking if faq_id_of(s.name) in guards), None)
+    return best is not None and thresholds.confidence_with_fuzzy <= best.confidence < thresholds.answer_confidence
 
 
 def _not_covered(

@@ -4,9 +4,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.acknowledgement import acknowledgement_decision
-from bot.decision import Decision, FaqGuard, IntentScore, Signals, Thresholds, decide, has_words, load_thresholds
+from bot.decision import (
+    Decision, FaqGuard, IntentScore, Signals, Thresholds, decide, fuzzy_can_lower_the_bar, has_words, load_thresholds,
+)
 from bot.faq.fuzzy import QuestionIndex
-from bot.faq.knowledge_base import KnowledgeBase, faq_id_of, load_knowledge_base
+from bot.faq.knowledge_base import KnowledgeBase, load_knowledge_base
 from bot.faq.subcases import Subcases, load_subcases
 from bot.handoff.seed import seed_general_queue
 from bot.text.normalize import normalize
@@ -67,14 +69,9 @@ class Understanding:
         # the decision reads only whether the best match is its FAQ's and reaches `fuzzy_agree`,
         # and only where that lowers the bar the best FAQ stands at (the search costs ~2 ms a story)
         fuzzy = (self.index.match(folded, limit=1, score_cutoff=self.thresholds.fuzzy_agree)
-                 if self._fuzzy_can_lower_the_bar(ranking) else ())
+                 if fuzzy_can_lower_the_bar(ranking, self.guards, self.thresholds) else ())
         return Signals(folded, ranking, fuzzy, self.subcases.named_in(normalized),
                        asks=self.subcases.asked_in(normalized, text))
-
-    def _fuzzy_can_lower_the_bar(self, ranking: tuple[IntentScore, ...]) -> bool:
-        best = next((s for s in ranking if faq_id_of(s.name) in self.guards), None)
-        return best is not None and (
-            self.thresholds.confidence_with_fuzzy <= best.confidence < self.thresholds.answer_confidence)
 
     def decide(self, text: str, ranking: Iterable[IntentScore]) -> Decision:
         # "ok", "cảm ơn nhé", "thôi" ask nothing: the model's ranking of them is noise (issue 20)
