@@ -155,6 +155,8 @@ def subcases():
     ("trưởng thôn làm việc thiếu công bằng", ("complaint",)),
     ("Can the shelter itself register the death?", ("organisation",)),
     ("nay ve que thi lam sao chuyen tien tro cap ve xa nay", ("change",)),
+    # twelfth session: money asked back a few words after it is named
+    ("đã đóng tiền đủ 10 bản, giờ chỉ cần 4 bản. Tiền 6 bản không lấy có được trả lại không", ("refund",)),
 ])
 def test_a_message_names_its_sub_case(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
@@ -220,6 +222,11 @@ def test_everyday_words_name_no_sub_case(subcases, text):
     ("Hồ sơ cấp giấy phép xây dựng nhà xưởng cho doanh nghiệp nhỏ", ("organisation",)),
     ("Our cooperative wants to pay the fees for 30 members", ("organisation",)),
     ("em làm công ty, công ty em muốn đăng ký xe cho công ty", ("organisation",)),  # one passing, one not
+    # twelfth session: an employer named with an article or by the citizen's job, a new employer
+    ("thuê phòng trọ để làm việc cho một công ty điện tử", ()),
+    ("tôi là công nhân tại một công ty may ở Bình Dương", ()),
+    ("Công ty mới yêu cầu em nộp lý lịch tư pháp", ()),
+    ("công ty phái cử yêu cầu nộp phiếu lý lịch tư pháp số 2", ()),
 ])
 def test_an_organisation_the_citizen_works_for_or_that_asks_for_the_paper_is_a_passing_mention(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
@@ -250,6 +257,7 @@ def test_every_class_says_the_case_in_vietnamese(subcases):
     ("The bank charged me an unexpected fee. Can I file a complaint with the commune?", ("complaint", "other_party")),
     ("Toi bi CSGT phat nguoi ma khong dong y, khieu nai o UBND xa duoc khong", ("complaint", "other_party")),
     ("bên bán không chịu giao sổ đỏ để sang tên, tôi phải kiện ở đâu?", ("other_party",)),
+    ("chủ trọ ko chịu xác nhận cho e đky tạm trú thì e phải lm sao", ("other_party",)),  # refuses their part
     # the same bodies without a word of complaint are the citizen's story
     ("Hàng xóm bảo em làm đơn xin xét hộ nghèo", ()),
     ("Con sinh ở bệnh viện huyện, làm khai sinh cần gì", ()),
