@@ -326,6 +326,7 @@ def test_no_foreign_word_is_a_vietnamese_syllable_without_diacritics(subcases):
 @pytest.mark.parametrize("text, asks", [
     ("lệ phí trước bạ là mấy phần trăm giá xe", ("percent",)),
     ("diện tích tối thiểu để tách thửa là bao nhiêu m2", ("area",)),
+    ("diện tích tối thiểu được tách thửa ở tỉnh Thanh Hóa hiện nay là bao nhiêu", ("area",)),
     ("nhà thuê 18 m2 cho 2 người ở có đủ điều kiện đăng ký thường trú không", ("area",)),
     ("xây nhà 100 m2 trên đất ở có phải xin giấy phép không", ()),
     ("ai ký quyết định công nhận hộ nghèo", ("signer",)),
