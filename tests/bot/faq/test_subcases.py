@@ -327,6 +327,12 @@ def test_no_foreign_word_is_a_vietnamese_syllable_without_diacritics(subcases):
     ("lệ phí trước bạ là mấy phần trăm giá xe", ("percent",)),
     ("diện tích tối thiểu để tách thửa là bao nhiêu m2", ("area",)),
     ("diện tích tối thiểu được tách thửa ở tỉnh Thanh Hóa hiện nay là bao nhiêu", ("area",)),
+    # by when the citizen must do it, not how long the office takes
+    ("mua xe may moi ve thi trong vong bao nhieu ngay phai di dang ky bien so", ("deadline",)),
+    ("Người mất thì trong bao lâu phải đi đăng ký khai tử?", ("deadline",)),
+    ("Within how many days must a death be registered?", ("deadline",)),
+    ("đăng ký xe bao lâu thì có biển", ()),
+    ("tạm trú được bao lâu thì phải làm lại", ()),
     ("nhà thuê 18 m2 cho 2 người ở có đủ điều kiện đăng ký thường trú không", ("area",)),
     ("xây nhà 100 m2 trên đất ở có phải xin giấy phép không", ()),
     ("ai ký quyết định công nhận hộ nghèo", ("signer",)),
@@ -364,6 +370,10 @@ def test_whether_an_answer_gives_a_detail_is_read_from_its_text(subcases):
     assert subcases.given_in("Diện tích nhà ở tối thiểu 8 m² sàn/người.") == frozenset({"area"})
     assert subcases.given_in("Chủ tịch UBND xã ra quyết định công nhận.") == frozenset({"signer"})
     assert subcases.given_in("Nộp tờ khai tại xã; lệ phí theo quy định.") == frozenset()
+    # a deadline from an event is the citizen's; a processing time is the office's
+    assert subcases.given_in("Đăng ký trong 15 ngày kể từ ngày mất.") == frozenset({"deadline"})
+    assert subcases.given_in("Báo trước 23 giờ cùng ngày.") == frozenset({"deadline"})
+    assert subcases.given_in("Thời gian giải quyết: 03 ngày làm việc kể từ khi nhận đủ hồ sơ.") == frozenset()
     assert subcases.given_in("Không đăng ký có thể bị xử phạt hành chính.") == frozenset()
     assert subcases.given_in("Không đăng ký bị phạt từ 500.000 đồng.") == frozenset({"fine"})
     assert subcases.given_in("Giấy có giá trị 6 tháng.") == frozenset({"validity"})
