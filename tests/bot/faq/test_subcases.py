@@ -155,6 +155,10 @@ def subcases():
     ("trưởng thôn làm việc thiếu công bằng", ("complaint",)),
     ("Can the shelter itself register the death?", ("organisation",)),
     ("nay ve que thi lam sao chuyen tien tro cap ve xa nay", ("change",)),
+    # twelfth session: a fine given as the reason to do it right is not asked about
+    ("Hàng xóm bảo phải đăng ký hộ kinh doanh ko thì bị phạt, cần giấy tờ gì", ()),
+    ("phải đăng ký hộ kinh doanh cho đàng hoàng kẻo bị phạt", ()),
+    ("không đăng ký hộ kinh doanh thì có bị phạt không", ("penalty",)),
     # twelfth session: money asked back a few words after it is named
     ("đã đóng tiền đủ 10 bản, giờ chỉ cần 4 bản. Tiền 6 bản không lấy có được trả lại không", ("refund",)),
 ])
@@ -227,6 +231,8 @@ def test_everyday_words_name_no_sub_case(subcases, text):
     ("tôi là công nhân tại một công ty may ở Bình Dương", ()),
     ("Công ty mới yêu cầu em nộp lý lịch tư pháp", ()),
     ("công ty phái cử yêu cầu nộp phiếu lý lịch tư pháp số 2", ()),
+    ("Công ty đang yêu cầu bổ sung giấy tờ", ()),
+    ("Chồng em chạy xe ôm ko có bảo hiểm công ty", ()),  # insurance through an employer
 ])
 def test_an_organisation_the_citizen_works_for_or_that_asks_for_the_paper_is_a_passing_mention(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
