@@ -34,6 +34,7 @@ from bot.text.syllable import reads_as_english
         ("chờ 5 p", "chờ 5 phút"),
         ("nhập hk cho bé đc hk", "nhập hộ khẩu cho bé được không"),
         ("thẻ cc hết hạn", "thẻ căn cước hết hạn"),
+        ("đkkh ở đâu lm khs cho bé", "đăng ký kết hôn ở đâu làm khai sinh cho bé"),
     ],
 )
 def test_normalize_expands_slang_and_cleans(typed, expected):
