@@ -233,6 +233,11 @@ def test_everyday_words_name_no_sub_case(subcases, text):
     ("công ty phái cử yêu cầu nộp phiếu lý lịch tư pháp số 2", ()),
     ("Công ty đang yêu cầu bổ sung giấy tờ", ()),
     ("Chồng em chạy xe ôm ko có bảo hiểm công ty", ()),  # insurance through an employer
+    ("bên công ty cấp nước đòi giấy tờ chứng minh nơi cư trú", ()),  # a utility asks for the paper
+    ("Nhà trường dặn nộp kèm giấy xác nhận cư trú", ()),
+    ("Trường học của con đòi sổ hộ khẩu mà giờ không còn sổ nữa", ()),
+    ("My company wants proof of residence", ()),
+    ("Nhà trường xin xác nhận cư trú cho cả lớp?", ("organisation",)),  # the school applies
 ])
 def test_an_organisation_the_citizen_works_for_or_that_asks_for_the_paper_is_a_passing_mention(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
