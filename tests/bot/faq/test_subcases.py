@@ -238,6 +238,11 @@ def test_everyday_words_name_no_sub_case(subcases, text):
     ("Trường học của con đòi sổ hộ khẩu mà giờ không còn sổ nữa", ()),
     ("My company wants proof of residence", ()),
     ("Nhà trường xin xác nhận cư trú cho cả lớp?", ("organisation",)),  # the school applies
+    ("giờ công ty cắt giảm nên chị nghỉ ở nhà, tính mở tiệm tạp hóa", ()),  # a former employer
+    ("cả nhà góp vốn mở một xưởng mộc nhỏ đóng bàn ghế", ()),  # the household's own workshop
+    ("muốn đăng ký để nhận đơn của mấy công ty", ()),  # customers
+    ("nộp trên hệ thống đăng ký doanh nghiệp được không", ()),
+    ("Mấy anh em góp vốn mở doanh nghiệp tư nhân làm đồ gỗ", ("organisation",)),
 ])
 def test_an_organisation_the_citizen_works_for_or_that_asks_for_the_paper_is_a_passing_mention(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
