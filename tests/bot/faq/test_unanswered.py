@@ -115,9 +115,11 @@ def test_ids_from_a_form():
 def test_ten_thousand_messages_group_in_a_few_seconds(kb):
     questions = [q for faq in kb.faqs.values() for q in faq.training_questions()]
     rng = random.Random(7)
-    messages = []
+    messages, drawn = [], set()
     for i in range(10_000):
-        words = rng.choice(questions).split()
+        question = rng.choice(questions)
+        drawn.add(question)
+        words = question.split()
         if len(words) > 4 and rng.random() < 0.4:
             del words[rng.randrange(len(words))]
         text = rng.choice(["", "cho em hỏi ", "ad ơi "]) + " ".join(words) + rng.choice(["", " ạ", " với"])
@@ -128,7 +130,9 @@ def test_ten_thousand_messages_group_in_a_few_seconds(kb):
     groups = group_messages(messages)
     elapsed = time.monotonic() - started
     assert sum(g.count for g in groups) == 10_000 - sum(1 for m in messages if not core(m.text))
-    assert len(groups) < 4000 and groups[0].count >= 20  # real grouping happened
+    # real grouping happened: about one group per training question drawn (each typed in up to
+    # 18 ways), not one per text; the bound follows the size of the training data
+    assert len(groups) < 1.1 * len(drawn) < 0.5 * len({m.text for m in messages}) and groups[0].count >= 20
     assert elapsed < 20, elapsed  # about 1-2 s on an idle machine
 
 
