@@ -29,8 +29,8 @@ FAQ_QUESTION = "Bộ phận một cửa của xã mở cửa từ mấy giờ đ
 ANCHOR = "Muốn chắc chắn trước khi đi"
 NEW_SENTENCE = "Buổi trưa từ 11h30 đến 13h30, quầy số 1 vẫn có cán bộ trực nhận hồ sơ."
 BUSY_NAMES = ("Đang chờ", "Đang huấn luyện", "Đang kiểm tra")
-# training from a fresh clone (no Rasa cache; 6,000 questions, 930 of them long) and the gate, beside
-# the running stack and the other test worker: ~4-7 min on 2 cores; 8 min ran out once (2026-12-07)
+# training from a fresh clone (no Rasa cache; 7,100 questions, 930 of them long) and the gate, beside
+# the running stack and the other test worker: ~4-7 min on 2 cores (400 s in CI); 8 min ran out once
 PUBLISH_TIMEOUT_S = 15 * 60
 BOT_TIMEOUT_MS = 30_000
 
