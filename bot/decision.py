@@ -56,6 +56,8 @@ class FaqGuard:
     # the kinds of detail (data/subcases.yml `asks`: a percentage, an area, who signs…) that the
     # answer's own text gives
     answer_gives: frozenset[str] = frozenset()
+    topic: str = ""
+    answer_topics: frozenset[str] = frozenset()  # the topics whose keywords the answer itself uses
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class Signals:
     fuzzy: tuple[FuzzyMatch, ...] = ()
     cues: tuple[str, ...] = ()  # sub-case classes named in the message (bot.subcases)
     asks: tuple[str, ...] = ()  # kinds of detail the message asks (bot.faq.subcases.Asks)
+    # the topics each question of the message names by their keywords, where it asks two or more
+    question_topics: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ class Thresholds:
     confidence_without_keyword: float
     fuzzy_agree: float
     confidence_with_fuzzy: float
+    second_question_confidence: float
     option_confidence: float
     clarify_total: float
     max_options: int
@@ -97,6 +102,7 @@ class Thresholds:
             confidence_without_keyword=float(data["answer"]["confidence_without_keyword"]),
             fuzzy_agree=float(data["answer"]["fuzzy_agree"]),
             confidence_with_fuzzy=float(data["answer"]["confidence_with_fuzzy"]),
+            second_question_confidence=float(data["answer"]["second_question_confidence"]),
             option_confidence=float(data["clarify"]["option_confidence"]),
             clarify_total=float(data["clarify"]["total_confidence"]),
             max_options=int(data["clarify"]["max_options"]),
@@ -186,6 +192,9 @@ def decide(
     ungiven = next((a for a in signals.asks if a not in guard.answer_gives), None)
     if ungiven is not None:
         return _not_covered(best, best, guards, candidates, ungiven)
+    other = _other_question(signals.question_topics, faqs, guards, guard, thresholds)
+    if other is not None:
+        return handoff(f"second_question:{other}")
 
     second = faqs[1].confidence if len(faqs) > 1 else 0.0
     has_keyword = any(_contains(text, k) for k in guard.keywords)
@@ -210,6 +219,20 @@ def fuzzy_can_lower_the_bar(ranking: Iterable[IntentScore], guards: Mapping[str,
     between the bar with agreement and the bar without (callers skip the search elsewhere)."""
     best = next((s for s in ranking if faq_id_of(s.name) in guards), None)
     return best is not None and thresholds.confidence_with_fuzzy <= best.confidence < thresholds.answer_confidence
+
+
+def _other_question(question_topics: tuple[frozenset[str], ...], faqs: list[IntentScore],
+                    guards: Mapping[str, FaqGuard], guard: FaqGuard, thresholds: Thresholds) -> str | None:
+    """A FAQ of another topic that one of the message's questions asks about, alone, while the
+    model still ranks it: one answer would leave that question unanswered."""
+    for topics in question_topics:
+        if not topics or guard.topic in topics or topics & guard.answer_topics:
+            continue
+        for s in faqs[1:]:
+            other = guards[faq_id_of(s.name)]
+            if other.topic in topics and s.confidence >= thresholds.second_question_confidence:
+                return faq_id_of(s.name)
+    return None
 
 
 def _not_covered(

@@ -5,13 +5,15 @@ from collections.abc import Iterable
 
 from bot.acknowledgement import acknowledgement_decision
 from bot.decision import (
-    Decision, FaqGuard, IntentScore, Signals, Thresholds, decide, fuzzy_can_lower_the_bar, has_words, load_thresholds,
+    Decision, FaqGuard, IntentScore, Signals, Thresholds, _contains, decide, fuzzy_can_lower_the_bar, has_words,
+    load_thresholds,
 )
 from bot.faq.fuzzy import QuestionIndex
 from bot.faq.knowledge_base import KnowledgeBase, load_knowledge_base
 from bot.faq.subcases import Subcases, load_subcases
 from bot.handoff.seed import seed_general_queue
 from bot.text.normalize import normalize
+from bot.faq.questions import question_parts
 
 # Offline fallback: the decision runs without a database, so it names the general queue as the
 # seed file does; with a database, Departments.general_queue() is the truth (routing asks it).
@@ -32,6 +34,7 @@ class Understanding:
         topic_keywords: dict[str, set[str]] = {}
         for faq in kb.faqs.values():
             topic_keywords.setdefault(faq.topic, set()).update(faq.keywords)
+        self._topic_keywords = {topic: _folded(words) for topic, words in topic_keywords.items()}
         self.guards = {
             faq.id: FaqGuard(
                 department=faq.department,
@@ -41,6 +44,8 @@ class Understanding:
                 covered_cues=self.subcases.covered_by([faq.title, *faq.training_questions()]) | set(faq.covers),
                 answer_covers=frozenset(faq.covers),
                 answer_gives=self.subcases.given_in(faq.answer),
+                topic=faq.topic,
+                answer_topics=self._topics_named(normalize(faq.answer).folded),
             )
             for faq in kb.faqs.values()
         }
@@ -71,7 +76,17 @@ class Understanding:
         fuzzy = (self.index.match(folded, limit=1, score_cutoff=self.thresholds.fuzzy_agree)
                  if fuzzy_can_lower_the_bar(ranking, self.guards, self.thresholds) else ())
         return Signals(folded, ranking, fuzzy, self.subcases.named_in(normalized),
-                       asks=self.subcases.asked_in(normalized, text))
+                       asks=self.subcases.asked_in(normalized, text), question_topics=self.question_topics(text))
+
+    def question_topics(self, text: str) -> tuple[frozenset[str], ...]:
+        """The topics each question of a message of two or more questions names by keyword."""
+        parts = question_parts(text)
+        if len(parts) < 2:
+            return ()
+        return tuple(self._topics_named(p) for p in parts)
+
+    def _topics_named(self, folded: str) -> frozenset[str]:
+        return frozenset(topic for topic, words in self._topic_keywords.items() if any(_contains(folded, w) for w in words))
 
     def decide(self, text: str, ranking: Iterable[IntentScore]) -> Decision:
         # "ok", "cảm ơn nhé", "thôi" ask nothing: the model's ranking of them is noise (issue 20)

@@ -186,3 +186,40 @@ def test_a_detail_the_answer_does_not_give_hands_off():
 def test_a_run_of_letters_longer_than_any_word_is_not_understood(text):
     d = _decide(text, ("faq_dia_chi_mot_cua", 0.99))
     assert d.kind == OUT_OF_SCOPE and d.intent == "nlu_fallback"
+
+
+TOPIC_GUARDS = {
+    "ket_hon": FaqGuard("tu_phap_ho_tich", ("ket hon",), (), topic="Hộ tịch"),
+    "thuong_tru": FaqGuard("cong_an", ("ho khau", "thuong tru"), (), topic="Cư trú"),
+}
+
+
+def _decide_two(topics, *ranking):
+    signals = Signals("ket hon can gi va chuyen ho khau o dau", tuple(IntentScore(n, c) for n, c in ranking),
+                      question_topics=topics)
+    return decide(signals, TOPIC_GUARDS, T)
+
+
+def test_a_second_question_on_another_ranked_topic_hands_off():
+    ranking = (("faq_thuong_tru", 0.80), ("faq_ket_hon", T.second_question_confidence))
+    d = _decide_two((frozenset({"Hộ tịch"}), frozenset({"Cư trú"})), *ranking)
+    assert (d.kind, d.reason) == (HANDOFF, "second_question:ket_hon")
+    assert set(d.candidates) == {"thuong_tru", "ket_hon"}
+
+
+def test_a_second_question_the_model_does_not_see_or_on_the_same_topic_is_answered():
+    faint = (("faq_thuong_tru", 0.90), ("faq_ket_hon", T.second_question_confidence - 0.01))
+    assert _decide_two((frozenset({"Hộ tịch"}), frozenset({"Cư trú"})), *faint).kind == ANSWER
+    ranked = (("faq_thuong_tru", 0.80), ("faq_ket_hon", 0.12))
+    assert _decide_two((frozenset({"Cư trú", "Hộ tịch"}), frozenset({"Cư trú"})), *ranked).kind == ANSWER
+    assert _decide_two((frozenset(), frozenset({"Cư trú"})), *ranked).kind == ANSWER
+
+
+def test_a_second_question_on_a_topic_the_answer_speaks_of_is_answered():
+    ranking = (("faq_thuong_tru", 0.80), ("faq_ket_hon", 0.20))
+    topics = (frozenset({"Hộ tịch"}), frozenset({"Cư trú"}))
+    guards = {**TOPIC_GUARDS, "thuong_tru": FaqGuard("cong_an", ("ho khau",), (), topic="Cư trú",
+                                                     answer_topics=frozenset({"Hộ tịch"}))}
+    signals = Signals("ket hon can gi va chuyen ho khau o dau", tuple(IntentScore(n, c) for n, c in ranking),
+                      question_topics=topics)
+    assert decide(signals, guards, T).kind == ANSWER
