@@ -370,6 +370,8 @@ def test_no_foreign_word_is_a_vietnamese_syllable_without_diacritics(subcases):
     ("Does a signature certified at the commune expire?", ("validity",)),
     ("làm lý lịch tư pháp thời hạn giải quyết bao lâu", ()),
     ("phiếu lý lịch tư pháp dùng được bao lâu", ("validity",)),
+    ("giấy xác nhận cư trú xin hôm nay thì dùng được trong bao lâu", ("validity",)),
+    ("giấy này có giá trị trong bao nhiêu ngày", ("validity",)),
     # a deadline or a processing time, not how long a paper is valid
     ("khieu nai quyet dinh cua xa thi gui don cho ai, han bao lau", ()),
     ("cấp phép xây dựng được bao lâu thì có", ()),
