@@ -381,7 +381,7 @@ def main() -> int:
     parser.add_argument("--dev", type=Path, default=DEV)
     parser.add_argument("--skip-cv", action="store_true")
     parser.add_argument("--skip-dev", action="store_true", help="no held-out set, only the cross-validation")
-    parser.add_argument("--sets", default=",".join(("dev", "holdout", "near_misses", "formal", *UNSEEN_SETS, "gate")),
+    parser.add_argument("--sets", default=",".join(("dev", "holdout", "near_misses", "formal", *UNSEEN_SETS, "points16", "gate")),
                         help="held-out sets scored by the model trained on all data")
     parser.add_argument("--leave-faqs-out", type=int, default=0, metavar="K",
                         help="score each of K groups of FAQs' held-out near misses with our model trained without "
@@ -401,7 +401,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         held_out = {"dev": (args.dev, dev_examples), "holdout": (HOLDOUT, yaml_examples),
                     "near_misses": (NEAR_MISSES, yaml_examples), "formal": (FORMAL, yaml_examples),
-                    **{name: (ROOT / "data" / "eval" / f"{name}.yml", yaml_examples) for name in UNSEEN_SETS},
+                    **{name: (ROOT / "data" / "eval" / f"{name}.yml", yaml_examples) for name in (*UNSEEN_SETS, "points16")},
                     "gate": (GATE, yaml_examples)}
         wanted = [] if args.skip_dev else [n for n in args.sets.split(",") if held_out[n][0].exists()]
         if wanted:
