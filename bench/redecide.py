@@ -125,9 +125,10 @@ def main() -> int:
             if was is None or was == now:
                 continue
             set_name, text = key.split("\t", 1)
+            if set_name in args.hide:
+                continue  # a blind set's moves would tell which rule pays on it
             moved[(was.split("\t")[1], now.split("\t")[1])] += 1
-            if set_name not in args.hide:
-                print(f"{set_name}: {was} → {now}\n    {text}")
+            print(f"{set_name}: {was} → {now}\n    {text}")
         print("moved (before → after):", dict(moved))
     return 0
 

@@ -379,6 +379,12 @@ def test_no_foreign_word_is_a_vietnamese_syllable_without_diacritics(subcases):
     ("chu tro doi thu them 200 nghin moi lan dang ky tam tru, co dung khong", ("legality",)),
     ("tiệm photo ghi photo công chứng, v có hợp pháp ko", ("legality",)),
     ("nghe nói làm online được miễn lệ phí, có đúng không", ()),
+    # a sum of money asked, not a number of days or a sum told in a story
+    ("mức hỗ trợ mai táng là bao nhiêu", ("amount",)),
+    ("làm cái này hết bao nhiêu tiền vậy", ("amount",)),
+    ("How much is the monthly disability allowance?", ("amount",)),
+    ("làm liên thông trên VNeID mất mấy ngày", ()),
+    ("tiền thuốc tháng nào cũng mấy triệu, xin giấy xác nhận ở đâu", ()),
 ])
 def test_a_message_asks_a_kind_of_detail(subcases, text, asks):
     assert subcases.asked_in(normalize(text), text) == asks
@@ -396,9 +402,14 @@ def test_whether_an_answer_gives_a_detail_is_read_from_its_text(subcases):
     assert subcases.given_in("Báo trước 23 giờ cùng ngày.") == frozenset({"deadline"})
     assert subcases.given_in("Thời gian giải quyết: 03 ngày làm việc kể từ khi nhận đủ hồ sơ.") == frozenset()
     assert subcases.given_in("Không đăng ký có thể bị xử phạt hành chính.") == frozenset()
-    assert subcases.given_in("Không đăng ký bị phạt từ 500.000 đồng.") == frozenset({"fine"})
+    assert subcases.given_in("Không đăng ký bị phạt từ 500.000 đồng.") == frozenset({"fine", "amount"})
     assert subcases.given_in("Giấy có giá trị 6 tháng.") == frozenset({"validity"})
     assert subcases.given_in("Bản điện tử có giá trị như bản giấy.") == frozenset()  # worth, not how long
+    # a sum, the unit's fee, a waiver or where the sum is told answers "how much"; "theo quy định" does not
+    assert subcases.given_in("Lệ phí: {fee_ket_hon}.") == frozenset({"amount"})
+    assert subcases.given_in("Lệ phí: được miễn khi nộp trực tuyến.") == frozenset({"amount"})
+    assert subcases.given_in("Mức trợ cấp 500.000 đồng/tháng.") == frozenset({"amount"})
+    assert subcases.given_in("Mức hỗ trợ theo quy định của tỉnh.") == frozenset()
     assert subcases.is_ask("percent") and not subcases.is_ask("tax")
     assert subcases.says("witness") == "người làm chứng"
 
