@@ -384,6 +384,11 @@ def test_no_foreign_word_is_a_vietnamese_syllable_without_diacritics(subcases):
     ("làm cái này hết bao nhiêu tiền vậy", ("amount",)),
     ("How much is the monthly disability allowance?", ("amount",)),
     ("làm liên thông trên VNeID mất mấy ngày", ()),
+    ("thu nhập bình quân mỗi người bao nhiêu một tháng thì được xếp hộ cận nghèo", ("amount",)),
+    ("thu nhập tháng hổng được bao nhiêu, xin xét hộ nghèo ở đâu", ()),
+    # how long before a paper runs out it must be renewed is a deadline
+    ("tạm trú của em phải gia hạn trước ngày hết hạn bao nhiêu ngày", ("deadline",)),
+    ("phải làm gia hạn mấy ngày trước khi hết hạn", ("deadline",)),
     ("tiền thuốc tháng nào cũng mấy triệu, xin giấy xác nhận ở đâu", ()),
 ])
 def test_a_message_asks_a_kind_of_detail(subcases, text, asks):
