@@ -221,6 +221,15 @@ def fuzzy_can_lower_the_bar(ranking: Iterable[IntentScore], guards: Mapping[str,
     return best is not None and thresholds.confidence_with_fuzzy <= best.confidence < thresholds.answer_confidence
 
 
+def second_question_can_matter(ranking: Iterable[IntentScore], guards: Mapping[str, FaqGuard],
+                               thresholds: Thresholds) -> bool:
+    """Whether `decide` could hand off for a second question: the best FAQ may be answered and
+    another FAQ is ranked high enough (callers skip splitting the message elsewhere)."""
+    faqs = [s for s in ranking if faq_id_of(s.name) in guards]
+    return (len(faqs) > 1 and faqs[0].confidence >= min(thresholds.confidence_with_fuzzy, thresholds.answer_confidence)
+            and any(s.confidence >= thresholds.second_question_confidence for s in faqs[1:]))
+
+
 def _other_question(question_topics: tuple[frozenset[str], ...], faqs: list[IntentScore],
                     guards: Mapping[str, FaqGuard], guard: FaqGuard, thresholds: Thresholds) -> str | None:
     """A FAQ of another topic that one of the message's questions asks about, alone, while the

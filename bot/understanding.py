@@ -1,12 +1,13 @@
 """Turn a message and the model's intent ranking into a decision, with the knowledge base's help."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from bot.acknowledgement import acknowledgement_decision
 from bot.decision import (
-    Decision, FaqGuard, IntentScore, Signals, Thresholds, _contains, decide, fuzzy_can_lower_the_bar, has_words,
-    load_thresholds,
+    Decision, FaqGuard, IntentScore, Signals, Thresholds, decide, fuzzy_can_lower_the_bar, has_words, load_thresholds,
+    second_question_can_matter,
 )
 from bot.faq.fuzzy import QuestionIndex
 from bot.faq.knowledge_base import KnowledgeBase, load_knowledge_base
@@ -34,7 +35,12 @@ class Understanding:
         topic_keywords: dict[str, set[str]] = {}
         for faq in kb.faqs.values():
             topic_keywords.setdefault(faq.topic, set()).update(faq.keywords)
-        self._topic_keywords = {topic: _folded(words) for topic, words in topic_keywords.items()}
+        # one pattern per topic: a story of several questions is searched for every topic's words
+        self._topic_patterns = {
+            topic: re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(_folded(words), key=len, reverse=True)))
+                              + r")(?!\w)")
+            for topic, words in topic_keywords.items() if _folded(words)
+        }
         self.guards = {
             faq.id: FaqGuard(
                 department=faq.department,
@@ -76,7 +82,9 @@ class Understanding:
         fuzzy = (self.index.match(folded, limit=1, score_cutoff=self.thresholds.fuzzy_agree)
                  if fuzzy_can_lower_the_bar(ranking, self.guards, self.thresholds) else ())
         return Signals(folded, ranking, fuzzy, self.subcases.named_in(normalized),
-                       asks=self.subcases.asked_in(normalized, text), question_topics=self.question_topics(text))
+                       asks=self.subcases.asked_in(normalized, text),
+                       question_topics=(self.question_topics(text)
+                                        if second_question_can_matter(ranking, self.guards, self.thresholds) else ()))
 
     def question_topics(self, text: str) -> tuple[frozenset[str], ...]:
         """The topics each question of a message of two or more questions names by keyword."""
@@ -86,7 +94,7 @@ class Understanding:
         return tuple(self._topics_named(p) for p in parts)
 
     def _topics_named(self, folded: str) -> frozenset[str]:
-        return frozenset(topic for topic, words in self._topic_keywords.items() if any(_contains(folded, w) for w in words))
+        return frozenset(topic for topic, pattern in self._topic_patterns.items() if pattern.search(folded))
 
     def decide(self, text: str, ranking: Iterable[IntentScore]) -> Decision:
         # "ok", "cảm ơn nhé", "thôi" ask nothing: the model's ranking of them is noise (issue 20)

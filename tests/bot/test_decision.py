@@ -223,3 +223,15 @@ def test_a_second_question_on_a_topic_the_answer_speaks_of_is_answered():
     signals = Signals("ket hon can gi va chuyen ho khau o dau", tuple(IntentScore(n, c) for n, c in ranking),
                       question_topics=topics)
     assert decide(signals, guards, T).kind == ANSWER
+
+
+def test_two_questions_on_two_topics_are_handed_off_with_both_faqs(understanding):
+    text = ("Cho hỏi đăng ký kết hôn cần những giấy tờ gì, và sau khi đăng ký xong thì chuyển hộ khẩu "
+            "của vợ về nhà chồng làm ở đâu ạ?")
+    d = understanding.decide(text, (IntentScore("faq_thuong_tru", 0.72), IntentScore("faq_ket_hon", 0.13)))
+    assert (d.kind, d.reason) == (HANDOFF, "second_question:ket_hon")
+    assert d.candidates[:2] == ("thuong_tru", "ket_hon")
+    # one question with a passing mention of another topic is answered
+    d = understanding.decide("Đăng ký kết hôn xong thì chuyển hộ khẩu cho vợ về nhà chồng làm thế nào?",
+                             (IntentScore("faq_thuong_tru", 0.90), IntentScore("faq_ket_hon", 0.05)))
+    assert d.kind == ANSWER
