@@ -84,6 +84,10 @@ def subcases():
     ("I manage a nursing home; can our facility register a resident's death", ("organisation",)),
     ("ông anh rể bên Đài qua chơi, báo lưu trú thế nào", ("foreign",)),
     ("làm căn cước 3 tuần rồi mà chưa thấy đâu", ("delayed",)),
+    # the appointment, then the time gone by; not an appointment slip held while asking where to look
+    ("cán bộ hẹn 3 ngày mà đã 2 tuần, hỏi thì bảo đang tìm", ("delayed",)),
+    ("hẹn 7 ngày mà giờ gần 5 tuần chưa thấy thẻ", ("delayed",)),
+    ("e nộp hs r, có giấy hẹn có mã r mà h mún coi tới đâu r thì xem ở đâu", ()),
     # a day off docked from one's wages is not money to be refunded
     ("xin nghỉ một buổi là bị trừ tiền chuyên cần, nộp hồ sơ online được không", ()),
     # a copy of an old record, a lost contract; a wrong detail; the difference paid; parts
@@ -386,6 +390,7 @@ def test_no_foreign_word_is_a_vietnamese_syllable_without_diacritics(subcases):
     ("làm liên thông trên VNeID mất mấy ngày", ()),
     ("thu nhập bình quân mỗi người bao nhiêu một tháng thì được xếp hộ cận nghèo", ("amount",)),
     ("thu nhập tháng hổng được bao nhiêu, xin xét hộ nghèo ở đâu", ()),
+    ("hộ nghèo được hỗ trợ tiền điện hằng tháng bao nhiêu", ("amount",)),
     # how long before a paper runs out it must be renewed is a deadline
     ("tạm trú của em phải gia hạn trước ngày hết hạn bao nhiêu ngày", ("deadline",)),
     ("phải làm gia hạn mấy ngày trước khi hết hạn", ("deadline",)),
