@@ -24,9 +24,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.decision import IntentScore, load_thresholds  # noqa: E402
-from bot.faq.knowledge_base import load_knowledge_base  # noqa: E402
-from bot.understanding import Understanding  # noqa: E402
+from bot.decision import IntentScore  # noqa: E402
+from bot.understanding import load_understanding  # noqa: E402
 
 NOT_NEAR = {"", "answerable", "in_catalogue", "out_of_catalogue", "None"}
 
@@ -82,7 +81,7 @@ def main() -> int:
     parser.add_argument("--save", type=Path, help="write every decision here")
     parser.add_argument("--diff", type=Path, help="print the decisions that differ from a saved run")
     args = parser.parse_args()
-    understanding = Understanding(load_knowledge_base(), load_thresholds())
+    understanding = load_understanding()
     decisions: dict[str, str] = {}
     counts: dict[str, Counter] = defaultdict(Counter)
     errors = []

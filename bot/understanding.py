@@ -11,10 +11,10 @@ from bot.decision import (
 )
 from bot.faq.fuzzy import QuestionIndex
 from bot.faq.knowledge_base import KnowledgeBase, load_knowledge_base
-from bot.faq.subcases import Subcases, load_subcases
+from bot.faq.questions import question_parts
+from bot.faq.subcases import Subcases, alternation, load_subcases
 from bot.handoff.seed import seed_general_queue
 from bot.text.normalize import normalize
-from bot.faq.questions import question_parts
 
 # Offline fallback: the decision runs without a database, so it names the general queue as the
 # seed file does; with a database, Departments.general_queue() is the truth (routing asks it).
@@ -37,9 +37,8 @@ class Understanding:
             topic_keywords.setdefault(faq.topic, set()).update(faq.keywords)
         # one pattern per topic: a story of several questions is searched for every topic's words
         self._topic_patterns = {
-            topic: re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(_folded(words), key=len, reverse=True)))
-                              + r")(?!\w)")
-            for topic, words in topic_keywords.items() if _folded(words)
+            topic: re.compile(rf"(?<!\w){alternation(folded)}(?!\w)")
+            for topic, folded in ((topic, _folded(words)) for topic, words in topic_keywords.items()) if folded
         }
         self.guards = {
             faq.id: FaqGuard(

@@ -251,13 +251,13 @@ def _passing(before: list[str], after: list[str], phrases: list[str]) -> re.Patt
     has thousands of contexts (its words times theirs) and a long message took ~6 ms to go through them."""
     if not before and not after:
         return None
-    phrase = _alternation(phrases)
-    contexts = ([f"(?:{_alternation(before)}) {phrase}"] if before else []) + (
-        [f"{phrase} (?:{_alternation(after)})"] if after else [])
+    phrase = alternation(phrases)
+    contexts = ([f"(?:{alternation(before)}) {phrase}"] if before else []) + (
+        [f"{phrase} (?:{alternation(after)})"] if after else [])
     return re.compile(f" (?:{'|'.join(contexts)})(?= )")
 
 
-def _alternation(words: list[str]) -> str:
+def alternation(words: Iterable[str]) -> str:
     # the longest first, so that "công ty tnhh" is taken whole rather than "công ty" out of it
     return "(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
 

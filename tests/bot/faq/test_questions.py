@@ -24,3 +24,11 @@ def test_a_message_of_two_questions_has_two_parts(text, parts):
 ])
 def test_background_and_single_questions_are_one_question(text):
     assert len(question_parts(text)) <= 1
+
+
+def test_no_text_or_a_pasted_wall_of_text_asks_nothing_and_returns_at_once():
+    assert question_parts("") == ()
+    assert question_parts("   \n ? , và ") == ()
+    assert question_parts("x" * 10_000) == ()
+    # a long paste of real questions is split in one pass, every question kept
+    assert len(question_parts("Làm căn cước ở đâu? " * 500)) == 500
