@@ -395,6 +395,15 @@ def test_no_foreign_word_is_a_vietnamese_syllable_without_diacritics(subcases):
     ("tạm trú của em phải gia hạn trước ngày hết hạn bao nhiêu ngày", ("deadline",)),
     ("phải làm gia hạn mấy ngày trước khi hết hạn", ("deadline",)),
     ("tiền thuốc tháng nào cũng mấy triệu, xin giấy xác nhận ở đâu", ()),
+    ("Tạm trú sắp hết hạn, phải đi gia hạn trước hạn bao nhiêu ngày?", ("deadline",)),
+    ("Người mất được bao lâu thì hết hạn nộp đề nghị hỗ trợ?", ("deadline",)),
+    ("bản sao y có thời hạn bn tháng v", ("validity",)),
+    ("xin dc giấy phép r mà chưa xây, để bn lâu thì giấy phép hết hạn", ("validity",)),
+    # sent or received by post
+    ("sao y xong có gửi kết quả qua bưu điện về nhà được không", ("post",)),
+    ("đăng ký xe xong nhận biển qua bưu điện được không", ("post",)),
+    ("Can I get the result by post?", ("post",)),
+    ("bưu điện ở xã mở cửa mấy giờ", ()),
 ])
 def test_a_message_asks_a_kind_of_detail(subcases, text, asks):
     assert subcases.asked_in(normalize(text), text) == asks
@@ -415,6 +424,9 @@ def test_whether_an_answer_gives_a_detail_is_read_from_its_text(subcases):
     assert subcases.given_in("Không đăng ký bị phạt từ 500.000 đồng.") == frozenset({"fine", "amount"})
     assert subcases.given_in("Giấy có giá trị 6 tháng.") == frozenset({"validity"})
     assert subcases.given_in("Bản điện tử có giá trị như bản giấy.") == frozenset()  # worth, not how long
+    # another paper's end is not this paper's validity
+    assert subcases.given_in("Sổ hộ khẩu đã hết giá trị từ 01/01/2023.") == frozenset()
+    assert subcases.given_in("Nhận kết quả qua dịch vụ bưu chính.") == frozenset({"post"})
     # a sum, the unit's fee, a waiver or where the sum is told answers "how much"; "theo quy định" does not
     assert subcases.given_in("Lệ phí: {fee_ket_hon}.") == frozenset({"amount"})
     assert subcases.given_in("Lệ phí: được miễn khi nộp trực tuyến.") == frozenset({"amount"})
