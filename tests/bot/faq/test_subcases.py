@@ -369,9 +369,11 @@ def test_no_foreign_word_is_a_vietnamese_syllable_without_diacritics(subcases):
     ("mật độ xây dựng và khoảng lùi tối đa của lô đất 80m2 là bao nhiêu", ("planning",)),
     ("tiền chuyển mục đích tính theo giá đất nông nghiệp được lấy theo loại nào", ("land_price",)),
     # how long a paper stays valid, not how long it takes
-    ("Phiếu lý lịch tư pháp có thời hạn bao lâu, hết hạn rồi có dùng lại được không?", ("validity",)),
-    ("ban sao trich luc cu cap nam 2015 con dung duoc khong", ("validity",)),
-    ("Does a signature certified at the commune expire?", ("validity",)),
+    ("Phiếu lý lịch tư pháp có thời hạn bao lâu, hết hạn rồi có dùng lại được không?", ("validity", "still_valid")),
+    ("ban sao trich luc cu cap nam 2015 con dung duoc khong", ("still_valid",)),
+    ("sổ hộ khẩu nay không còn dùng được nữa, xin giấy gì thay", ()),  # told, not asked
+    ("Does a signature certified at the commune expire?", ("still_valid",)),
+    ("How long is the residence confirmation valid?", ("validity",)),
     ("làm lý lịch tư pháp thời hạn giải quyết bao lâu", ()),
     ("phiếu lý lịch tư pháp dùng được bao lâu", ("validity",)),
     ("giấy xác nhận cư trú xin hôm nay thì dùng được trong bao lâu", ("validity",)),
@@ -422,7 +424,9 @@ def test_whether_an_answer_gives_a_detail_is_read_from_its_text(subcases):
     assert subcases.given_in("Thời gian giải quyết: 03 ngày làm việc kể từ khi nhận đủ hồ sơ.") == frozenset()
     assert subcases.given_in("Không đăng ký có thể bị xử phạt hành chính.") == frozenset()
     assert subcases.given_in("Không đăng ký bị phạt từ 500.000 đồng.") == frozenset({"fine", "amount"})
-    assert subcases.given_in("Giấy có giá trị 6 tháng.") == frozenset({"validity"})
+    assert subcases.given_in("Giấy có giá trị 6 tháng.") == frozenset({"validity", "still_valid"})
+    # that it ends, and when, answers whether it still holds, not how long it lasts
+    assert subcases.given_in("Giấy có thời hạn sử dụng và hết giá trị khi thông tin cư trú thay đổi.") == frozenset({"still_valid"})
     assert subcases.given_in("Bản điện tử có giá trị như bản giấy.") == frozenset()  # worth, not how long
     # another paper's end is not this paper's validity
     assert subcases.given_in("Sổ hộ khẩu đã hết giá trị từ 01/01/2023.") == frozenset()
