@@ -405,7 +405,12 @@ def test_no_foreign_word_is_a_vietnamese_syllable_without_diacritics(subcases):
     ("sao y xong có gửi kết quả qua bưu điện về nhà được không", ("post",)),
     ("đăng ký xe xong nhận biển qua bưu điện được không", ("post",)),
     ("Can I get the result by post?", ("post",)),
-    ("bưu điện ở xã mở cửa mấy giờ", ()),
+    # the office's hours and number asked beside another procedure
+    ("Chiều thứ Sáu mấy giờ thì đóng cửa ạ, với lại làm căn cước cho con thì cần gì?", ("hours",)),
+    ("bộ phận một cửa làm việc từ mấy giờ", ("hours",)),
+    ("làm xong mất mấy giờ thì có kết quả", ()),
+    ("số điện thoại của trung tâm hành chính công xã là số mấy", ("phone",)),
+    ("làm VNeID cho con thì dùng số điện thoại của ai", ()),  # the citizen's own number
 ])
 def test_a_message_asks_a_kind_of_detail(subcases, text, asks):
     assert subcases.asked_in(normalize(text), text) == asks
@@ -431,6 +436,8 @@ def test_whether_an_answer_gives_a_detail_is_read_from_its_text(subcases):
     # another paper's end is not this paper's validity
     assert subcases.given_in("Sổ hộ khẩu đã hết giá trị từ 01/01/2023.") == frozenset()
     assert subcases.given_in("Nhận kết quả qua dịch vụ bưu chính.") == frozenset({"post"})
+    assert subcases.given_in("Giờ làm việc: {office_hours}; gọi {hotline}.") == frozenset({"hours", "phone"})
+    assert subcases.given_in("Nộp trong giờ làm việc.") == frozenset()
     # a sum, the unit's fee, a waiver or where the sum is told answers "how much"; "theo quy định" does not
     assert subcases.given_in("Lệ phí: {fee_ket_hon}.") == frozenset({"amount"})
     assert subcases.given_in("Lệ phí: được miễn khi nộp trực tuyến.") == frozenset({"amount"})
