@@ -321,6 +321,9 @@ def test_a_message_typed_with_diacritics_is_matched_as_typed(subcases, text):
     ("Em lấy chồng Hàn Quốc, xin cấp lại giấy khai sinh", ("foreign", "foreigner", "reissue")),
     ("Công ty em muốn xin giấy phép, company cần gì", ("organisation",)),  # a foreign word, folded
     ("My Korean wife needs a birth certificate for our son", ("foreign", "foreigner")),  # English: folded
+    ("My kids tore our red book. Can the commune issue a new one?", ("reissue",)),
+    ("I paid the full fee, can I get the difference back?", ("refund",)),
+    ("Can he have his military service postponed while he studies?", ("change",)),
 ])
 def test_a_message_typed_without_diacritics_or_in_english_is_matched_folded(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
