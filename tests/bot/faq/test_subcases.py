@@ -381,6 +381,8 @@ def test_no_foreign_word_is_a_vietnamese_syllable_without_diacritics(subcases):
     ("phiếu lý lịch tư pháp dùng được bao lâu", ("validity",)),
     ("giấy xác nhận cư trú xin hôm nay thì dùng được trong bao lâu", ("validity",)),
     ("giấy này có giá trị trong bao nhiêu ngày", ("validity",)),
+    ("Lý lịch tư pháp hạn bao lâu?", ("validity",)),
+    ("khiếu nại quyết định của xã thì hạn bao lâu", ()),  # a deadline: no paper named
     # a deadline or a processing time, not how long a paper is valid
     ("khieu nai quyet dinh cua xa thi gui don cho ai, han bao lau", ()),
     ("cấp phép xây dựng được bao lâu thì có", ()),
