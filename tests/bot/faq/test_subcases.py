@@ -285,7 +285,9 @@ def test_every_class_says_the_case_in_vietnamese(subcases):
     ("Nhà tôi mâu thuẫn với hàng xóm, giờ tôi muốn khiếu nại quyết định xử phạt của Chủ tịch xã", ("penalty", "complaint")),
     # a decision another body made is complained about to that body
     ("toi muon khieu nai quyet dinh xu phat cua CSGT thi gui don cho ai", ("penalty", "complaint", "other_decision")),
-    ("bị Công an xã lập biên bản phạt 400 nghìn, tôi thấy không đúng thì khiếu nại ở đâu", ("penalty", "complaint", "other_decision")),
+    ("bị Công an xã lập biên bản phạt 400 nghìn, tôi thấy không đúng thì khiếu nại ở đâu", ("penalty", "complaint", "other_decision")),    # an officer's manner judged is a complaint; praised, it is not
+    ("công an phường bảo phải về quê mới xin được giấy, thái độ rất khó chịu, tôi muốn phản ánh", ("complaint",)),
+    ("cán bộ có thái độ niềm nở, cảm ơn xã", ()),
 ])
 def test_a_complaint_names_another_party_only_beside_a_word_of_complaint_and_not_about_a_decision(subcases, text, named):
     assert subcases.named_in(normalize(text)) == named
