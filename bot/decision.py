@@ -71,6 +71,7 @@ class Signals:
     asks: tuple[str, ...] = ()  # kinds of detail the message asks (bot.faq.subcases.Asks)
     # the topics each question of the message names by their keywords, where it asks two or more
     question_topics: tuple[frozenset[str], ...] = ()
+    english: bool = False  # the message reads as English (bot.text.syllable.reads_as_english)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class Thresholds:
     not_covered_confidence: float
     uncovered_cue_confidence: float
     confidence_without_keyword: float
+    english_confidence_without_keyword: float
     fuzzy_agree: float
     confidence_with_fuzzy: float
     second_question_confidence: float
@@ -100,6 +102,7 @@ class Thresholds:
             not_covered_confidence=float(data["answer"]["not_covered_confidence"]),
             uncovered_cue_confidence=float(data["answer"]["uncovered_cue_confidence"]),
             confidence_without_keyword=float(data["answer"]["confidence_without_keyword"]),
+            english_confidence_without_keyword=float(data["answer"]["english_confidence_without_keyword"]),
             fuzzy_agree=float(data["answer"]["fuzzy_agree"]),
             confidence_with_fuzzy=float(data["answer"]["confidence_with_fuzzy"]),
             second_question_confidence=float(data["answer"]["second_question_confidence"]),
@@ -203,7 +206,8 @@ def decide(
     )
     bar = thresholds.confidence_with_fuzzy if fuzzy_agrees else thresholds.answer_confidence
     if not has_keyword:
-        bar = max(bar, thresholds.confidence_without_keyword)
+        bar = max(bar, thresholds.english_confidence_without_keyword if signals.english
+                  else thresholds.confidence_without_keyword)
     if best.confidence >= bar and best.confidence - second >= thresholds.answer_margin:
         return Decision(ANSWER, best.name, best.confidence, best_id, guard.department, candidates, "confident")
 

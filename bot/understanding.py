@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+import regex
+
 from bot.acknowledgement import acknowledgement_decision
 from bot.decision import (
     Decision, FaqGuard, IntentScore, Signals, Thresholds, decide, fuzzy_can_lower_the_bar, has_words, load_thresholds,
@@ -14,11 +16,13 @@ from bot.faq.knowledge_base import KnowledgeBase, load_knowledge_base
 from bot.faq.questions import question_parts
 from bot.faq.subcases import Subcases, alternation, load_subcases
 from bot.handoff.seed import seed_general_queue
-from bot.text.normalize import normalize
+from bot.text.normalize import clean_word, normalize
+from bot.text.syllable import reads_as_english
 
 # Offline fallback: the decision runs without a database, so it names the general queue as the
 # seed file does; with a database, Departments.general_queue() is the truth (routing asks it).
 GENERAL_QUEUE = seed_general_queue()
+_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")  # as bot.text.normalize splits a message
 
 
 class Understanding:
@@ -83,7 +87,8 @@ class Understanding:
         return Signals(folded, ranking, fuzzy, self.subcases.named_in(normalized),
                        asks=self.subcases.asked_in(normalized, text),
                        question_topics=(self.question_topics(text)
-                                        if second_question_can_matter(ranking, self.guards, self.thresholds) else ()))
+                                        if second_question_can_matter(ranking, self.guards, self.thresholds) else ()),
+                       english=reads_as_english([clean_word(w) for w in _WORD.findall(text.lower())]))
 
     def question_topics(self, text: str) -> tuple[frozenset[str], ...]:
         """The topics each question of a message of two or more questions names by keyword."""

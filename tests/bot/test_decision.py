@@ -35,6 +35,23 @@ def test_without_any_keyword_the_bar_is_higher():
     assert d.kind == ANSWER
 
 
+def test_an_english_message_without_a_keyword_meets_a_lower_bar():
+    # the FAQs' keywords are Vietnamese: an English question seldom has one
+    between = (T.english_confidence_without_keyword + T.confidence_without_keyword) / 2
+    assert T.answer_confidence <= T.english_confidence_without_keyword < between < T.confidence_without_keyword
+    ranking = (IntentScore("faq_dvc_tra_cuu_ho_so", between), IntentScore("faq_khai_sinh", 0.02))
+    text = "where can i see how my application is going"
+    assert decide(Signals(text, ranking, english=True), GUARDS, T).kind == ANSWER
+    assert decide(Signals(text, ranking), GUARDS, T).kind == HANDOFF
+
+
+def test_the_understanding_tells_an_english_message_from_one_typed_without_diacritics():
+    u = load_understanding()
+    assert u.signals("I applied last week, where can I check my application online?", ()).english
+    assert not u.signals("toi nop ho so tuan truoc, tra cuu o dau", ()).english
+    assert not u.signals("Tôi nộp hồ sơ tuần trước, tra cứu ở đâu?", ()).english
+
+
 def test_an_excluded_sub_case_goes_to_a_person():
     d = _decide("cai chinh ten trong giay khai sinh", ("faq_khai_sinh", 0.97))
     assert d.kind == HANDOFF and d.reason.startswith("other_procedure")
