@@ -31,6 +31,9 @@ from tests.conftest import bot_replies
 pytestmark = pytest.mark.model
 
 NEW_ANSWER = "Bộ phận Một cửa của xã làm việc từ thứ Hai đến thứ Sáu (bản đã sửa để kiểm thử xuất bản)."
+# The edit keeps the hours and the number: an answer without them no longer answers "mấy giờ" or
+# "số điện thoại" (data/subcases.yml `asks`), and the gate rightly refuses it.
+NEW_ANSWER_IN_FULL = NEW_ANSWER + " Giờ làm việc: {office_hours}; điện thoại: {hotline}."
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +96,7 @@ def test_an_edited_answer_goes_live_under_a_stream_of_citizens_then_rolls_back(s
     with httpx.Client(base_url=f"{stack.web_url}/zalo-sim/api", timeout=30) as sim:
         user = sim.post("/citizens", json={}).json()["user_id"]
         assert _ask(sim, user, "ubnd xa lam viec gio nao", 1)[-1].startswith(kb.render_answer("gio_lam_viec"))
-        store.save(replace(original.faq, answer=NEW_ANSWER), original.version, "bien-tap")
+        store.save(replace(original.faq, answer=NEW_ANSWER_IN_FULL), original.version, "bien-tap")
 
         # Three citizens keep asking (each waits for the answer, then asks again) all through
         # the gate and the swap; afterwards every question has its answer.
