@@ -225,6 +225,15 @@ def fuzzy_can_lower_the_bar(ranking: Iterable[IntentScore], guards: Mapping[str,
     return best is not None and thresholds.confidence_with_fuzzy <= best.confidence < thresholds.answer_confidence
 
 
+def english_can_lower_the_bar(ranking: Iterable[IntentScore], guards: Mapping[str, FaqGuard],
+                              thresholds: Thresholds) -> bool:
+    """Whether `decide` would read `Signals.english` for this ranking: only where the best FAQ stands
+    between the English bar without a keyword and the other one (callers skip the check elsewhere)."""
+    best = next((s for s in ranking if faq_id_of(s.name) in guards), None)
+    return (best is not None
+            and thresholds.english_confidence_without_keyword <= best.confidence < thresholds.confidence_without_keyword)
+
+
 def second_question_can_matter(ranking: Iterable[IntentScore], guards: Mapping[str, FaqGuard],
                                thresholds: Thresholds) -> bool:
     """Whether `decide` could hand off for a second question: the best FAQ may be answered and

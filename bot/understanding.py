@@ -8,8 +8,8 @@ import regex
 
 from bot.acknowledgement import acknowledgement_decision
 from bot.decision import (
-    Decision, FaqGuard, IntentScore, Signals, Thresholds, decide, fuzzy_can_lower_the_bar, has_words, load_thresholds,
-    second_question_can_matter,
+    Decision, FaqGuard, IntentScore, Signals, Thresholds, decide, english_can_lower_the_bar, fuzzy_can_lower_the_bar,
+    has_words, load_thresholds, second_question_can_matter,
 )
 from bot.faq.fuzzy import QuestionIndex
 from bot.faq.knowledge_base import KnowledgeBase, load_knowledge_base
@@ -88,7 +88,8 @@ class Understanding:
                        asks=self.subcases.asked_in(normalized, text),
                        question_topics=(self.question_topics(text)
                                         if second_question_can_matter(ranking, self.guards, self.thresholds) else ()),
-                       english=reads_as_english([clean_word(w) for w in _WORD.findall(text.lower())]))
+                       english=(reads_as_english([clean_word(w) for w in _WORD.findall(text.lower())])
+                                if english_can_lower_the_bar(ranking, self.guards, self.thresholds) else False))
 
     def question_topics(self, text: str) -> tuple[frozenset[str], ...]:
         """The topics each question of a message of two or more questions names by keyword."""

@@ -45,11 +45,24 @@ def test_an_english_message_without_a_keyword_meets_a_lower_bar():
     assert decide(Signals(text, ranking), GUARDS, T).kind == HANDOFF
 
 
+def _between_the_keyword_bars():
+    return (IntentScore("faq_dvc_tra_cuu_ho_so", (T.english_confidence_without_keyword + T.confidence_without_keyword) / 2),)
+
+
 def test_the_understanding_tells_an_english_message_from_one_typed_without_diacritics():
     u = load_understanding()
-    assert u.signals("I applied last week, where can I check my application online?", ()).english
-    assert not u.signals("toi nop ho so tuan truoc, tra cuu o dau", ()).english
-    assert not u.signals("Tôi nộp hồ sơ tuần trước, tra cứu ở đâu?", ()).english
+    ranking = _between_the_keyword_bars()
+    assert u.signals("I applied last week, where can I check my application online?", ranking).english
+    assert not u.signals("toi nop ho so tuan truoc, tra cuu o dau", ranking).english
+    assert not u.signals("Tôi nộp hồ sơ tuần trước, tra cứu ở đâu?", ranking).english
+
+
+@pytest.mark.parametrize("confidence, checked", [(0.3, False), (T.english_confidence_without_keyword, True),
+                                                 (T.confidence_without_keyword, False), (0.95, False)])
+def test_the_english_check_runs_only_where_it_can_lower_the_bar(confidence, checked):
+    ranking = (IntentScore("faq_dvc_tra_cuu_ho_so", confidence), IntentScore("not_covered", 0.01))
+    signals = load_understanding().signals("I applied last week, where can I check my application online?", ranking)
+    assert signals.english == checked
 
 
 def test_an_excluded_sub_case_goes_to_a_person():
